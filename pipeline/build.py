@@ -1,0 +1,198 @@
+"""Running the stages: one source to TEI and outputs, and a whole folder of sources.
+
+A document with errors gets no new outputs (its previous ones stay as they were); the
+others are built. Every output is written to a temporary file and renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.diagnostics import Diagnostic, Severity
+
+SOURCE_SUFFIXES = (".txt", ".xml")
+
+
+@dataclass
+class Result:
+    """What processing one source gave: its id, its TEI (or None) and its findings."""
+
+    path: str
+    id: str
+    root: object = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    changes: list = field(default_factory=list)
+    source: object = None
+
+    @property
+    def failed(self) -> bool:
+        return self.root is None or any(d.severity >= Severity.ERROR for d in self.diagnostics)
+
+
+def process(path: Path) -> Result:
+    """Read, normalize, parse, encode and validate one source (``.txt`` or contributed ``.xml``).
+
+    An unexpected failure inside a stage becomes an X900 finding on the source, never a
+    traceback.
+    """
+    try:
+        return _process(path)
+    except RecursionError:
+        return Result(str(path), path.stem, None, [Diagnostic(
+            str(path), 1, 1, "X901", Severity.ERROR, "the document is nested too deeply to process",
+            "reduce the nesting of brackets or elements")])
+    except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+        return Result(str(path), path.stem, None, [Diagnostic(
+            str(path), 1, 1, "X900", Severity.ERROR,
+            f"internal error while processing this source ({type(err).__name__}: {err})",
+            "please report it with the source attached")])
+
+
+def _process(path: Path) -> Result:
+    from pipeline.read import ID_PATTERN, source_id
+
+    if path.suffix == ".xml":
+        from pipeline.validate import parse_tei, validate
+
+        sid = source_id(path)
+        if not ID_PATTERN.match(sid):
+            return Result(str(path), sid, None, [Diagnostic(str(path), 1, 1, "R114", Severity.ERROR,
+                                                            f"'{sid}' is not a usable source id",
+                                                            "rename the file")])
+        root, found = parse_tei(path)
+        if root is None:
+            return Result(str(path), sid, None, found)
+        found += validate(root, str(path))
+        return Result(str(path), sid, root, found)
+    from pipeline.encode import encode
+    from pipeline.normalize import normalize
+    from pipeline.parse import parse
+    from pipeline.read import read_source
+    from pipeline.validate import validate
+
+    source, found = read_source(path)
+    if source is None:
+        return Result(str(path), source_id(path), None, found)
+    normalized, more = normalize(source.body, source=source)
+    found += more
+    parsed = parse(source, normalized)
+    found += parsed.diagnostics
+    encoded = encode(source, normalized, parsed)
+    found += validate(encoded.root, source.path, encoded.origins,
+                      lambda offset: source.position(offset))
+    return Result(str(path), source.id, encoded.root, found, normalized.changes, source)
+
+
+def render_outputs(root, sid: str) -> dict[str, bytes]:
+    """Every output of one TEI document, by path relative to the outputs folder."""
+    from pipeline.tei import serialize
+    from pipeline.writers import WRITERS
+
+    outputs = {f"xml/{sid}.xml": serialize(root)}
+    for folder, suffix, writer in WRITERS.values():
+        outputs[f"{folder}/{sid}{suffix}"] = writer(root, sid)
+    return outputs
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: never half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def find_sources(paths: list[Path]) -> list[Path]:
+    """The transcriptions under the given files or folders, sorted (sidecars excluded)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [p for p in path.iterdir()
+                      if p.is_file() and p.suffix in SOURCE_SUFFIXES and not p.name.startswith(".")]
+        else:
+            found.append(path)
+    return sorted(set(found), key=lambda p: str(p))
+
+
+def duplicate_ids(paths: list[Path]) -> list[Diagnostic]:
+    """A finding for every source whose id another source already uses."""
+    from pipeline.read import source_id
+
+    seen: dict[str, Path] = {}
+    found = []
+    for path in paths:
+        sid = source_id(path)
+        if sid in seen:
+            found.append(Diagnostic(str(path), 1, 1, "R115", Severity.ERROR,
+                                    f"the id '{sid}' is already used by {seen[sid]}",
+                                    "rename one of the two sources"))
+        else:
+            seen[sid] = path
+    return found
+
+
+def fingerprint() -> str:
+    """A hash of everything besides a source that decides its outputs: code, data, schemas."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py")) + sorted((package / "data").glob("*.toml"))
+    schemas = package.parent / "schemas"
+    if schemas.is_dir():
+        files += sorted(schemas.glob("*"))
+    for file in files:
+        digest.update(str(file.relative_to(package.parent)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def source_key(path: Path, base: str) -> str:
+    digest = hashlib.sha256(base.encode())
+    digest.update(path.read_bytes())
+    sidecar = path.with_name(path.name[: -len(path.suffix)] + ".meta.toml")
+    if sidecar.exists():
+        digest.update(sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+def build_one(path: Path, outputs: Path) -> tuple[Result, dict[str, str]]:
+    """Process one source and write its outputs when it has no errors."""
+    result = process(path)
+    written: dict[str, str] = {}
+    if not result.failed:
+        try:
+            rendered = render_outputs(result.root, result.id)
+        except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+            result.diagnostics.append(Diagnostic(
+                str(path), 1, 1, "X900", Severity.ERROR,
+                f"internal error while writing the outputs ({type(err).__name__}: {err})",
+                "please report it with the source attached"))
+            rendered = {}
+        for relative, data in rendered.items():
+            target = outputs / relative
+            if not target.exists() or target.read_bytes() != data:
+                write_atomic(target, data)
+            written[relative] = hashlib.sha256(data).hexdigest()
+    result.root = result.root is not None  # lxml trees do not cross process boundaries
+    result.source = None
+    return result, written
+
+
+def load_cache(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

@@ -1,0 +1,136 @@
+"""The ``dispatch`` command: a thin layer over the library's stages.
+
+Exit codes: 0 clean, 1 findings at or above the threshold (or failed documents), 2 a usage
+or environment problem.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(
+    help="Validate OCR'd archival transcriptions and convert them to TEI P5, LaTeX, plain text and JSON.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class Target(str, Enum):
+    latex = "latex"
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"dispatch: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def build(
+    sources: Path = typer.Option(Path("sources"), "--sources", help="Folder of transcriptions (.txt with optional .meta.toml, or TEI .xml)."),
+    outputs: Path = typer.Option(Path("outputs"), "--outputs", help="Folder that receives xml/, latex/, text/ and json/."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
+    force: bool = typer.Option(False, "--force", help="Rebuild every source, even unchanged ones."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors and the summary only."),
+) -> None:
+    """Build every source into outputs/: TEI, LaTeX, plain text and JSON.
+
+    Only sources whose text, metadata, or the pipeline's rules, registers, schemas or code
+    changed are rebuilt. A source with errors gets no new outputs (the old ones stay) and
+    makes the exit code 1; the other sources are still built.
+    """
+    from pipeline.runner import run_build
+
+    if not sources.is_dir():
+        _fail(f"no sources folder at '{sources}'")
+    code = run_build(sources, outputs, jobs=jobs or (os.cpu_count() or 1), force=force, quiet=quiet)
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(
+    paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt or .xml) or folders of them."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1 on any warning)."),
+    fmt: Format = typer.Option(Format.text, "--format", help="text (path:line:col: CODE message), json, or github annotations."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print informational findings."),
+) -> None:
+    """Check transcriptions through every stage up to validation; write nothing.
+
+    Prints each finding as path:line:col: CODE message, with a hint line where a fix is
+    known, then a summary. Exit 0 when there are no errors, 1 when there are errors (or
+    warnings under --strict), 2 on a usage problem.
+    """
+    from pipeline.runner import run_check
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {missing[0]}")
+    raise typer.Exit(run_check(paths, strict=strict, fmt=fmt.value, verbose=verbose))
+
+
+@app.command()
+def normalize(
+    paths: List[Path] = typer.Argument(..., help="Plain-text transcriptions (.txt)."),
+) -> None:
+    """List every change normalization makes, one a line, for review.
+
+    Each line reads path:line:col: RULE-ID before -> after, with the line and column of the
+    received text. The rules are in pipeline/data/rules.toml, the names in registers.toml.
+    """
+    from pipeline.runner import run_normalize
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {missing[0]}")
+    raise typer.Exit(run_normalize(paths))
+
+
+@app.command()
+def restore(
+    xml: Path = typer.Argument(..., help="A TEI file written by dispatch (outputs/xml/<id>.xml)."),
+) -> None:
+    """Print the received transcription, byte for byte, from its TEI."""
+    from pipeline.runner import run_restore
+
+    if not xml.exists():
+        _fail(f"no such file: {xml}")
+    raise typer.Exit(run_restore(xml))
+
+
+@app.command()
+def emit(
+    xml: Path = typer.Argument(..., help="A TEI file (outputs/xml/<id>.xml)."),
+    to: Target = typer.Option(..., "--to", help="Output format."),
+    diplomatic: bool = typer.Option(False, "--diplomatic", help="With --to text: the diplomatic text, every intervention marked."),
+) -> None:
+    """Write one output format of a TEI file to standard output (the writers read only the TEI)."""
+    from pipeline.runner import run_emit
+
+    if not xml.exists():
+        _fail(f"no such file: {xml}")
+    if diplomatic and to != Target.text:
+        _fail("--diplomatic goes with --to text")
+    raise typer.Exit(run_emit(xml, to.value, diplomatic))
+
+
+def main() -> None:
+    """Entry point of the ``dispatch`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("dispatch: interrupted\n")
+        sys.exit(130)

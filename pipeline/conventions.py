@@ -1,0 +1,78 @@
+"""The convention language's data: declarations, bracket classifiers, structure patterns."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    pattern: re.Pattern
+    italics: str | None
+    brackets: str | None
+
+
+@dataclass(frozen=True)
+class BracketClassifier:
+    kind: str
+    content: re.Pattern | None
+    check: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Conventions:
+    declarations: tuple[Declaration, ...]
+    brackets: tuple[BracketClassifier, ...]
+    structure: dict
+
+    def pattern(self, name: str) -> re.Pattern:
+        return _compiled(self, name)
+
+    def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:
+        """What a title's parenthesis declares: (italics meaning, brackets meaning, phrases)."""
+        italics = brackets = None
+        phrases = []
+        for d in self.declarations:
+            m = d.pattern.search(text)
+            if m:
+                italics = d.italics or italics
+                brackets = d.brackets or brackets
+                phrases.append(m.group())
+        return italics, brackets, phrases
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(conventions: Conventions, name: str) -> re.Pattern:
+    return re.compile(conventions.structure[name])
+
+
+@functools.cache
+def default_conventions() -> Conventions:
+    """Load ``data/conventions.toml`` once per process."""
+    with open(DATA / "conventions.toml", "rb") as handle:
+        data = tomllib.load(handle)
+    declarations = tuple(
+        Declaration(re.compile(d["pattern"], re.I), d.get("italics"), d.get("brackets"))
+        for d in data.get("declaration", [])
+    )
+    brackets = tuple(
+        BracketClassifier(b["kind"], re.compile(b["content"]) if "content" in b else None,
+                          b.get("check"), b.get("reason"))
+        for b in data.get("bracket", [])
+    )
+    structure = data.get("structure", {})
+    return Conventions(declarations, brackets, _Frozen(structure))
+
+
+class _Frozen(dict):
+    """A hashable dict, so that compiled patterns can be cached per conventions object."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return id(self)

@@ -1,0 +1,103 @@
+"""Dates as transcriptions write them, read into ISO 8601 values for ``@when``.
+
+Day-month-year, month-day-year, Roman-numeral months (5.XI.52), partial dates (a day and
+a month, a month and a year). A date that does not exist is reported, not guessed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"),
+            ("May",), ("June", "Jun"), ("July", "Jul"), ("August", "Aug"),
+            ("September", "Sep", "Sept"), ("October", "Oct"), ("November", "Nov"),
+            ("December", "Dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
+         "X": 10, "XI": 11, "XII": 12}
+_MONTH = "(?P<month>" + "|".join(
+    name if len(name) > 4 or name == "June" or name == "July" or name == "May" else name + r"\.?"
+    for name in sorted(MONTHS, key=len, reverse=True)
+) + ")"
+_MONTH2 = _MONTH.replace("month", "month2")
+DATE = re.compile(
+    r"(?<![\w.])(?:"
+    rf"(?P<dmy>(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+(?P<year>1[89]\d\d|20\d\d))?)"
+    rf"|(?P<mdy>{_MONTH2}\s+(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<year2>1[89]\d\d|20\d\d))"
+    r"|(?P<roman>(?P<day3>[0-3]?\d)\.(?P<rmonth>XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)\.(?P<year3>\d\d(?:\d\d)?))"
+    rf"|(?P<my>{_MONTH.replace('month', 'month5')}\s+(?P<year5>1[89]\d\d|20\d\d))"
+    r"|(?P<numeric>(?P<day4>[0-3]?\d)\.(?P<month4>[01]?\d)\.(?P<year4>1[89]\d\d))"
+    r")(?![\w])"
+)
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    start: int
+    end: int
+    when: str | None  # ISO value, None when the date does not exist
+    text: str
+
+
+def _iso(year: int | None, month: int, day: int | None) -> str | None:
+    try:
+        if year is not None and day is not None:
+            return datetime.date(year, month, day).isoformat()
+        if day is not None:
+            datetime.date(2000, month, day)  # a leap year admits 29 February
+            return f"--{month:02d}-{day:02d}"
+        if year is not None:
+            return f"{year:04d}-{month:02d}"
+    except ValueError:
+        return None
+    return None
+
+
+def _year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    value = int(text)
+    return value + 1900 if len(text) == 2 else value
+
+
+def find_dates(text: str):
+    """Yield a ``DateMatch`` for every date in ``text``."""
+    for m in DATE.finditer(text):
+        if m.group("dmy"):
+            when = _iso(_year(m.group("year")), MONTHS[m.group("month").rstrip(".")], int(m.group("day")))
+        elif m.group("mdy"):
+            when = _iso(_year(m.group("year2")), MONTHS[m.group("month2").rstrip(".")], int(m.group("day2")))
+        elif m.group("roman"):
+            when = _iso(_year(m.group("year3")), ROMAN[m.group("rmonth")], int(m.group("day3")))
+        elif m.group("my"):
+            when = _iso(_year(m.group("year5")), MONTHS[m.group("month5").rstrip(".")], None)
+        else:
+            month = int(m.group("month4"))
+            if not 1 <= month <= 12:
+                continue
+            when = _iso(_year(m.group("year4")), month, int(m.group("day4")))
+        yield DateMatch(m.start(), m.end(), when, m.group())
+
+
+def parse_date(text: str) -> str | None:
+    """The ISO value of the first date in ``text``, if any."""
+    for match in find_dates(text):
+        return match.when
+    return None
+
+
+def is_date_only(text: str) -> bool:
+    """True when ``text`` is a date and nothing else (a dateline)."""
+    stripped = text.strip().rstrip(".")
+    match = DATE.fullmatch(stripped)
+    return match is not None

@@ -1,0 +1,345 @@
+"""Stage 4, encode: the parsed documents become one TEI P5 document (lxml).
+
+The received body is kept, line by line, in ``sourceDoc`` (TEI's element for a transcription
+of the source as it stands); ``dispatch restore`` rebuilds the body from it byte for byte.
+Every normalization change is in the header's change list, and OCR fixes also stand in the
+text as ``choice`` with the received ``sic`` beside the ``corr``, naming their rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from pipeline import __version__
+from pipeline.model import Block, Document, Span, Text
+from pipeline.normalize import Change, Normalized
+from pipeline.parse import Parsed
+from pipeline.read import Source
+from pipeline.registers import Register, default_register
+from pipeline.rules import RuleTable, default_rules
+from pipeline.tei import NSMAP, append_text, indent, q, sub
+
+# inline kind -> (element, attributes); kinds handled in code are absent
+INLINE: dict[str, tuple[str, dict[str, str]]] = {
+    "add": ("add", {}),
+    "del": ("del", {}),
+    "new": ("seg", {"type": "new", "rend": "italic"}),
+    "hi": ("hi", {"rend": "italic"}),
+    "translator-note": ("note", {"type": "translator", "place": "inline"}),
+    "editorial-note": ("note", {"type": "editorial", "place": "inline"}),
+    "gloss": ("note", {"type": "gloss", "place": "inline"}),
+    "handwritten": ("note", {"type": "handwritten", "place": "inline"}),
+    "headnote": ("note", {"type": "headnote"}),
+    "supplied": ("supplied", {}),
+    "supplied-letters": ("supplied", {"reason": "abbreviation"}),
+    "supplied-date": ("supplied", {"reason": "date"}),
+    "unclear": ("unclear", {}),
+    "unclear-mark": ("unclear", {}),
+    "stamp": ("stamp", {}),
+    "archival-label": ("seg", {"type": "archival-label"}),
+    "handwritten-label": ("seg", {"type": "label", "subtype": "handwritten"}),
+    "footnote-ref": ("ref", {"type": "footnote"}),
+    "persName": ("persName", {}),
+    "placeName": ("placeName", {}),
+    "orgName": ("orgName", {}),
+    "date": ("date", {}),
+    "bibl": ("bibl", {}),
+    "literal": ("seg", {"type": "literal"}),
+}
+EMPTY = {"gap", "signature-mark"}
+OPENER = {"docket": ("seg", {"type": "docket"}), "sender": ("byline", {}),
+          "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {}),
+          "classification": ("seg", {"type": "classification"})}
+CLOSER = {"salute": ("salute", {}), "signed": ("signed", {}), "dateline": ("dateline", {})}
+
+
+@dataclass
+class Encoded:
+    """The TEI tree and, for each element, the offset in the received body it comes from."""
+
+    root: etree._Element
+    origins: dict = field(default_factory=dict)
+
+
+class Encoder:
+    def __init__(self, source: Source, norm: Normalized, parsed: Parsed, register: Register,
+                 rules: RuleTable):
+        self.source = source
+        self.norm = norm
+        self.text = norm.text
+        self.parsed = parsed
+        self.register = register
+        self.rules = rules
+        self.origins: dict = {}
+        self.used: set[str] = set()
+        self.inline_changes = sorted((c for c in norm.changes if c.inline), key=lambda c: c.nstart)
+        self.change_ids = {id(c): f"ch{n}" for n, c in enumerate(norm.changes, 1)}
+        self.repair_ids: dict[int, str] = {}
+
+    def origin(self, element, offset: int) -> None:
+        self.origins[element] = self.norm.original_offset(offset)
+
+    # -- the whole document ----------------------------------------------------------------
+    def encode(self) -> Encoded:
+        root = etree.Element(q("TEI"), nsmap=NSMAP)
+        root.set(q("xml:lang"), self.source.metadata.language)
+        header = sub(root, "teiHeader")
+        standoff = sub(root, "standOff")
+        text = sub(root, "text")
+        body = sub(text, "body")
+        for number, document in enumerate(self.parsed.documents, 1):
+            self.document(body, document, number)
+        self.header(header)
+        self.standoff(standoff)
+        if not len(standoff):
+            root.remove(standoff)
+        self.source_doc(root)
+        indent(root)
+        return Encoded(root, self.origins)
+
+    def header(self, header) -> None:
+        meta = self.source.metadata
+        documents = self.parsed.documents
+        file_desc = sub(header, "fileDesc")
+        title_stmt = sub(file_desc, "titleStmt")
+        title = meta.title or "; ".join(d.info.title for d in documents if d.info.title) or self.source.id
+        sub(title_stmt, "title", title)
+        for role, people in (("translated by", meta.translators), ("edited by", meta.editors)):
+            for name in people:
+                resp = sub(title_stmt, "respStmt")
+                sub(resp, "resp", role)
+                entry = self.register.lookup(name)
+                if entry:
+                    self.used.add(entry.id)
+                sub(resp, "persName", name, ref=f"#{entry.id}" if entry else None)
+        publication = sub(file_desc, "publicationStmt")
+        sub(publication, "p", f"Encoded by dispatch {__version__} from the transcription '{self.source.id}'.")
+        source_desc = sub(file_desc, "sourceDesc")
+        bibl = sub(source_desc, "bibl")
+        sub(bibl, "title", title)
+        if meta.citation:
+            sub(bibl, "note", meta.citation, type="publication")
+        if meta.archive:
+            sub(bibl, "distributor", meta.archive)
+        if meta.collection:
+            sub(bibl, "note", meta.collection, type="collection")
+        if meta.url:
+            sub(bibl, "ref", meta.url, target=meta.url)
+        encoding = sub(header, "encodingDesc")
+        editorial = sub(encoding, "editorialDecl")
+        for number, document in enumerate(documents, 1):
+            info = document.info
+            declared = "; ".join(info.declared) or "none declared"
+            sub(editorial, "p",
+                f"Document {number}: italics read as '{info.italics}', brackets as '{info.brackets}' "
+                f"(declared: {declared}).", n=str(number))
+        used_rules = sorted({c.rule for c in self.norm.changes})
+        if used_rules:
+            class_decl = sub(encoding, "classDecl")
+            taxonomy = sub(class_decl, "taxonomy", xml_id="normalization-rules")
+            for rule_id in used_rules:
+                rule = self.rules.by_id(rule_id)
+                category = sub(taxonomy, "category", xml_id=f"rule.{rule_id}")
+                sub(category, "catDesc", rule.message if rule else rule_id)
+        profile = sub(header, "profileDesc")
+        sub(sub(profile, "langUsage"), "language", ident=meta.language)
+        for number, document in enumerate(documents, 1):
+            self.corresp(profile, document, number)
+        if self.norm.changes or self.parsed.repairs:
+            revision = sub(header, "revisionDesc")
+            changes = sub(revision, "listChange", type="normalization")
+            for change in self.norm.changes:
+                self.change_entry(changes, change)
+            for offset, message in self.parsed.repairs:
+                line, col = self.source.position(self.norm.original_offset(offset))
+                sub(changes, "change", message, type="repair", target=f"#{self.repair_ids[offset]}",
+                    n=f"{line}:{col}")
+
+    def change_entry(self, parent, change: Change) -> None:
+        line, col = self.source.position(change.start)
+        element = sub(parent, "change", type=change.kind, ana=f"#rule.{change.rule}",
+                      target=f"#L{line}", n=f"{line}:{col}", xml_id=self.change_ids[id(change)])
+        sub(element, "orig", change.before)
+        sub(element, "reg", change.after)
+
+    def corresp(self, profile, document: Document, number: int) -> None:
+        info = document.info
+        if not (info.sender or info.recipient or info.date):
+            return
+        corresp = sub(profile, "correspDesc", xml_id=f"corresp-d{number}")
+        for action, who in (("sent", info.sender), ("received", info.recipient)):
+            if not (who or (action == "sent" and (info.date or info.place))):
+                continue
+            element = sub(corresp, "correspAction", type=action)
+            if who:
+                entry = self.register.by_id.get(who)
+                if entry:
+                    self.used.add(entry.id)
+                    sub(element, entry.element, entry.name, ref=f"#{entry.id}")
+                else:
+                    sub(element, "persName", who)
+            if action == "sent" and info.place:
+                sub(element, "placeName", info.place)
+            if action == "sent" and info.date:
+                sub(element, "date", when=info.date)
+
+    def standoff(self, standoff) -> None:
+        lists = {"person": ("listPerson", "person"), "place": ("listPlace", "place"),
+                 "org": ("listOrg", "org")}
+        for kind, (list_name, item_name) in lists.items():
+            entries = sorted((self.register.by_id[i] for i in self.used
+                              if i in self.register.by_id and self.register.by_id[i].kind == kind),
+                             key=lambda e: e.id)
+            if not entries:
+                continue
+            container = sub(standoff, list_name)
+            for entry in entries:
+                item = sub(container, item_name, xml_id=entry.id)
+                sub(item, entry.element, entry.name, type="main")
+                if entry.index:
+                    sub(item, entry.element, entry.index, type="sort")
+                for variant in entry.variants:
+                    sub(item, entry.element, variant, type="variant")
+
+    def source_doc(self, root) -> None:
+        source_doc = sub(root, "sourceDoc", xml_id="received")
+        source_doc.set(q("xml:space"), "preserve")
+        surface = sub(source_doc, "surface", type="ocr")
+        for number, line in enumerate(self.source.body.split("\n"), 1):
+            sub(surface, "line", line, xml_id=f"L{number}", n=str(number))
+
+    # -- the text --------------------------------------------------------------------------
+    def document(self, body, document: Document, number: int) -> None:
+        div = sub(body, "div", type="document", n=str(number), xml_id=f"d{number}")
+        if document.info.sender or document.info.recipient or document.info.date:
+            div.set("decls", f"#corresp-d{number}")
+        self.origin(div, document.start)
+        self.prefix = f"d{number}"
+        blocks = document.blocks
+        has_body = any(b.kind == "p" for b in blocks)
+        opener = closer = None
+        seen_body = False
+        for block in blocks:
+            kind = block.kind
+            if kind in ("salute", "signed", "dateline") and (seen_body or not has_body) and has_body:
+                if closer is None:
+                    closer = sub(div, "closer")
+                    self.origin(closer, block.start)
+                element = self.block_element(closer, *CLOSER[kind], block)
+                continue
+            if kind in OPENER and not seen_body and has_body or kind in ("docket", "sender", "address",
+                                                                           "classification", "salutation"):
+                if opener is None or closer is not None:
+                    opener = sub(div, "opener")
+                    self.origin(opener, block.start)
+                name, attrs = OPENER[kind]
+                if name == "address":
+                    element = sub(opener, "address")
+                    self.origin(element, block.start)
+                    self.block_element(element, "addrLine", {}, block)
+                else:
+                    self.block_element(opener, name, attrs, block)
+                continue
+            if kind == "head":
+                self.block_element(div, "head", {}, block)
+            elif kind == "headnote":
+                note = sub(div, "note", type="headnote")
+                self.origin(note, block.start)
+                self.block_element(note, "p", {}, block)
+            elif kind == "annotation":
+                self.block_element(div, "note", {"type": block.attrs.get("type", "handwritten")}, block)
+            else:
+                seen_body = True
+                self.block_element(div, "p", {}, block)
+
+    def block_element(self, parent, name: str, attrs: dict, block: Block):
+        element = sub(parent, name, **attrs)
+        self.origin(element, block.start)
+        self.inlines(element, block.inlines)
+        return element
+
+    def inlines(self, parent, nodes: list) -> None:
+        for node in nodes:
+            if isinstance(node, Text):
+                self.text_run(parent, node.start, node.end)
+            else:
+                self.span(parent, node)
+
+    def span(self, parent, span: Span) -> None:
+        kind = span.kind
+        if kind in EMPTY:
+            reason = span.attrs.get("reason") or ("signature" if kind == "signature-mark" else None)
+            element = sub(parent, "gap", reason=reason)
+            self.origin(element, span.start)
+            return
+        if kind in ("correction", "expansion"):
+            pulled = span.attrs.get("pulled")
+            choice = sub(parent, "choice")
+            self.origin(choice, span.start)
+            first, second = ("sic", "corr") if kind == "correction" else ("abbr", "expan")
+            original = sub(choice, first)
+            if pulled:
+                s, e = (int(x) for x in pulled.split(":"))
+                self.text_run(original, s, e)
+            reading = sub(choice, second)
+            self.inlines(reading, span.children)
+            return
+        if kind == "unclear-mark":
+            element = sub(parent, "unclear", cert="low")
+            self.origin(element, span.start)
+            pulled = span.attrs.get("pulled")
+            if pulled:
+                s, e = (int(x) for x in pulled.split(":"))
+                self.text_run(element, s, e)
+            return
+        name, fixed = INLINE.get(kind, ("seg", {"type": kind}))
+        attrs = dict(fixed)
+        if kind in ("persName", "placeName", "orgName"):
+            attrs["ref"] = f"#{span.attrs['ref']}"
+            self.used.add(span.attrs["ref"])
+        if kind == "date" and span.attrs.get("when"):
+            attrs["when"] = span.attrs["when"]
+        if kind == "unclear":
+            attrs["reason"] = span.attrs.get("reason", "unrecognised")
+        if span.attrs.get("repaired"):
+            repair_id = f"{self.prefix}-repair{len(self.repair_ids) + 1}"
+            self.repair_ids[span.start] = repair_id
+            attrs["xml_id"] = repair_id
+            attrs["cert"] = "medium"
+        if span.attrs.get("unclassified"):
+            attrs["cert"] = "low"
+        element = sub(parent, name, **attrs)
+        self.origin(element, span.start)
+        self.inlines(element, span.children)
+
+    def text_run(self, parent, start: int, end: int) -> None:
+        """Text [start, end), with every OCR fix inside it shown as choice/sic/corr."""
+        position = start
+        for change in self._changes_within(start, end):
+            append_text(parent, self.text[position:change.nstart])
+            choice = sub(parent, "choice")
+            self.origins[choice] = change.start
+            sub(choice, "sic", change.before)
+            sub(choice, "corr", change.after, ana=f"#rule.{change.rule}",
+                source=f"#{self.change_ids[id(change)]}")
+            position = change.nend
+        append_text(parent, self.text[position:end])
+
+    def _changes_within(self, start: int, end: int):
+        import bisect
+
+        starts = [c.nstart for c in self.inline_changes]
+        i = bisect.bisect_left(starts, start)
+        while i < len(self.inline_changes) and self.inline_changes[i].nstart < end:
+            change = self.inline_changes[i]
+            if change.nend <= end and change.nend > change.nstart:
+                yield change
+            i += 1
+
+
+def encode(source: Source, norm: Normalized, parsed: Parsed, register: Register | None = None,
+           rules: RuleTable | None = None) -> Encoded:
+    """Encode a parsed source as a TEI tree."""
+    return Encoder(source, norm, parsed, register or default_register(), rules or default_rules()).encode()

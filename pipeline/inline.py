@@ -1,0 +1,412 @@
+"""Stage 3a, parse inline: the convention language of a block, as a tree of spans.
+
+Signs: ``*...*`` and ``_..._`` (italics, whose meaning the document declares), and square
+brackets of every kind, classified by the data in ``conventions.toml`` or explicitly with
+``[@kind text]``. Unbalanced and crossing markup is repaired by general rules and reported;
+the tree this module returns never has crossing spans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.conventions import Conventions
+from pipeline.dates import DATE, find_dates
+from pipeline.diagnostics import Severity
+from pipeline.model import DocumentInfo, Span, Text
+from pipeline.registers import Register
+
+OPENING = set("([{\"'\u201c\u2018\u2014\u2013-/")
+CLOSING = set(")]}.,;:!?\"'\u201d\u2019\u2014\u2013-/")
+SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*(?=\s|$)")
+EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
+EXPLICIT_KINDS = {
+    "del", "add", "supplied", "gloss", "note", "translator-note", "editorial-note", "gap",
+    "illegible", "unclear", "handwritten", "stamp", "label", "archival-label", "correction",
+    "expansion", "headnote", "literal",
+}
+PULL_BACK = {
+    "correction": re.compile(r"[0-9A-Za-z]+$"),
+    "expansion": re.compile(r"\S+(?=\s*$)"),
+    "unclear-mark": re.compile(r"\S+(?=\s*$)"),
+}
+
+
+@dataclass
+class Interval:
+    start: int
+    end: int
+    cstart: int
+    cend: int
+    kind: str
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class InlineContext:
+    """What the inline parser needs besides the text: registers, conventions, the document."""
+
+    text: str
+    register: Register
+    conventions: Conventions
+    info: DocumentInfo
+    report: callable  # report(offset, code, severity, message, hint)
+    repairs: list = field(default_factory=list)  # (offset, message) recorded in the TEI header
+    italics_used: bool = False
+
+
+def _italic_tokens(text: str, start: int, end: int):
+    for m in re.finditer(r"[*_]", text[start:end]):
+        i = m.start() + start
+        char = text[i]
+        prev = text[i - 1] if i > start else " "
+        nxt = text[i + 1] if i + 1 < end else " "
+        if char == "_" and (prev.isalnum() and nxt.isalnum()):
+            continue
+        if prev == char or nxt == char:
+            continue
+        left = prev.isspace() or prev in OPENING
+        right = nxt.isspace() or nxt in CLOSING
+        opener = left and not nxt.isspace()
+        closer = right and not prev.isspace()
+        if opener and not closer:
+            yield i, "open", char
+        elif closer and not opener:
+            yield i, "close", char
+
+
+def _last_words(text: str, count: int = 4) -> str:
+    words = text.split()
+    return ("… " if len(words) > count else "") + " ".join(words[-count:])
+
+
+def _close_at_sentence(text: str, cstart: int, limit: int) -> int:
+    """Where an unclosed italic ends: after the last sentence before ``limit``, else at it."""
+    segment = text[cstart:limit]
+    ends = [m.end() for m in SENTENCE_END.finditer(segment.rstrip())]
+    if ends:
+        return cstart + ends[-1]
+    return cstart + len(segment.rstrip())
+
+
+def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
+    """Parse [start, end) of the normalized text into a list of ``Text`` and ``Span``."""
+    text = ctx.text
+    # 1. brackets, paired with a stack
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in re.finditer(r"[\[\]]", text[start:end]):
+        i = m.start() + start
+        if text[i] == "[":
+            stack.append(i)
+        elif stack:
+            pairs[stack.pop()] = i
+        else:
+            ctx.report(i, "P303", Severity.WARNING, "closing bracket ']' without an opening bracket; kept as text",
+                       "add the missing '[' or delete the ']'")
+    for i in stack:
+        ctx.report(i, "P303", Severity.WARNING, "opening bracket '[' is never closed; kept as text",
+                   "add the missing ']' where the bracketed passage ends")
+    closes = {c: o for o, c in pairs.items()}
+    # 2. italics, paired inside the bracket that contains them
+    intervals: list[Interval] = []
+    scopes: list[tuple[int, int]] = [(start, end)]  # (open bracket position, close)
+    open_italic: dict[int, tuple[int, str]] = {}  # scope start -> (position, marker)
+    bracket_opens: dict[int, list[int]] = {start: []}
+    meaning = ctx.info.italics
+
+    def repair(scope: int, limit: int, why: str) -> None:
+        position, marker = open_italic.pop(scope)
+        later = [b for b in bracket_opens.get(scope, []) if b > position]
+        if later:
+            limit = min(limit, later[0])
+        close = _close_at_sentence(text, position + 1, limit)
+        if close <= position + 1:
+            ctx.report(position, "P301", Severity.WARNING,
+                       f"italic marker '{marker}' is never closed; kept as text",
+                       f"add the closing '{marker}' where the passage ends")
+            return
+        intervals.append(Interval(position, close, position + 1, close, "italic", {"repaired": "true"}))
+        ending = _last_words(text[position + 1:close])
+        ctx.repairs.append((position, f"unclosed italic marker '{marker}' closed after '{ending}'"))
+        ctx.report(position, "P301", Severity.WARNING,
+                   f"italic marker '{marker}' {why}; the italic is closed at the end of its sentence, "
+                   f"after '{ending}'",
+                   f"add the closing '{marker}' where the passage really ends")
+
+    tokens = sorted(
+        [(i, "[", "[") for i in pairs] + [(i, "]", "]") for i in closes] + list(_italic_tokens(text, start, end))
+    )
+    for position, kind, marker in tokens:
+        scope = scopes[-1][0]
+        if kind == "[":
+            bracket_opens.setdefault(scope, []).append(position)
+            scopes.append((position, pairs[position]))
+            bracket_opens[position] = []
+        elif kind == "]":
+            if scope in open_italic:
+                repair(scope, position, "is not closed before the bracket ends")
+            scopes.pop()
+        elif kind == "open":
+            ctx.italics_used = True
+            if scope in open_italic:
+                repair(scope, position, "is not closed before the next italic opens")
+            open_italic[scope] = (position, marker)
+        else:  # a closer
+            ctx.italics_used = True
+            if scope in open_italic:
+                opened, _ = open_italic.pop(scope)
+                intervals.append(Interval(opened, position + 1, opened + 1, position, "italic"))
+                continue
+            outer = next((s for s, _ in reversed(scopes[:-1]) if s in open_italic), None)
+            if outer is not None:
+                ctx.report(position, "P302", Severity.WARNING,
+                           f"italic marker '{marker}' closes inside a bracket opened after the italic began: "
+                           "the spans would cross; the italic is closed before the bracket",
+                           "move the marker so that the italic and the bracket nest")
+                repair(outer, scope, "crosses a bracket")
+            else:
+                ctx.report(position, "P301", Severity.WARNING,
+                           f"closing italic marker '{marker}' without an opening one; kept as text",
+                           f"add the opening '{marker}' where the passage begins, or delete this one")
+    for scope in list(open_italic):
+        repair(scope, end, "is never closed")
+    # 3. classify the brackets
+    for o, c in pairs.items():
+        intervals.append(classify(ctx, start, o, c))
+    return build(ctx, start, end, intervals)
+
+
+def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
+    """Decide what a bracket [o, c] is, from its content and what stands before it."""
+    text = ctx.text
+    content = text[o + 1:c]
+    explicit = EXPLICIT.match(content)
+    if explicit and explicit.group("kind") in EXPLICIT_KINDS:
+        kind = explicit.group("kind")
+        kind = {"illegible": "gap", "label": "archival-label", "note": "editorial-note"}.get(kind, kind)
+        attrs = {"explicit": "true"}
+        if explicit.group("kind") == "illegible":
+            attrs["reason"] = "illegible"
+        return Interval(o, c + 1, o + 1 + explicit.end(), c, kind, attrs)
+    inner = content
+    if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
+        inner = content[1:-1]  # [[two words illegible]]
+    previous = text[block_start:o]
+    for rule in ctx.conventions.brackets:
+        m = rule.content.search(inner) if rule.content else None
+        if rule.content and not m:
+            continue
+        if rule.check and not CHECKS[rule.check](ctx, previous, inner, text, o, c):
+            continue
+        attrs = {"reason": rule.reason} if rule.reason else {}
+        cstart, cend = o + 1, c
+        if m is not None and "text" in (m.groupdict() or {}) and m.group("text") is not None:
+            offset = content.find(inner)
+            cstart, cend = o + 1 + offset + m.start("text"), o + 1 + offset + m.end("text")
+        return Interval(o, c + 1, cstart, cend, rule.kind, attrs)
+    if ctx.info.brackets == "del":
+        return Interval(o, c + 1, o + 1, c, "del")
+    ctx.report(o, "P304", Severity.WARNING,
+               f"cannot tell what the bracket '[{_short(content)}]' is; read as text supplied by the editor",
+               "say what it is explicitly, for example [@del ...], [@gloss ...] or [@supplied ...]")
+    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": "true"})
+
+
+def _short(text: str, width: int = 30) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _previous_word(previous: str) -> str:
+    m = re.search(r"(\S+)\s*$", previous)
+    return m.group(1) if m else ""
+
+
+def _after_register_name(ctx, previous, inner, text, o, c) -> bool:
+    entry = ctx.register.ends_with_name(previous)
+    other = ctx.register.lookup(inner)
+    return entry is not None and other is not None and other.id == entry.id
+
+
+def _register_name(ctx, previous, inner, text, o, c) -> bool:
+    word = _previous_word(previous).strip(",.;:")
+    return ctx.register.lookup(inner) is not None and word.isupper() and len(word) > 1
+
+
+def _after_abbreviation(ctx, previous, inner, text, o, c) -> bool:
+    word = _previous_word(previous)
+    if word in ctx.register.abbreviations:
+        return True
+    if ctx.info.brackets == "del":
+        return False
+    capitals = sum(ch.isupper() for ch in word)
+    return capitals >= 2 and word.isalpha() and not inner.isupper() and " " in inner.strip()
+
+
+def _attached_to_digits(ctx, previous, inner, text, o, c) -> bool:
+    return o > 0 and text[o - 1].isdigit()
+
+
+def _after_date(ctx, previous, inner, text, o, c) -> bool:
+    return re.search(rf"(?:{DATE.pattern})\s*$", previous) is not None
+
+
+def _inside_word(ctx, previous, inner, text, o, c) -> bool:
+    attached_before = o > 0 and text[o - 1].isalpha()
+    attached_after = c + 1 < len(text) and text[c + 1].isalpha()
+    return inner.isalpha() and (attached_before or attached_after)
+
+
+CHECKS = {
+    "after-register-name": _after_register_name,
+    "register-name": _register_name,
+    "after-abbreviation": _after_abbreviation,
+    "attached-to-digits": _attached_to_digits,
+    "after-date": _after_date,
+    "inside-word": _inside_word,
+}
+
+
+def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
+    """Nest intervals into a tree; then pull back corrected figures and find names and dates."""
+    intervals.sort(key=lambda iv: (iv.start, -iv.end))
+    root: list = []
+    stack: list[tuple[Interval, list]] = []
+    position_stack = [start]
+
+    def flush(until: int, children: list) -> None:
+        if until > position_stack[-1]:
+            children.append(Text(position_stack[-1], until))
+        position_stack[-1] = max(position_stack[-1], until)
+
+    def close_top() -> None:
+        interval, children = stack.pop()
+        flush(interval.cend, children)
+        position_stack.pop()
+        kind = interval.kind if interval.kind != "italic" else ctx.info.italics
+        span = Span(kind, interval.start, interval.end, children, dict(interval.attrs))
+        parent = stack[-1][1] if stack else root
+        parent.append(span)
+        position_stack[-1] = interval.end
+
+    for interval in intervals:
+        while stack and interval.start >= stack[-1][0].end:
+            close_top()
+        if stack and interval.end > stack[-1][0].end:
+            ctx.report(interval.start, "P302", Severity.WARNING, "markup crosses another span; ignored",
+                       "make the markers nest")
+            continue
+        parent = stack[-1][1] if stack else root
+        flush(interval.start, parent)
+        stack.append((interval, []))
+        position_stack.append(interval.cstart)
+    while stack:
+        close_top()
+    flush(end, root)
+    return enrich(ctx, root)
+
+
+def enrich(ctx: InlineContext, nodes: list) -> list:
+    """Pull corrected figures and abbreviations into their spans; find names, dates, garbage."""
+    out: list = []
+    for node in nodes:
+        if isinstance(node, Span):
+            node.children = enrich(ctx, node.children)
+            pull = PULL_BACK.get(node.kind)
+            if pull and out and isinstance(out[-1], Text):
+                previous = out[-1]
+                m = pull.search(ctx.text[previous.start:previous.end])
+                if m:
+                    pulled = previous.start + m.start()
+                    node.attrs["pulled"] = f"{pulled}:{previous.start + m.end()}"
+                    node.start = pulled
+                    previous.end = pulled
+                    if previous.end == previous.start:
+                        out.pop()
+            out.append(node)
+        else:
+            out.extend(_annotate_text(ctx, node))
+    return _dates_over_corrections(ctx, out)
+
+
+def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
+    text = ctx.text
+    segment = text[node.start:node.end]
+    if citations:
+        m = ctx.conventions.pattern("citation").search(segment)
+        if m:
+            s, e = node.start + m.start(), node.start + m.end()
+            inner = _annotate_text(ctx, Text(s, e), citations=False)
+            return (_annotate_text(ctx, Text(node.start, s)) if s > node.start else []) + \
+                [Span("bibl", s, e, inner)] + \
+                (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
+    found: list[tuple[int, int, str, dict]] = []
+    for s, e, entry in ctx.register.find(segment):
+        found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
+    for date in find_dates(segment):
+        s, e = node.start + date.start, node.start + date.end
+        if any(s < fe and fs < e for fs, fe, _, _ in found):
+            continue
+        attrs = {"when": date.when} if date.when else {}
+        if date.when is None:
+            ctx.report(s, "P320", Severity.WARNING, f"the date '{date.text}' does not exist",
+                       "check the transcription against the original; the date is kept without a value")
+        found.append((s, e, "date", attrs))
+    garbage = ctx.conventions.pattern("garbage")
+    fine = ctx.conventions.pattern("not_garbage")
+    for m in re.finditer(r"\S+", segment):
+        token = m.group().strip(".,;:!?()\"'")
+        if garbage.match(token) and not fine.match(token):
+            s = node.start + m.start() + m.group().find(token)
+            e = s + len(token)
+            if any(s < fe and fs < e for fs, fe, _, _ in found):
+                continue
+            ctx.report(s, "N230", Severity.WARNING,
+                       f"unrecognised token '{token}' kept and marked unclear",
+                       "check it against the original and correct the transcription")
+            found.append((s, e, "unclear", {"reason": "unrecognised"}))
+    found.sort()
+    out: list = []
+    position = node.start
+    for s, e, kind, attrs in found:
+        if s < position:
+            continue
+        if s > position:
+            out.append(Text(position, s))
+        out.append(Span(kind, s, e, [Text(s, e)], attrs))
+        position = e
+    if position < node.end:
+        out.append(Text(position, node.end))
+    return out
+
+
+def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
+    """``8[7] October 1950``: a corrected day followed by month and year is one date."""
+    out: list = []
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if isinstance(node, Span) and node.kind == "correction" and i + 1 < len(nodes):
+            corrected = "".join(ctx.text[t.start:t.end] for t in node.children if isinstance(t, Text))
+            following = ctx.text[node.end:node.end + 40]
+            date = next(iter(find_dates(corrected + following)), None) if corrected.isdigit() else None
+            if date is not None and date.start == 0 and date.end > len(corrected):
+                limit = node.end + date.end - len(corrected)
+                inside: list = [node]
+                j = i + 1
+                while j < len(nodes) and nodes[j].end <= limit:
+                    inside.append(nodes[j].children[0] if isinstance(nodes[j], Span) and nodes[j].kind == "date"
+                                  else nodes[j])
+                    j += 1
+                if j < len(nodes) and isinstance(nodes[j], Text) and nodes[j].start < limit:
+                    inside.append(Text(nodes[j].start, limit))
+                    nodes[j] = Text(limit, nodes[j].end)
+                if inside[-1].end == limit:
+                    attrs = {"when": date.when} if date.when else {}
+                    out.append(Span("date", node.start, limit, inside, attrs))
+                    i = j
+                    continue
+        out.append(node)
+        i += 1
+    return out

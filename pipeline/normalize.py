@@ -1,0 +1,222 @@
+"""Stage 2, normalize: repair OCR errors and broken layout by rules and registers.
+
+Every rule of the table is matched against the received body; overlapping matches are
+resolved by position (earliest, then longest, then table order) and applied in one pass.
+Each applied match is a ``Change`` (rule id, original span, before, after) so that the
+fix can be reviewed, shown in the TEI beside the original, and reversed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.registers import Register, default_register
+from pipeline.rules import Rule, RuleTable, default_rules
+
+DATA = Path(__file__).parent / "data"
+PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
+NAME_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One applied fix: ``before`` at [start, end) of the received body became ``after``.
+
+    ``nstart`` is where ``after`` begins in the normalized text.
+    """
+
+    rule: str
+    kind: str
+    start: int
+    end: int
+    before: str
+    after: str
+    message: str
+    nstart: int = 0
+
+    @property
+    def nend(self) -> int:
+        return self.nstart + len(self.after)
+
+    @property
+    def inline(self) -> bool:
+        return self.kind == "ocr"
+
+
+@dataclass
+class Normalized:
+    """The normalized text, the changes that made it, and the map back to the received body."""
+
+    text: str
+    changes: list[Change]
+
+    def __post_init__(self) -> None:
+        self._nstarts = [c.nstart for c in self.changes]
+
+    def original_offset(self, offset: int) -> int:
+        """The offset in the received body of a character of the normalized text."""
+        i = bisect.bisect_right(self._nstarts, offset) - 1
+        if i < 0:
+            return offset
+        change = self.changes[i]
+        if offset < change.nend:
+            return change.start + min(offset - change.nstart, max(len(change.before) - 1, 0))
+        return change.end + (offset - change.nend)
+
+
+@functools.cache
+def furniture_phrases() -> tuple[str, ...]:
+    with open(DATA / "furniture.toml", "rb") as handle:
+        return tuple(tomllib.load(handle).get("phrases", []))
+
+
+def _furniture(body: str, register: Register):
+    phrases = sorted(furniture_phrases(), key=len, reverse=True)
+    if not phrases:
+        return
+    alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+    for m in re.finditer(rf"(?i)(?<![\w])(?:{alternatives})(?![\w])[ \t]*", body):
+        yield m.start(), m.end(), ""
+
+
+def _open_parenthesis(body: str, register: Register):
+    depth = 0
+    position = 0
+    for sep in PARAGRAPH_BREAK.finditer(body):
+        paragraph = body[position:sep.start()]
+        depth = max(depth + paragraph.count("(") - paragraph.count(")"), 0)
+        if depth > 0 and sep.end() < len(body):
+            yield sep.start(), sep.end(), " "
+        else:
+            depth = 0
+        position = sep.end()
+
+
+def _nfc(body: str, register: Register):
+    for m in re.finditer(r"\S+", body):
+        token = m.group()
+        if not unicodedata.is_normalized("NFC", token):
+            yield m.start(), m.end(), unicodedata.normalize("NFC", token)
+
+
+def _register_ocr(body: str, register: Register):
+    for entry in register.entries:
+        for form in entry.ocr:
+            for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", body):
+                yield m.start(), m.end(), entry.name
+
+
+def _register_fuzzy(body: str, register: Register, found: list | None = None, source=None):
+    """Correct confident near misses of register names; report doubtful ones as suggestions.
+
+    Runs of capitalized words are read left to right; at each word the longest window (up
+    to three words) that is a register name is skipped, and a window that is not is
+    compared with the register's names of the same length in words.
+    """
+    for run in NAME_RUN.finditer(body):
+        words = [(w.start() + run.start(), w.end() + run.start())
+                 for w in re.finditer(r"[^ -]+", run.group())]
+        i = 0
+        while i < len(words):
+            step = 1
+            for length in range(min(3, len(words) - i), 0, -1):
+                start, end = words[i][0], words[i + length - 1][1]
+                token = body[start:end]
+                if register.lookup(token):
+                    step = length
+                    break
+                if token in register.ignore or len(token) < register.min_length:
+                    continue
+                match = register.near_miss(token)
+                if match is None:
+                    continue
+                entry, form, score, runner_up = match
+                if score >= register.correct and score - runner_up >= register.margin:
+                    yield start, end, form
+                    step = length
+                    break
+                if score >= register.suggest and found is not None and source is not None:
+                    found.append(source.diagnostic(
+                        start, "N212", Severity.WARNING,
+                        f"'{token}' looks like the register name '{form}' "
+                        f"({entry.kind} '{entry.id}', score {score:.0f})",
+                        f"correct it to '{form}', or add '{token}' to the variants or to the "
+                        "ignore list in registers.toml"))
+                    step = length
+                    break
+            i += step
+
+
+BUILTIN_FINDERS = {
+    "furniture": _furniture,
+    "open-parenthesis": _open_parenthesis,
+    "nfc": _nfc,
+    "register-ocr": _register_ocr,
+}
+
+
+def _matches(rule: Rule, body: str, register: Register, found, source):
+    if rule.builtin == "register-fuzzy":
+        yield from _register_fuzzy(body, register, found, source)
+    elif rule.builtin:
+        yield from BUILTIN_FINDERS[rule.builtin](body, register)
+    else:
+        for m in rule.regex.finditer(body):
+            start, end = m.span("target")
+            if start == end:
+                continue
+            after = m.expand(rule.replacement) if "\\" in rule.replacement else rule.replacement
+            yield start, end, after
+
+
+def normalize(body: str, rules: RuleTable | None = None, register: Register | None = None,
+              source=None) -> tuple[Normalized, list[Diagnostic]]:
+    """Apply the rule table to ``body``; return the normalized text, its changes and findings."""
+    rules = rules or default_rules()
+    register = register or default_register()
+    found: list[Diagnostic] = []
+    candidates = []
+    for order, rule in enumerate(rules.rules):
+        for start, end, after in _matches(rule, body, register, found, source):
+            if body[start:end] != after:
+                candidates.append((start, -(end - start), order, end, after, rule))
+    candidates.sort(key=lambda c: c[:3])
+    accepted = []
+    last_end = 0
+    for start, _, _, end, after, rule in candidates:
+        if start >= last_end:
+            accepted.append((start, end, after, rule))
+            last_end = end
+    pieces: list[str] = []
+    changes: list[Change] = []
+    position = 0
+    length = 0
+    for start, end, after, rule in accepted:
+        pieces.append(body[position:start])
+        length += start - position
+        changes.append(Change(rule.id, rule.kind, start, end, body[start:end], after, rule.message, length))
+        pieces.append(after)
+        length += len(after)
+        position = end
+    pieces.append(body[position:])
+    if source is not None:
+        for change in changes:
+            if change.kind == "furniture":
+                found.append(source.diagnostic(
+                    change.start, "N220", Severity.WARNING,
+                    f"web-page furniture '{change.before.strip()}' dropped from the reading",
+                    "delete it from the transcription if it is not part of the document"))
+    return Normalized("".join(pieces), changes), found
+
+
+def apply_rule(rule: Rule, text: str, register: Register | None = None) -> str:
+    """Apply one rule alone to ``text`` (used to run the examples in the rule table)."""
+    table = RuleTable([rule])
+    return normalize(text, table, register)[0].text

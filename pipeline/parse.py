@@ -1,0 +1,360 @@
+"""Stage 3, parse: the normalized text becomes documents of blocks of inline spans.
+
+A source may hold several documents, each opened by a title line (the pattern is data).
+Around the body paragraphs a document may have a headnote (a bracketed paragraph right
+after the title), an opener (sender line, address, dateline, salutation, classification)
+and a closer (salute, signature, dateline), then handwritten annotations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.conventions import Conventions, default_conventions
+from pipeline.dates import find_dates, is_date_only, parse_date
+from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.inline import InlineContext, classify, parse_inline
+from pipeline.model import Block, Document, DocumentInfo, Span
+from pipeline.normalize import Normalized
+from pipeline.read import DocumentMeta, Source
+from pipeline.registers import Register, default_register
+
+PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+CONVENTION_VALUE = re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
+
+
+@dataclass
+class Parsed:
+    """The parse of a source: documents, the markup repairs made, and the findings."""
+
+    documents: list[Document]
+    repairs: list[tuple[int, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """The [start, end) of every paragraph, trimmed of surrounding white space."""
+    spans = []
+    position = 0
+    for m in list(PARAGRAPH.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        s, e = _trim(text, position, end)
+        if e > s:
+            spans.append((s, e))
+        if m:
+            position = m.end()
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _matching_bracket(text: str, start: int, end: int) -> int | None:
+    depth = 0
+    for i in range(start, end):
+        if text[i] == "[":
+            depth += 1
+        elif text[i] == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+class Parser:
+    """Parses one normalized source; holds what every document shares."""
+
+    def __init__(self, source: Source, normalized: Normalized, register: Register,
+                 conventions: Conventions):
+        self.source = source
+        self.norm = normalized
+        self.text = normalized.text
+        self.register = register
+        self.conventions = conventions
+        self.found: list[Diagnostic] = []
+        self.repairs: list[tuple[int, str]] = []
+
+    def report(self, offset: int, code: str, severity: Severity, message: str, hint=None) -> None:
+        original = self.norm.original_offset(offset)
+        self.found.append(self.source.diagnostic(original, code, severity, message, hint))
+
+    # -- documents -------------------------------------------------------------------------
+    def parse(self) -> Parsed:
+        paras = paragraphs(self.text)
+        title_re = self.conventions.pattern("title")
+        starts = [i for i, (s, e) in enumerate(paras) if title_re.match(self.text[s:e])]
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        documents = []
+        for number, first in enumerate(starts):
+            last = starts[number + 1] if number + 1 < len(starts) else len(paras)
+            meta = self.source.metadata.documents[number] if number < len(self.source.metadata.documents) else None
+            documents.append(self.document(paras[first:last], meta, number))
+        if len(self.source.metadata.documents) > len(documents):
+            self.found.append(self.source.diagnostic(
+                0, "R111", Severity.WARNING,
+                f"the metadata describes {len(self.source.metadata.documents)} documents, the text has {len(documents)}",
+                "check the title lines of the documents, or the [[documents]] tables of the sidecar"))
+        return Parsed(documents, self.repairs, self.found)
+
+    def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
+        text = self.text
+        info = DocumentInfo()
+        blocks: list[Block] = []
+        work = list(paras)
+        title_re = self.conventions.pattern("title")
+        if work and title_re.match(text[work[0][0]:work[0][1]]):
+            s, e = work.pop(0)
+            title_end = self._title_end(s, e)
+            info.title = text[s:title_end]
+            blocks.append(Block("head", s, title_end))
+            rs, re_ = _trim(text, title_end, e)
+            if re_ > rs:
+                work.insert(0, (rs, re_))
+                docket = True
+            else:
+                docket = False
+        else:
+            docket = False
+            info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
+            if not info.title and work:
+                s, e = work[0]
+                first_line = text[s:e].split("\n")[0]
+                if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":")):
+                    info.title = first_line
+                    blocks.append(Block("head", s, s + len(first_line)))
+                    rs, re_ = _trim(text, s + len(first_line), e)
+                    work.pop(0)
+                    if re_ > rs:
+                        work.insert(0, (rs, re_))
+            if not info.title:
+                self.found.append(self.source.diagnostic(
+                    self.norm.original_offset(work[0][0] if work else 0), "P310", Severity.WARNING,
+                    f"document {number + 1} has no title line and the metadata gives none",
+                    "add a title line such as 'Letter from X to Y, 5 October 1950', or a title in the sidecar"))
+        self._infer(info, meta, number, work[0][0] if work else 0)
+        ctx = InlineContext(text, self.register, self.conventions, info, self.report, self.repairs)
+        # the rest of the title paragraph: archival labels, version notes
+        if docket:
+            blocks.append(Block("docket", *work.pop(0)))
+        # headnote
+        if work and text[work[0][0]] == "[":
+            s, e = work[0]
+            close = _matching_bracket(text, s, e)
+            minimum = int(self.conventions.structure.get("headnote_min_words", 12))
+            if close is not None and len(text[s:close].split()) >= minimum:
+                work.pop(0)
+                blocks.append(Block("headnote", s + 1, close))
+                rs, re_ = _trim(text, close + 1, e)
+                if re_ > rs:
+                    work.insert(0, (rs, re_))
+        blocks += self._opener(work)
+        closer, after = self._closer(work)
+        for s, e in work:
+            blocks.append(Block("p", s, e))
+        blocks += closer + after
+        for block in blocks:
+            if block.kind == "annotation":
+                block.inlines = parse_inline(ctx, int(block.attrs.pop("from")), block.end)
+            else:
+                block.inlines = parse_inline(ctx, block.start, block.end)
+        if ctx.italics_used and not info.italics_declared:
+            self.report(blocks[0].start if blocks else 0, "P305", Severity.WARNING,
+                        "italic markers are used but the document does not declare what they mean; read as emphasis",
+                        "declare the convention in the title's parenthesis or as conventions = [\"italics=add\"] in the sidecar")
+        return Document(info, blocks, paras[0][0] if paras else 0, paras[-1][1] if paras else 0)
+
+    def _title_end(self, s: int, e: int) -> int:
+        """A title runs to the end of its first line, or of its declaring parenthesis."""
+        text = self.text
+        line_end = text.find("\n", s, e)
+        limit = e if line_end < 0 else line_end
+        dates = list(find_dates(text[s:limit]))
+        after = s + dates[0].end if dates else s
+        m = re.match(r"\s*\(", text[after:limit])
+        if m:
+            depth = 0
+            for i in range(after + m.end() - 1, limit):
+                depth += {"(": 1, ")": -1}.get(text[i], 0)
+                if depth == 0:
+                    return i + 1
+        bracket = text.find("[", after, limit)
+        return _trim(text, s, bracket if bracket >= 0 else limit)[1]
+
+    def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int) -> None:
+        """Correspondence metadata: the sidecar first, else what the title says."""
+        title = info.title
+        m = self.conventions.pattern("correspondents").search(title)
+        sender = recipient = None
+        if m:
+            sender, recipient = m.group("sender").strip(), m.group("recipient").strip()
+        info.sender = (meta.sender if meta and meta.sender else None) or self._entity_id(sender)
+        info.recipient = (meta.recipient if meta and meta.recipient else None) or self._entity_id(recipient)
+        info.date = (meta.date if meta and meta.date else None) or parse_date(title)
+        info.place = meta.place if meta and meta.place else None
+        italics, brackets, phrases = self.conventions.declare(title)
+        info.declared = phrases
+        for value in (meta.conventions if meta else []):
+            cm = CONVENTION_VALUE.match(value.strip())
+            if cm is None:
+                self.found.append(self.source.diagnostic(
+                    0, "R110", Severity.ERROR, f"unknown convention '{value}' in the metadata",
+                    "use italics=add|new|hi or brackets=del|supplied"))
+                continue
+            if cm.group("sign") == "italics":
+                italics = cm.group("meaning")
+            else:
+                brackets = cm.group("meaning")
+            info.declared.append(value)
+        info.italics = italics or "hi"
+        info.brackets = brackets or "supplied"
+        info.italics_declared = italics is not None
+        missing = [name for name, value in (("sender", info.sender), ("recipient", info.recipient),
+                                            ("date", info.date)) if not value]
+        if missing:
+            self.found.append(self.source.diagnostic(
+                self.norm.original_offset(offset), "P311", Severity.WARNING,
+                f"document {number + 1}: no {', no '.join(missing)} in the metadata or the title",
+                "add them to the document's [[documents]] table in the sidecar (see README)"))
+
+    def _entity_id(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        entry = self.register.lookup(name)
+        return entry.id if entry else name
+
+    # -- opener and closer -----------------------------------------------------------------
+    def _kind_of_line(self, s: int, e: int) -> str | None:
+        line = self.text[s:e]
+        if "\n" in line.strip():
+            return None
+        for kind in ("classification", "sender_line", "address_line", "salutation"):
+            if self.conventions.pattern(kind).match(line):
+                return kind
+        if is_date_only(line):
+            return "dateline"
+        return None
+
+    def _opener(self, work: list[tuple[int, int]]) -> list[Block]:
+        names = {"classification": "classification", "sender_line": "sender", "address_line": "address",
+                 "salutation": "salutation", "dateline": "dateline"}
+        blocks = []
+        while work:
+            s, e = work[0]
+            kind = self._kind_of_line(s, e)
+            if kind is None:
+                break
+            work.pop(0)
+            if kind == "address_line":
+                dates = list(find_dates(self.text[s:e]))
+                if dates and s + dates[-1].end == e:
+                    ds = s + dates[-1].start
+                    blocks.append(Block("address", s, _trim(self.text, s, ds)[1]))
+                    blocks.append(Block("dateline", ds, e))
+                    continue
+            blocks.append(Block(names[kind], s, e))
+        return blocks
+
+    def _salute(self, line: str) -> re.Match | None:
+        salutes = sorted(self.conventions.structure.get("salutes", []), key=len, reverse=True)
+        alternatives = "|".join(re.escape(x) for x in salutes)
+        return re.match(rf"^(?:{alternatives})[,.!]?(?=\s|$)", line)
+
+    def _closer(self, work: list[tuple[int, int]]) -> tuple[list[Block], list[Block]]:
+        text = self.text
+        after: list[Block] = []
+        while work and text[work[-1][0]] == "[":
+            s, e = work[-1]
+            close = _matching_bracket(text, s, e)
+            if close is None:
+                break
+            kind = classify(self._quiet_context(), s, s, close).kind
+            if kind not in ("handwritten-label", "handwritten", "stamp"):
+                break
+            work.pop()
+            block = Block("annotation", s, e, attrs={"type": "handwritten" if kind != "stamp" else "stamp"})
+            block.attrs["from"] = str(_trim(text, close + 1, e)[0] if kind == "handwritten-label" else s)
+            after.insert(0, block)
+        closer: list[Block] = []
+        while work:
+            s, e = work[-1]
+            line = text[s:e]
+            if "\n" in line or len(line) > 160:
+                break
+            if is_date_only(line):
+                closer.insert(0, Block("dateline", s, e))
+                work.pop()
+                continue
+            salute = self._salute(line)
+            if salute and salute.end() == len(line.rstrip()):
+                closer.insert(0, Block("salute", s, e))
+                work.pop()
+                continue
+            composite = self._composite_closer(s, e, salute)
+            if composite:
+                closer = composite + closer
+                work.pop()
+                continue
+            if self._is_signature(line):
+                closer.insert(0, Block("signed", s, e))
+                work.pop()
+                continue
+            break
+        if work and closer and not any(b.kind == "salute" for b in closer):
+            s, e = work[-1]
+            for m in re.finditer(r"(?<=[.!?])\s+", text[s:e]):
+                rest = s + m.end()
+                salute = self._salute(text[rest:e])
+                if salute and rest + salute.end() == e:
+                    work[-1] = (s, s + m.start())
+                    closer.insert(0, Block("salute", rest, e))
+                    break
+        return closer, after
+
+    def _quiet_context(self) -> InlineContext:
+        """A context that classifies without reporting (for looking ahead)."""
+        return InlineContext(self.text, self.register, self.conventions, DocumentInfo(), lambda *a, **k: None)
+
+    def _is_signature(self, line: str) -> bool:
+        bare = re.sub(r"\[[^\]]*\]", "", line).strip(" .,()")
+        words = bare.split()
+        if not words or len(words) > 5:
+            return False
+        if bare.isupper():
+            return True
+        entry = self.register.lookup(bare)
+        return entry is not None and entry.kind == "person"
+
+    def _composite_closer(self, s: int, e: int, salute) -> list[Block] | None:
+        """``Respectfully PHILIPPOV [STALIN] 4 October 1950``: salute, signature and dateline on one line."""
+        text = self.text
+        position = s + salute.end() if salute else s
+        dates = list(find_dates(text[position:e]))
+        if not dates:
+            return None
+        date = dates[-1]
+        signature = _trim(text, position, position + date.start)
+        trailing = text[position + date.end:e].split()
+        if signature[1] <= signature[0] or len(trailing) > 2:
+            return None
+        if not self._is_signature(text[signature[0]:signature[1]]):
+            return None
+        blocks = []
+        if salute:
+            blocks.append(Block("salute", s, _trim(text, s, position)[1]))
+        blocks.append(Block("signed", *signature))
+        blocks.append(Block("dateline", position + date.start, e))
+        return blocks
+
+
+def parse(source: Source, normalized: Normalized, register: Register | None = None,
+          conventions: Conventions | None = None) -> Parsed:
+    """Parse a normalized source into documents."""
+    parser = Parser(source, normalized, register or default_register(), conventions or default_conventions())
+    return parser.parse()

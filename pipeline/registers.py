@@ -1,0 +1,151 @@
+"""Registers of people, places and organizations, loaded from ``data/registers.toml``.
+
+A register entry has an id, a kind, a canonical name and variants (pseudonyms, other
+romanizations, known OCR corruptions). The register finds names in text and matches
+near misses fuzzily, with thresholds that are settings in the data file.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.diagnostics import Diagnostic, Severity
+
+DATA = Path(__file__).parent / "data"
+KINDS = {"person": "persName", "place": "placeName", "org": "orgName"}
+ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One person, place or organization."""
+
+    id: str
+    kind: str
+    name: str
+    variants: tuple[str, ...] = ()
+    ocr: tuple[str, ...] = ()
+    index: str | None = None
+
+    @property
+    def element(self) -> str:
+        return KINDS[self.kind]
+
+    def forms(self) -> list[str]:
+        """Every written form that names this entry (not the OCR corruptions)."""
+        forms = [self.name, *self.variants]
+        return forms + [f.upper() for f in forms if f.upper() != f and len(f) > 3]
+
+
+@dataclass
+class Register:
+    """All entries, their written forms, and the fuzzy matcher's settings."""
+
+    entries: list[Entry]
+    abbreviations: dict[str, str]
+    correct: float = 92.0
+    suggest: float = 84.0
+    margin: float = 4.0
+    min_length: int = 5
+    ignore: frozenset[str] = frozenset()
+    forms: dict[str, Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:
+            for form in entry.forms():
+                self.forms.setdefault(form, entry)
+        alternatives = sorted(self.forms, key=lambda f: (-len(f), f))
+        body = "|".join(re.escape(f) for f in alternatives) or r"(?!x)x"
+        self._finder = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
+        self.by_id = {e.id: e for e in self.entries}
+
+    def find(self, text: str):
+        """Yield (start, end, entry) for every register name in ``text``, longest first."""
+        for m in self._finder.finditer(text):
+            yield m.start(), m.end(), self.forms[m.group()]
+
+    def lookup(self, form: str) -> Entry | None:
+        return self.forms.get(form.strip())
+
+    def ends_with_name(self, text: str) -> Entry | None:
+        """The entry whose name ends ``text`` (the words just before a bracket), if any."""
+        tail = text.rstrip()
+        best = None
+        for m in self._finder.finditer(tail[-80:]):
+            if m.end() == len(tail[-80:]):
+                best = self.forms[m.group()]
+        return best
+
+    def near_miss(self, token: str) -> tuple[Entry, str, float, float] | None:
+        """Best register form for a token not in the register: (entry, form, score, runner-up)."""
+        from rapidfuzz import fuzz, process
+
+        words = token.count(" ") + 1
+        choices = [f for f in self.forms if f.count(" ") + 1 == words and not f.isupper()]
+        results = process.extract(token, choices, scorer=fuzz.ratio, limit=8)
+        if not results:
+            return None
+        best_form, best_score, _ = results[0]
+        entry = self.forms[best_form]
+        runner_up = max((s for f, s, _ in results[1:] if self.forms[f].id != entry.id), default=0.0)
+        return entry, best_form, best_score, runner_up
+
+
+def _locate(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def load_register(path: Path | None = None) -> tuple[Register, list[Diagnostic]]:
+    """Load and check the registers; problems are located findings in the data file."""
+    path = path or DATA / "registers.toml"
+    text = path.read_text(encoding="utf-8")
+    spath = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"at line (\d+), column (\d+)", str(err))
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        return Register([], {}), [Diagnostic(spath, line, col, "D601", Severity.ERROR,
+                                             f"register file is not valid TOML: {err}", None)]
+    found: list[Diagnostic] = []
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for kind in KINDS:
+        for item in data.get(kind, []):
+            eid = item.get("id", "")
+            line = _locate(text, f'id = "{eid}"')
+            if not ID_RE.match(str(eid)) or "name" not in item:
+                found.append(Diagnostic(spath, line, 1, "D602", Severity.ERROR,
+                                        f"register entry '{eid}' needs an id of lower-case letters, digits and '-', and a name",
+                                        None))
+                continue
+            if eid in seen:
+                found.append(Diagnostic(spath, line, 1, "D603", Severity.ERROR,
+                                        f"register id '{eid}' is used twice", "give each entry its own id"))
+                continue
+            seen.add(eid)
+            entries.append(Entry(eid, kind, item["name"], tuple(item.get("variants", [])),
+                                 tuple(item.get("ocr", [])), item.get("index")))
+    fuzzy = data.get("fuzzy", {})
+    abbreviations = {a["abbr"]: a["expan"] for a in data.get("abbreviation", [])}
+    register = Register(
+        entries,
+        abbreviations,
+        correct=float(fuzzy.get("correct", 92.0)),
+        suggest=float(fuzzy.get("suggest", 84.0)),
+        margin=float(fuzzy.get("margin", 4.0)),
+        min_length=int(fuzzy.get("min_length", 5)),
+        ignore=frozenset(fuzzy.get("ignore", [])),
+    )
+    return register, found
+
+
+@functools.cache
+def default_register() -> Register:
+    """The package's registers (cached: loaded once per process)."""
+    return load_register()[0]

@@ -1,0 +1,197 @@
+"""What each CLI command does, as functions that tests can call directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pipeline.build import (build_one, duplicate_ids, find_sources, fingerprint, load_cache, process,
+                            source_key, write_atomic)
+from pipeline.diagnostics import Diagnostic, Report, Severity, render
+
+STATE = ".dispatch-state.json"
+OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
+
+
+def _print(text: str, stream=None) -> None:
+    (stream or sys.stdout).write(text)
+
+
+def _summary(report: Report, checked: int) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    return f"{checked} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}\n"
+
+
+def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
+    sources = find_sources(paths)
+    report = Report()
+    report.extend(duplicate_ids(sources))
+    for path in sources:
+        result = process(path)
+        report.extend(result.diagnostics)
+    findings = report.sorted()
+    threshold = Severity.INFO if verbose else Severity.WARNING
+    _print(render(findings, fmt, min_severity=threshold))
+    if fmt == "text":
+        _print(_summary(report, len(sources)))
+    worst = report.worst()
+    limit = Severity.WARNING if strict else Severity.ERROR
+    return 1 if worst is not None and worst >= limit else 0
+
+
+def run_normalize(paths: list[Path]) -> int:
+    from pipeline.normalize import normalize
+    from pipeline.read import read_source
+
+    code = 0
+    for path in find_sources(paths):
+        if path.suffix != ".txt":
+            continue
+        source, found = read_source(path)
+        if source is None:
+            _print(render(found))
+            code = 1
+            continue
+        normalized, found = normalize(source.body, source=source)
+        for change in normalized.changes:
+            line, col = source.position(change.start)
+            before = json.dumps(change.before, ensure_ascii=False)
+            after = json.dumps(change.after, ensure_ascii=False)
+            _print(f"{source.path}:{line}:{col}: {change.rule} {before} -> {after}\n")
+        _print(render(found))
+    return code
+
+
+def _load_tei(xml: Path):
+    from pipeline.validate import parse_tei
+
+    root, found = parse_tei(xml)
+    if root is None:
+        _print(render(found), sys.stderr)
+    return root
+
+
+def run_restore(xml: Path) -> int:
+    from pipeline.restore import received_text
+
+    root = _load_tei(xml)
+    if root is None:
+        return 1
+    text = received_text(root)
+    if text is None:
+        _print(f"{xml}:1:1: V520 the TEI holds no received transcription (sourceDoc)\n", sys.stderr)
+        return 1
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+def run_emit(xml: Path, target: str, diplomatic: bool) -> int:
+    from pipeline.read import source_id
+    from pipeline.writers import WRITERS
+    from pipeline.writers.text import write_text
+
+    root = _load_tei(xml)
+    if root is None:
+        return 1
+    sid = source_id(xml)
+    data = write_text(root, sid, diplomatic=True) if diplomatic else WRITERS[target][2](root, sid)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    return 0
+
+
+def _state_matches(entry: dict | None, key: str, outputs: Path) -> bool:
+    if not entry or entry.get("key") != key:
+        return False
+    for relative, (size, mtime) in entry.get("files", {}).items():
+        try:
+            stat = (outputs / relative).stat()
+        except OSError:
+            return False
+        if stat.st_size != size or stat.st_mtime_ns != mtime:
+            return False
+    return True
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent elsewhere."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.done = 0
+        self.active = sys.stderr.isatty() and total > 1
+
+    def step(self) -> None:
+        self.done += 1
+        if self.active:
+            width = 30
+            filled = width * self.done // self.total
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+            if self.done == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = False,
+              quiet: bool = False) -> int:
+    started = time.monotonic()
+    paths = find_sources([sources_dir])
+    report = Report()
+    duplicates = duplicate_ids(paths)
+    report.extend(duplicates)
+    skip = {d.path for d in duplicates}
+    paths = [p for p in paths if str(p) not in skip]
+    state_path = outputs / STATE
+    state = {} if force else load_cache(state_path)
+    base = fingerprint()
+    keys = {str(p): source_key(p, base) for p in paths}
+    from pipeline.read import source_id
+
+    todo = [p for p in paths if not _state_matches(state.get(source_id(p)), keys[str(p)], outputs)]
+    unchanged = len(paths) - len(todo)
+    new_state = {source_id(p): state[source_id(p)] for p in paths if p not in todo}
+    built = failed = 0
+    progress = Progress(len(todo))
+    results = []
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            for outcome in pool.map(build_one, todo, [outputs] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
+                results.append(outcome)
+                progress.step()
+    else:
+        for path in todo:
+            results.append(build_one(path, outputs))
+            progress.step()
+    for path, (result, written) in zip(todo, results):
+        report.extend(result.diagnostics)
+        if result.failed:
+            failed += 1
+            continue
+        built += 1
+        files = {}
+        for relative in written:
+            stat = (outputs / relative).stat()
+            files[relative] = [stat.st_size, stat.st_mtime_ns]
+        new_state[result.id] = {"key": keys[str(path)], "files": files}
+    # outputs of sources that no longer exist
+    ids = {source_id(p) for p in paths}
+    for folder, suffix in OUTPUT_FOLDERS.items():
+        directory = outputs / folder
+        if directory.is_dir():
+            for file in directory.iterdir():
+                if file.suffix == suffix and file.name[: -len(suffix)] not in ids:
+                    file.unlink()
+    outputs.mkdir(parents=True, exist_ok=True)
+    write_atomic(state_path, (json.dumps(new_state, sort_keys=True, indent=1) + "\n").encode())
+    findings = report.sorted()
+    _print(render(findings, min_severity=Severity.ERROR if quiet else Severity.WARNING))
+    warnings = report.count(Severity.WARNING)
+    elapsed = time.monotonic() - started
+    _print(f"built {built}, unchanged {unchanged}, failed {failed}, warnings {warnings} "
+           f"({elapsed:.2f} s)\n")
+    return 1 if failed or duplicates else 0

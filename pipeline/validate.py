@@ -1,0 +1,154 @@
+"""Stage 5, validate: the project's XSD (with xmlschema) and the checks an XSD cannot express.
+
+Findings point at the source a person edits: for an encoded transcription, at the line and
+column of the text each element came from; for a contributed TEI file, at the element's line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.tei import XML_NS, local
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+XSD = SCHEMAS / "tei-dispatch.xsd"
+POINTER_ATTRIBUTES = ("ref", "ana", "target", "decls", "source", "hand", "resp", "who")
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def schema_path() -> Path:
+    """The XSD: beside the package in a checkout, or installed with it."""
+    if XSD.exists():
+        return XSD
+    return Path(__file__).parent / "schemas" / "tei-dispatch.xsd"
+
+
+@functools.cache
+def schema():
+    """The compiled project schema (compiled once per process)."""
+    import xmlschema
+
+    return xmlschema.XMLSchema10(str(schema_path()))
+
+
+def locate(element, origins: dict, locate_offset, path: str) -> tuple[str, int, int]:
+    """(path, line, col) of an element: its origin in the source, or its line in the XML."""
+    node = element
+    while node is not None:
+        if node in origins:
+            line, col = locate_offset(origins[node])
+            return path, line, col
+        node = node.getparent()
+    line = getattr(element, "sourceline", None) or 1
+    return path, line, 1
+
+
+def validate(root, path: str, origins: dict | None = None, locate_offset=None) -> list[Diagnostic]:
+    """Every schema and semantic finding for a TEI tree."""
+    origins = origins or {}
+    locate_offset = locate_offset or (lambda offset: (1, 1))
+    found: list[Diagnostic] = []
+    for error in schema().iter_errors(root):
+        element = error.elem if error.elem is not None else root
+        where = locate(element, origins, locate_offset, path)
+        reason = (error.reason or str(error.message)).strip().rstrip(".")
+        name = local(element) if isinstance(element.tag, str) else "?"
+        found.append(Diagnostic(*where, "V501", Severity.ERROR,
+                                f"<{name}> is not valid in the TEI subset: {reason}",
+                                "see schemas/tei-dispatch.xsd for what the element may hold"))
+    found += semantic_checks(root, path, origins, locate_offset)
+    return found
+
+
+def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagnostic]:
+    """Pointers resolve, ids are unique, dates are real."""
+    found: list[Diagnostic] = []
+    ids: dict[str, object] = {}
+    id_attribute = f"{{{XML_NS}}}id"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        value = element.get(id_attribute)
+        if value is None:
+            continue
+        if value in ids:
+            found.append(Diagnostic(*locate(element, origins, locate_offset, path), "V503", Severity.ERROR,
+                                    f"xml:id '{value}' is used twice", "give each element its own id"))
+        ids[value] = element
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in POINTER_ATTRIBUTES:
+            value = element.get(attribute)
+            if not value:
+                continue
+            for pointer in value.split():
+                if pointer.startswith("#") and pointer[1:] not in ids:
+                    found.append(Diagnostic(*locate(element, origins, locate_offset, path), "V502",
+                                            Severity.ERROR,
+                                            f"@{attribute} points to '{pointer}', which is not in the document",
+                                            "add the entry to the registers (registers.toml) or correct the pointer"))
+        when = element.get("when")
+        if when and not _real_date(when):
+            found.append(Diagnostic(*locate(element, origins, locate_offset, path), "V504", Severity.ERROR,
+                                    f"@when '{when}' is not a real date", "correct the date"))
+    return found
+
+
+def _real_date(value: str) -> bool:
+    try:
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+            datetime.date.fromisoformat(value)
+        elif re.fullmatch(r"--\d\d-\d\d", value):
+            datetime.date(2000, int(value[2:4]), int(value[5:7]))
+        elif re.fullmatch(r"\d{4}-\d\d", value):
+            return 1 <= int(value[5:7]) <= 12
+        elif re.fullmatch(r"\d{4}", value):
+            return True
+        else:
+            datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def safe_parser() -> etree.XMLParser:
+    """An XML parser that loads no DTD, expands no entity and fetches nothing."""
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False,
+                           huge_tree=False, remove_blank_text=False, collect_ids=False)
+
+
+def parse_tei(path: Path) -> tuple[etree._Element | None, list[Diagnostic]]:
+    """Parse a contributed TEI file safely; a DOCTYPE, an entity or bad XML is a finding."""
+    spath = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Diagnostic(spath, 1, 1, "R100", Severity.ERROR, f"cannot read the file: {err.strerror}")]
+    if len(raw) > MAX_BYTES:
+        return None, [Diagnostic(spath, 1, 1, "V511", Severity.ERROR,
+                                 f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB",
+                                 "split the edition into several files")]
+    if not raw.strip():
+        return None, [Diagnostic(spath, 1, 1, "R105", Severity.ERROR, "the file is empty")]
+    doctype = re.search(rb"<!DOCTYPE", raw[:4096] if len(raw) > 4096 else raw)
+    if doctype or b"<!ENTITY" in raw:
+        before = raw[: (doctype.start() if doctype else raw.index(b"<!ENTITY"))]
+        line = before.count(b"\n") + 1
+        return None, [Diagnostic(spath, line, 1, "V512", Severity.ERROR,
+                                 "a DOCTYPE or entity declaration is not accepted in contributed TEI",
+                                 "delete the DOCTYPE; TEI needs none, and entities are never expanded")]
+    try:
+        root = etree.fromstring(raw, safe_parser())
+    except etree.XMLSyntaxError as err:
+        line, col = err.position if err.position else (1, 1)
+        message = re.sub(r", line \d+, column \d+$", "", str(err.msg))
+        return None, [Diagnostic(spath, line or 1, max(col, 1), "V510", Severity.ERROR,
+                                 f"not well-formed XML: {message}", "fix the markup at this point")]
+    return root, []

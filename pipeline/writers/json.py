@@ -1,0 +1,52 @@
+"""The JSON writer: metadata, documents, blocks, annotations and entities, with offsets.
+
+Every span has ``start``, ``end`` and ``text``: code-point offsets into the plain-text
+output and the exact characters there (as W3C Web Annotation's position and quote
+selectors). What the reading leaves out (a deletion, a gap, a note) has a zero-width
+position and its own text in ``content``. The shape is ``schemas/dispatch-output.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.writers.reading import render
+from pipeline.writers.walk import read_edition
+
+SCHEMA_ID = "https://dispatch.example/schemas/dispatch-output.schema.json"
+
+
+def write_json(root, source_id: str) -> bytes:
+    """The JSON form of a TEI document, UTF-8, keys in a fixed order."""
+    edition = read_edition(root, source_id)
+    rendered = render(edition)
+    documents = []
+    for document, placed in zip(edition.documents, rendered.documents):
+        documents.append({
+            "n": document.n,
+            "id": document.id,
+            "title": document.title,
+            "date": document.date,
+            "sender": document.sender,
+            "recipient": document.recipient,
+            "place": document.place,
+            "start": placed["start"],
+            "end": placed["end"],
+            "blocks": placed["blocks"],
+            "annotations": [a for a in rendered.annotations if a["document"] == len(documents) + 1],
+        })
+    for document in documents:
+        for annotation in document["annotations"]:
+            del annotation["document"]
+    data = {
+        "$schema": SCHEMA_ID,
+        "id": edition.id,
+        "title": edition.title,
+        "language": edition.language,
+        "metadata": edition.metadata,
+        "text": rendered.text,
+        "documents": documents,
+        "entities": [{"id": key, **value} for key, value in sorted(edition.entities.items())],
+        "changes": edition.changes,
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

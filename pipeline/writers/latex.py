@@ -1,0 +1,217 @@
+"""The LaTeX writer: a complete, compilable edition from the TEI alone.
+
+The preamble defines one macro per editorial kind (``\\edInsertion``, ``\\edDeletion``,
+``\\edGap``...), so an edition is restyled in one place. Every character of the text goes
+through ``escape``: no source text can become a TeX command.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pipeline.writers.walk import Block, Edition, Node, read_edition
+
+SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "[": "{[}", "]": "{]}", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    '"': r"\textquotedbl{}", "\u00a0": "~", "\n": " ", "\t": " ", "\r": " ",
+}
+# pairs TeX would join into a ligature (-- ---, '' ``, !` ?`), kept apart with an empty group
+LIGATURES = (("--", "-{}-"), ("''", "'{}'"), ("``", "`{}`"), ("!`", "!{}`"), ("?`", "?{}`"))
+# characters pdfTeX typesets with T1 + utf8 + textcomp; any other needs XeLaTeX or LuaLaTeX
+PDFTEX_EXTRA = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u20ac\u00a0\u2032\u2033\u2116")
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage{iftex}
+\ifPDFTeX
+  \usepackage[T1]{fontenc}
+  \usepackage[utf8]{inputenc}
+  \usepackage{lmodern}
+  \usepackage{textcomp}
+@PDFTEX_GUARD@\else
+  \usepackage{fontspec}
+@FONTS@\fi
+\usepackage[a4paper,margin=25mm]{geometry}
+\usepackage[normalem]{ulem}
+\usepackage[noautomatic]{imakeidx}
+\makeindex[name=persons,title={Index of persons}]
+\emergencystretch=3em
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.6\baselineskip}
+\raggedbottom
+
+% ---- One macro per editorial kind: restyle the whole edition here. ----
+\newif\ifdeletionsbracketed \deletionsbracketedfalse % true: deletions in brackets, not struck through
+\newcommand{\edInsertion}[1]{\textit{#1}}
+\newcommand{\edDeletion}[1]{\ifdeletionsbracketed\textlbrackdbl#1\textrbrackdbl\else\sout{#1}\fi}
+\newcommand{\edNew}[1]{\textit{#1}}
+\newcommand{\edEmphasis}[1]{\emph{#1}}
+\newcommand{\edGap}[1]{{[}\ldots{]}}
+\newcommand{\edGloss}[1]{{[}#1{]}}
+\newcommand{\edSupplied}[1]{{[}#1{]}}
+\newcommand{\edExpansion}[2]{#1 {[}#2{]}}
+\newcommand{\edCorrection}[2]{#2\footnote{The original reads \textquotedblleft #1\textquotedblright.}}
+\newcommand{\edOcrFix}[2]{#2}
+\newcommand{\edUnclear}[1]{#1\,{[}?{]}}
+\newcommand{\edTranslatorNote}[1]{\footnote{#1 (translator's note)}}
+\newcommand{\edEditorialNote}[1]{\footnote{#1 (editor's note)}}
+\newcommand{\edHandwrittenNote}[1]{\footnote{Handwritten: #1}}
+\newcommand{\edLabel}[1]{\textsc{#1}}
+\newcommand{\edStamp}[1]{\fbox{\small #1}}
+\newcommand{\edPerson}[2]{#2\index[persons]{#1}}
+\newcommand{\edPlace}[1]{#1}
+\newcommand{\edOrg}[1]{#1}
+\newcommand{\edDate}[1]{#1}
+\newcommand{\edBibl}[1]{#1}
+\newcommand{\edForeign}[1]{#1}
+\newcommand{\edSpeaker}[1]{\textsc{#1}}
+\newcommand{\edDocumentTitle}[1]{\section*{#1}}
+\newcommand{\edDocket}[1]{{\small\scshape #1}\par}
+\newenvironment{edHeadnote}{\begin{quote}\small}{\end{quote}}
+\newenvironment{edOpener}{\par\setlength{\parskip}{0pt}\raggedright}{\par\medskip}
+\newenvironment{edCloser}{\par\medskip\setlength{\parskip}{0pt}\raggedleft}{\par}
+\newenvironment{edAnnotation}{\par\medskip\small\textit{{[}Handwritten{]}} }{\par}
+\newcommand{\edAddress}[1]{#1\par}
+\newcommand{\edSender}[1]{#1\par}
+\newcommand{\edDateline}[1]{#1\par}
+\newcommand{\edSalute}[1]{#1\par}
+\newcommand{\edSigned}[1]{#1\par}
+"""
+
+
+def escape(text: str) -> str:
+    """Escape every character TeX would read as markup, ligature or command."""
+    escaped = "".join(SPECIAL.get(ch, ch) for ch in text)
+    for pair, separated in LIGATURES:
+        while pair in escaped:
+            escaped = escaped.replace(pair, separated)
+    return escaped
+
+
+def needs_unicode_engine(text: str) -> bool:
+    """True when pdfTeX cannot typeset some character of ``text``."""
+    return any(ord(ch) >= 0x180 and ch not in PDFTEX_EXTRA for ch in text)
+
+
+def _index_key(text: str) -> str:
+    """A makeindex key: its special characters quoted."""
+    return "".join('"' + ch if ch in '!@|"' else ch for ch in escape(text))
+
+
+class LatexWriter:
+    def __init__(self, edition: Edition):
+        self.edition = edition
+        self.in_deletion = 0
+        self.deferred: list[str] = []
+
+    def nodes(self, nodes: list[Node]) -> str:
+        return "".join(self.node(n) for n in nodes)
+
+    def node(self, node: Node) -> str:
+        kind = node.kind
+        if kind == "text":
+            return escape(node.text)
+        if kind == "deletion":
+            self.in_deletion += 1
+            inner = self.nodes(node.children)
+            self.in_deletion -= 1
+            out = r"\edDeletion{" + inner + "}"
+            if not self.in_deletion and self.deferred:
+                out += "".join(self.deferred)
+                self.deferred = []
+            return out
+        if kind == "insertion":
+            return r"\edInsertion{" + self.nodes(node.children) + "}"
+        if kind in ("translator-note", "editorial-note", "handwritten-note"):
+            macro = {"translator-note": "edTranslatorNote", "editorial-note": "edEditorialNote",
+                     "handwritten-note": "edHandwrittenNote"}[kind]
+            saved, self.in_deletion = self.in_deletion, 0
+            out = f"\\{macro}{{" + self.nodes(node.children) + "}"
+            self.in_deletion = saved
+            if self.in_deletion:
+                self.deferred.append(out)
+                return ""
+            return out
+        if kind == "person":
+            text = self.nodes(node.children)
+            entity = self.edition.entities.get(node.attrs.get("ref") or "")
+            if entity is None or self.in_deletion:
+                if entity is not None:
+                    self.deferred.append(r"\index[persons]{" + _index_key(entity["sort"]) + "}")
+                return text
+            return r"\edPerson{" + _index_key(entity["sort"]) + "}{" + text + "}"
+        if self.in_deletion and kind in ("place", "org", "date", "bibl", "foreign", "new", "emphasis"):
+            return self.nodes(node.children)
+        simple = {"place": "edPlace", "org": "edOrg", "date": "edDate", "gloss": "edGloss",
+                  "supplied": "edSupplied", "unclear": "edUnclear", "label": "edLabel",
+                  "stamp": "edStamp", "new": "edNew", "emphasis": "edEmphasis", "bibl": "edBibl",
+                  "foreign": "edForeign", "speaker": "edSpeaker"}
+        if kind in simple:
+            return f"\\{simple[kind]}{{" + self.nodes(node.children) + "}"
+        if kind == "gap":
+            return r"\edGap{" + escape(node.attrs.get("reason") or "") + "}"
+        if kind in ("correction", "ocr-fix", "regularization", "expansion"):
+            macro = {"correction": "edCorrection", "ocr-fix": "edOcrFix", "regularization": "edOcrFix",
+                     "expansion": "edExpansion"}[kind]
+            if kind == "correction" and self.in_deletion:
+                return self.nodes(node.children)
+            return f"\\{macro}{{" + self.nodes(node.alt) + "}{" + self.nodes(node.children) + "}"
+        return self.nodes(node.children)
+
+    def block(self, block: Block) -> str:
+        body = self.nodes(block.inlines).strip()
+        if block.kind == "head":
+            return r"\edDocumentTitle{" + body + "}\n"
+        if block.kind == "headnote":
+            return "\\begin{edHeadnote}\n" + body + "\n\\end{edHeadnote}\n"
+        if block.kind in ("docket", "classification"):
+            return r"\edDocket{" + body + "}\n"
+        if block.kind == "annotation":
+            return "\\begin{edAnnotation}\n" + body + "\n\\end{edAnnotation}\n"
+        macro = {"sender": "edSender", "address": "edAddress", "dateline": "edDateline",
+                 "salutation": "edSalute", "salute": "edSalute", "signed": "edSigned"}.get(block.kind)
+        if macro:
+            return f"\\{macro}{{" + body + "}\n"
+        return body + "\n\n"
+
+    def document(self, document) -> str:
+        out = []
+        part = None
+        for block in document.blocks:
+            if block.part != part:
+                if part in ("opener", "closer"):
+                    out.append(f"\\end{{ed{part.capitalize()}}}\n")
+                if block.part in ("opener", "closer"):
+                    out.append(f"\\begin{{ed{block.part.capitalize()}}}\n")
+                part = block.part
+            out.append(self.block(block))
+        if part in ("opener", "closer"):
+            out.append(f"\\end{{ed{part.capitalize()}}}\n")
+        return "".join(out)
+
+    def write(self, root_text: str) -> str:
+        documents = "\n".join(self.document(d) for d in self.edition.documents)
+        unicode = needs_unicode_engine(root_text)
+        cyrillic = any("\u0400" <= ch <= "\u04ff" for ch in root_text)
+        fonts = "  \\setmainfont{DejaVu Serif}\n" if cyrillic else ""
+        guard = ("  \\PackageError{dispatch}{This edition contains characters pdfLaTeX cannot set}"
+                 "{Compile it with xelatex or lualatex.}\n") if unicode else ""
+        preamble = PREAMBLE.replace("@PDFTEX_GUARD@", guard).replace("@FONTS@", fonts)
+        title = escape(self.edition.title)
+        program = "xelatex" if unicode else "pdflatex"
+        return (
+            f"% !TEX program = {program}\n"
+            f"% The edition of '{self.edition.id}', written by dispatch from outputs/xml/{self.edition.id}.xml.\n"
+            + preamble
+            + "\\title{" + title + "}\n\\date{}\n\n\\begin{document}\n\\maketitle\n\n"
+            + documents
+            + "\n\\printindex[persons]\n\\end{document}\n"
+        )
+
+
+def write_latex(root, source_id: str) -> bytes:
+    """The LaTeX edition of a TEI document, UTF-8."""
+    edition = read_edition(root, source_id)
+    all_text = "".join(root.itertext())
+    return LatexWriter(edition).write(all_text).encode("utf-8")

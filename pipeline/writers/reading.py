@@ -1,0 +1,253 @@
+"""The reading text and the diplomatic text, with the position of every annotation.
+
+The plain-text writer prints what this module renders, and the JSON writer reports the
+annotations it records, so JSON offsets always point into the plain text.
+
+Reading text policy (documented in the README):
+- insertions in, deletions out, corrections and OCR fixes applied, gaps left out;
+- glosses and expansions follow their word in square brackets, supplied text is bracketed;
+- translator's, editorial and inline handwritten notes leave the line: a marker ``[n]``
+  stands in the text and the notes follow the document, numbered;
+- archival furniture (dockets, labels, classification, stamps) is left out;
+- a handwritten annotation on the document is a paragraph of its own, after ``[Handwritten]``.
+
+Diplomatic text: the document as it stood, every intervention marked one way:
+``\\insertion/``, ``⟦deletion⟧``, ``{received→reading}`` for corrections and OCR fixes,
+``[…]`` for a gap, ``[supplied]``, ``unclear(?)``, ``[= gloss]``, ``[note: …]``, and
+furniture in ``⟨…⟩``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.writers.walk import Block, Edition, Node
+
+NOTE_KINDS = {"translator-note": "translator's note", "editorial-note": "editor's note",
+              "handwritten-note": "handwritten"}
+FURNITURE = {"label", "docket", "classification", "stamp"}
+ANNOTATED = {"insertion", "deletion", "gap", "correction", "ocr-fix", "expansion", "supplied",
+             "unclear", "gloss", "new", "emphasis", "person", "place", "org", "date", "label",
+             "stamp", "regularization", "bibl", "foreign", "speaker", "translator-note",
+             "editorial-note", "handwritten-note"}
+
+
+@dataclass
+class Rendered:
+    text: str
+    annotations: list[dict] = field(default_factory=list)
+    documents: list[dict] = field(default_factory=list)
+
+
+def plain(nodes: list[Node]) -> str:
+    """The characters of nodes as written (deletions included, notes excluded)."""
+    out = []
+    for node in nodes:
+        if node.kind == "text":
+            out.append(node.text)
+        elif node.kind not in NOTE_KINDS and node.kind != "gloss":
+            out.append(plain(node.children))
+    return "".join(out)
+
+
+class Renderer:
+    def __init__(self, edition: Edition, diplomatic: bool = False):
+        self.edition = edition
+        self.diplomatic = diplomatic
+        self.parts: list[str] = []
+        self.length = 0
+        self.annotations: list[dict] = []
+        self.notes: list[tuple[int, str, str]] = []
+        self.document = 0
+        self.dropped = False
+        self.block_start = 0
+
+    def emit(self, text: str) -> None:
+        """Append text; after a passage the reading leaves out, mend the spacing around it."""
+        if text and self.dropped:
+            if text[0].isspace() and (self.length == self.block_start or self._ends_with_space()):
+                text = text.lstrip(" ")
+            elif text[0] in ".,;:!?)" and self._ends_with_space():
+                self.retract()
+        if text:
+            self.dropped = False
+            self.parts.append(text)
+            self.length += len(text)
+
+    def _ends_with_space(self) -> bool:
+        return bool(self.parts) and self.parts[-1].endswith(" ")
+
+    def retract(self) -> None:
+        """Take back one trailing space, and keep every recorded position inside the text."""
+        self.parts[-1] = self.parts[-1][:-1]
+        self.length -= 1
+        for record in self.annotations[-8:]:
+            record["start"] = min(record["start"], self.length)
+            record["end"] = min(record["end"], self.length)
+
+    def drop(self) -> None:
+        self.dropped = True
+
+    def annotate(self, node: Node, start: int, extra: dict | None = None) -> None:
+        if self.diplomatic or node.kind not in ANNOTATED:
+            return
+        record = {"type": node.kind, "document": self.document, "start": start, "end": self.length,
+                  "text": ""}
+        for key, value in node.attrs.items():
+            if value is not None:
+                record[key] = value
+        if extra:
+            record.update(extra)
+        self.annotations.append(record)
+
+    # -- inline ----------------------------------------------------------------------------
+    def nodes(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            self.node(node)
+
+    def node(self, node: Node) -> None:
+        kind = node.kind
+        start = self.length
+        if kind == "text":
+            self.emit(" ".join(node.text.split("\n")))
+            return
+        if self.diplomatic:
+            self.diplomatic_node(node)
+            return
+        if kind == "deletion":
+            self.annotate(node, start, {"content": plain(node.children)})
+            self.drop()
+        elif kind == "gap":
+            self.annotate(node, start, {"content": ""})
+            self.drop()
+        elif kind in FURNITURE:
+            self.annotate(node, start, {"content": plain(node.children)})
+            self.drop()
+        elif kind in NOTE_KINDS:
+            self.notes.append((len(self.notes) + 1, NOTE_KINDS[kind], self.inline_string(node.children)))
+            self.emit(f"[{len(self.notes)}]")
+            self.annotate(node, start, {"content": self.inline_string(node.children),
+                                        "note": len(self.notes)})
+        elif kind == "gloss":
+            self.emit("[" if self.parts and self.parts[-1].endswith(" ") else " [")
+            inner = self.length
+            self.nodes(node.children)
+            self.annotate(node, inner)
+            self.emit("]")
+        elif kind == "supplied":
+            self.emit("[")
+            inner = self.length
+            self.nodes(node.children)
+            self.annotate(node, inner)
+            self.emit("]")
+        elif kind in ("correction", "ocr-fix", "regularization"):
+            self.nodes(node.children)
+            self.annotate(node, start, {"original": plain(node.alt)})
+        elif kind == "expansion":
+            self.nodes(node.alt)
+            self.emit(" [")
+            self.nodes(node.children)
+            self.emit("]")
+            self.annotate(node, start, {"abbreviation": plain(node.alt), "expansion": plain(node.children)})
+        else:
+            self.nodes(node.children)
+            self.annotate(node, start)
+
+    def diplomatic_node(self, node: Node) -> None:
+        kind = node.kind
+        wrap = {"insertion": ("\\", "/"), "deletion": ("\u27e6", "\u27e7"), "supplied": ("[", "]"),
+                "gloss": ("[= ", "]"), "label": ("\u27e8", "\u27e9"), "stamp": ("\u27e8stamp: ", "\u27e9"),
+                "docket": ("\u27e8", "\u27e9"), "classification": ("\u27e8", "\u27e9")}
+        if kind == "gap":
+            self.emit("[\u2026]")
+        elif kind in NOTE_KINDS:
+            self.emit(f"[note ({NOTE_KINDS[kind]}): ")
+            self.nodes(node.children)
+            self.emit("]")
+        elif kind in ("correction", "ocr-fix", "regularization"):
+            self.emit("{")
+            self.nodes(node.alt)
+            self.emit("\u2192")
+            self.nodes(node.children)
+            self.emit("}")
+        elif kind == "expansion":
+            self.nodes(node.alt)
+            self.emit("[= ")
+            self.nodes(node.children)
+            self.emit("]")
+        elif kind == "unclear":
+            self.nodes(node.children)
+            self.emit("(?)")
+        elif kind in wrap:
+            before, after = wrap[kind]
+            self.emit(before)
+            self.nodes(node.children)
+            self.emit(after)
+        else:
+            self.nodes(node.children)
+
+    def inline_string(self, nodes: list[Node]) -> str:
+        sub = Renderer(self.edition, self.diplomatic)
+        sub.nodes(nodes)
+        return "".join(sub.parts)
+
+    # -- blocks ----------------------------------------------------------------------------
+    def block(self, block: Block) -> None:
+        start = self.block_start = self.length
+        self.dropped = True  # no leading space in a block
+        if block.kind in ("docket", "classification") and not self.diplomatic:
+            return
+        if block.kind == "headnote":
+            self.emit("[")
+            self.nodes(block.inlines)
+            self.emit("]")
+        elif block.kind == "annotation":
+            self.emit("[Handwritten] ")
+            self.nodes(block.inlines)
+        elif block.kind in ("docket", "classification"):
+            self.emit("\u27e8")
+            self.nodes(block.inlines)
+            self.emit("\u27e9")
+        else:
+            self.nodes(block.inlines)
+        while self.length > start and self._ends_with_space():
+            self.retract()
+        self.dropped = False
+        self.blocks.append({"type": block.kind, "part": block.part, "start": start, "end": self.length,
+                            "text": ""})
+
+    def render(self) -> Rendered:
+        documents = []
+        for number, document in enumerate(self.edition.documents, 1):
+            self.document = number
+            self.notes = []
+            self.blocks: list[dict] = []
+            if number > 1:
+                self.emit("\n\n")
+            start = self.length
+            previous = None
+            for block in document.blocks:
+                if block.kind in ("docket", "classification") and not self.diplomatic:
+                    continue
+                if previous is not None:
+                    tight = (previous.part == block.part and block.part in ("opener", "closer"))
+                    self.emit("\n" if tight else "\n\n")
+                self.block(block)
+                previous = block
+            end = self.length
+            if self.notes:
+                self.emit("\n\nNotes")
+                for number_, kind, text in self.notes:
+                    self.emit(f"\n[{number_}] {text} ({kind})")
+            documents.append({"n": document.n, "id": document.id, "start": start, "end": end,
+                              "blocks": self.blocks})
+        self.emit("\n")
+        text = "".join(self.parts)
+        for record in self.annotations + [b for d in documents for b in d["blocks"]]:
+            record["text"] = text[record["start"]:record["end"]]
+        return Rendered(text, self.annotations, documents)
+
+
+def render(edition: Edition, diplomatic: bool = False) -> Rendered:
+    """Render an edition's reading text (or diplomatic text) with its annotations."""
+    return Renderer(edition, diplomatic).render()

@@ -1,0 +1,265 @@
+"""The one walk over the TEI that decides what each element means.
+
+Every writer reads the TEI through this module, so LaTeX, text and JSON cannot disagree
+about what a ``del`` or a ``choice`` is. The walk returns an ``Edition``: metadata, and
+documents of blocks of semantic nodes (``insertion``, ``deletion``, ``gap``, ``gloss``...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.tei import NS, XML_NS, local
+
+
+@dataclass
+class Node:
+    """A semantic node: ``kind`` 'text' holds ``text``; others hold children and attributes."""
+
+    kind: str
+    text: str = ""
+    children: list["Node"] = field(default_factory=list)
+    attrs: dict = field(default_factory=dict)
+    alt: list["Node"] = field(default_factory=list)  # sic of a correction, abbr of an expansion
+
+
+@dataclass
+class Block:
+    kind: str  # head, headnote, sender, address, dateline, salutation, docket, p, salute, signed, annotation
+    part: str  # front, opener, body, closer, back
+    inlines: list[Node]
+
+
+@dataclass
+class Document:
+    n: str
+    id: str
+    title: str
+    date: str | None
+    sender: dict | None
+    recipient: dict | None
+    place: str | None
+    blocks: list[Block]
+
+
+@dataclass
+class Edition:
+    id: str
+    title: str
+    language: str
+    metadata: dict
+    documents: list[Document]
+    entities: dict[str, dict]
+    changes: list[dict]
+
+
+SEG_KINDS = {"new": "new", "archival-label": "label", "docket": "docket",
+             "classification": "classification", "label": "label", "literal": "literal"}
+NOTE_KINDS = {"translator": "translator-note", "editorial": "editorial-note", "gloss": "gloss",
+              "handwritten": "handwritten-note", "stamp": "stamp"}
+NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
+
+
+def inline(element) -> list[Node]:
+    """The semantic nodes of an element's mixed content."""
+    nodes: list[Node] = []
+    if element.text:
+        nodes.append(Node("text", element.text))
+    for child in element:
+        if isinstance(child.tag, str):
+            node = inline_element(child)
+            if node is not None:
+                nodes.append(node)
+        if child.tail:
+            nodes.append(Node("text", child.tail))
+    return nodes
+
+
+def inline_element(element) -> Node | None:
+    name = local(element)
+    attrs = dict(element.attrib)
+    if name == "choice":
+        parts = {local(c): c for c in element if isinstance(c.tag, str)}
+        if "sic" in parts:
+            rule = parts["corr"].get("ana")
+            kind = "ocr-fix" if rule else "correction"
+            return Node(kind, children=inline(parts["corr"]), alt=inline(parts["sic"]),
+                        attrs={"rule": rule[len("#rule."):] if rule else None})
+        if "abbr" in parts:
+            return Node("expansion", children=inline(parts["expan"]), alt=inline(parts["abbr"]))
+        return Node("regularization", children=inline(parts["reg"]), alt=inline(parts["orig"]))
+    if name in NAME_KINDS:
+        return Node(NAME_KINDS[name], children=inline(element), attrs={"ref": attrs.get("ref", "")[1:] or None})
+    if name == "date":
+        return Node("date", children=inline(element), attrs={"when": attrs.get("when")})
+    if name == "add":
+        return Node("insertion", children=inline(element), attrs=_cert(attrs))
+    if name == "del":
+        return Node("deletion", children=inline(element))
+    if name == "gap":
+        return Node("gap", attrs={"reason": attrs.get("reason")})
+    if name == "note":
+        return Node(NOTE_KINDS.get(attrs.get("type", ""), "editorial-note"), children=inline(element))
+    if name == "seg":
+        kind = SEG_KINDS.get(attrs.get("type", ""), "literal")
+        return Node(kind, children=inline(element))
+    if name == "hi":
+        return Node("emphasis", children=inline(element))
+    if name == "supplied":
+        return Node("supplied", children=inline(element), attrs={"reason": attrs.get("reason"), **_cert(attrs)})
+    if name == "unclear":
+        return Node("unclear", children=inline(element), attrs={"reason": attrs.get("reason")})
+    if name == "stamp":
+        return Node("stamp", children=inline(element))
+    if name == "bibl":
+        return Node("bibl", children=inline(element))
+    if name == "foreign":
+        return Node("foreign", children=inline(element),
+                    attrs={"lang": element.get(f"{{{XML_NS}}}lang")})
+    if name == "ref":
+        return Node("noteref", children=inline(element))
+    if name == "lb":
+        return Node("text", " ")
+    return Node("literal", children=inline(element))
+
+
+def _cert(attrs: dict) -> dict:
+    return {"cert": attrs["cert"]} if "cert" in attrs else {}
+
+
+def blocks(div) -> list[Block]:
+    """The blocks of a document ``div``, in reading order, each with its part of the letter."""
+    out: list[Block] = []
+    seen_body = False
+    for child in div:
+        if not isinstance(child.tag, str):
+            continue
+        name = local(child)
+        if name == "head":
+            out.append(Block("head", "front", inline(child)))
+        elif name == "note" and child.get("type") == "headnote":
+            for p in child.findall("t:p", NS):
+                out.append(Block("headnote", "front", inline(p)))
+        elif name in ("opener", "closer"):
+            part = name
+            pending: list[Node] = []
+            for node_el in child:
+                if not isinstance(node_el.tag, str):
+                    continue
+                sub = local(node_el)
+                kind = {"byline": "sender", "address": "address", "dateline": "dateline",
+                        "salute": "salutation" if part == "opener" else "salute", "signed": "signed"}.get(sub)
+                if sub == "address":
+                    lines = [inline(line) for line in node_el.findall("t:addrLine", NS)]
+                    for line in lines:
+                        out.append(Block("address", part, line))
+                elif kind:
+                    out.append(Block(kind, part, inline(node_el)))
+                elif sub == "seg":
+                    node = inline_element(node_el)
+                    out.append(Block(node.kind if node.kind in ("docket", "classification") else "docket",
+                                     part, node.children))
+                else:
+                    pending.append(inline_element(node_el))
+            if pending:
+                out.append(Block("p", part, pending))
+        elif name == "p":
+            seen_body = True
+            out.append(Block("p", "body", inline(child)))
+        elif name == "note":
+            out.append(Block("annotation", "back" if seen_body else "front", inline(child)))
+        elif name == "list":
+            seen_body = True
+            for item in child.findall("t:item", NS):
+                out.append(Block("item", "body", inline(item)))
+        elif name == "sp":
+            seen_body = True
+            speaker = child.find("t:speaker", NS)
+            paragraphs = child.findall("t:p", NS)
+            for number, p in enumerate(paragraphs):
+                nodes = inline(p)
+                if number == 0 and speaker is not None:
+                    nodes = [Node("speaker", children=inline(speaker))] + [Node("text", " ")] + nodes
+                out.append(Block("p", "body", nodes))
+    return out
+
+
+def _text(element) -> str:
+    return "".join(element.itertext()) if element is not None else ""
+
+
+def read_edition(root, source_id: str) -> Edition:
+    """Walk a TEI tree into an ``Edition``."""
+    header = root.find("t:teiHeader", NS)
+    title = _text(header.find("t:fileDesc/t:titleStmt/t:title", NS))
+    language = root.get(f"{{{XML_NS}}}lang", "en")
+    entities: dict[str, dict] = {}
+    standoff = root.find("t:standOff", NS)
+    if standoff is not None:
+        for kind, item_name, name_el in (("person", "person", "persName"), ("place", "place", "placeName"),
+                                         ("org", "org", "orgName")):
+            for item in standoff.iter(f"{{{NS['t']}}}{item_name}"):
+                names = item.findall(f"t:{name_el}", NS)
+                main = next((_text(n) for n in names if n.get("type") == "main"), _text(names[0]) if names else "")
+                sort = next((_text(n) for n in names if n.get("type") == "sort"), main)
+                entities[item.get(f"{{{XML_NS}}}id")] = {
+                    "kind": kind, "name": main, "sort": sort,
+                    "variants": [_text(n) for n in names if n.get("type") == "variant"],
+                }
+    corresp = {}
+    if header is not None:
+        for desc in header.iterfind("t:profileDesc/t:correspDesc", NS):
+            info: dict = {}
+            for action in desc.findall("t:correspAction", NS):
+                who = next((c for c in action if isinstance(c.tag, str) and local(c) in NAME_KINDS), None)
+                if who is not None:
+                    info[action.get("type")] = {"name": _text(who), "ref": (who.get("ref") or "#")[1:] or None}
+                date = action.find("t:date", NS)
+                if date is not None:
+                    info["date"] = date.get("when")
+                place = action.find("t:placeName", NS)
+                if place is not None:
+                    info["place"] = _text(place)
+            corresp[desc.get(f"{{{XML_NS}}}id")] = info
+    metadata: dict = {}
+    bibl = header.find("t:fileDesc/t:sourceDesc/t:bibl", NS) if header is not None else None
+    if bibl is not None:
+        for child in bibl:
+            if not isinstance(child.tag, str):
+                continue
+            key = {"distributor": "archive", "ref": "url"}.get(local(child)) or child.get("type")
+            if key:
+                metadata[key] = _text(child)
+    if header is not None:
+        for resp in header.iterfind("t:fileDesc/t:titleStmt/t:respStmt", NS):
+            role = _text(resp.find("t:resp", NS))
+            key = "translators" if role.startswith("transl") else "editors"
+            metadata.setdefault(key, []).extend(_text(p) for p in resp.findall("t:persName", NS))
+    changes = []
+    if header is not None:
+        for change in header.iterfind("t:revisionDesc/t:listChange/t:change", NS):
+            orig, reg = change.find("t:orig", NS), change.find("t:reg", NS)
+            changes.append({
+                "type": change.get("type"),
+                "rule": (change.get("ana") or "#rule.")[len("#rule."):] or None,
+                "at": change.get("n"),
+                "before": _text(orig) if orig is not None else None,
+                "after": _text(reg) if reg is not None else None,
+                "note": _text(change) if orig is None else None,
+            })
+    documents = []
+    body = root.find("t:text/t:body", NS)
+    for number, div in enumerate(body.findall("t:div", NS) if body is not None else [], 1):
+        info = corresp.get((div.get("decls") or "#")[1:], {})
+        head = div.find("t:head", NS)
+        documents.append(Document(
+            n=div.get("n") or str(number),
+            id=div.get(f"{{{XML_NS}}}id") or f"d{number}",
+            title=" ".join(_text(head).split()) if head is not None else "",
+            date=info.get("date"),
+            sender=info.get("sent"),
+            recipient=info.get("received"),
+            place=info.get("place"),
+            blocks=blocks(div),
+        ))
+    return Edition(source_id, title, language, metadata, documents, entities, changes)
