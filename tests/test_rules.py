@@ -1,0 +1,74 @@
+"""The rule table: every example runs, and a broken table is a located finding."""
+
+import pytest
+
+from pipeline.normalize import apply_rule
+from pipeline.registers import load_register
+from pipeline.rules import default_rules, load_rules
+
+RULES = default_rules().rules
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_every_rule_example(rule):
+    assert rule.examples, f"{rule.id} has no example"
+    for given, expected in rule.examples:
+        assert apply_rule(rule, given) == expected
+
+
+def test_default_table_loads_clean():
+    table, found = load_rules()
+    assert found == []
+    assert len({r.id for r in table.rules}) == len(table.rules)
+
+
+def test_bad_pattern_and_duplicate_id_are_located(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[[rule]]\nid = "A-ONE"\nkind = "ocr"\npattern = "(unclosed"\nreplacement = "x"\n'
+        'message = "m"\nexamples = [{ input = "a", output = "a" }]\n\n'
+        '[[rule]]\nid = "B-TWO"\nkind = "ocr"\nliteral = "b"\nreplacement = "c"\n'
+        'message = "m"\nexamples = [{ input = "b", output = "c" }]\n\n'
+        '[[rule]]\nid = "B-TWO"\nkind = "ocr"\nliteral = "d"\nreplacement = "e"\n'
+        'message = "m"\nexamples = [{ input = "d", output = "e" }]\n',
+        encoding="utf-8")
+    table, found = load_rules(path)
+    assert [(d.code, d.line) for d in found] == [("D607", 2), ("D603", 10)]
+    assert [r.id for r in table.rules] == ["B-TWO"]
+
+
+def test_rule_without_example_or_with_bad_kind(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nid = "C-X"\nkind = "ocr"\nliteral = "b"\nmessage = "m"\n\n'
+                    '[[rule]]\nid = "D-X"\nkind = "magic"\nliteral = "b"\nmessage = "m"\n'
+                    'examples = [{ input = "b", output = "b" }]\n', encoding="utf-8")
+    _, found = load_rules(path)
+    assert [d.code for d in found] == ["D606", "D605"]
+
+
+def test_rules_file_that_is_not_toml(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]\nid = "x"\n', encoding="utf-8")
+    _, found = load_rules(path)
+    assert found[0].code == "D601" and found[0].line == 1
+
+
+def test_register_lists_every_entity_of_the_sample():
+    register, found = load_register()
+    assert found == []
+    names = ["Joseph Stalin", "Mao Zedong", "Kim Il Sung", "Zhou Enlai", "Lin Biao", "Nikolai Bulganin",
+             "Chiang Kai-shek", "Kathryn Weathersby", "Alexandre Mansourov", "Korea", "China",
+             "USA", "Japan", "Taiwan", "Beijing", "England", "Germany", "38th parallel",
+             "Chinese Communist Party", "UN", "Security Council",
+             "Central People's Government of China", "USSR", "CWIHP"]
+    for name in names:
+        assert register.lookup(name) is not None, name
+    assert register.lookup("PHILIPPOV").id == "stalin"
+    assert register.lookup("Jiang Jieshi").id == "chiang-kai-shek"
+
+
+def test_register_duplicate_id(tmp_path):
+    path = tmp_path / "registers.toml"
+    path.write_text('[[person]]\nid = "a"\nname = "A"\n\n[[place]]\nid = "a"\nname = "B"\n', encoding="utf-8")
+    register, found = load_register(path)
+    assert [(d.code, d.line) for d in found] == [("D603", 2)]

@@ -1,0 +1,96 @@
+"""Stage 5, validate: the project XSD, semantic checks, the official TEI schema, located findings."""
+
+import subprocess
+from pathlib import Path
+
+from lxml import etree
+
+from conftest import ROOT, codes, require_jing
+from pipeline.tei import NS, serialize
+from pipeline.validate import parse_tei, schema, validate
+
+OUTPUT_XML = sorted((ROOT / "outputs" / "xml").glob("*.xml"))
+
+
+def test_committed_outputs_are_valid_against_the_project_schema():
+    assert OUTPUT_XML
+    for path in OUTPUT_XML:
+        root, found = parse_tei(path)
+        assert found == [] and root is not None
+        assert validate(root, str(path)) == [], path
+
+
+def test_committed_outputs_are_valid_against_tei_all_with_jing():
+    jing, rng = require_jing()
+    completed = subprocess.run([jing, str(rng), *map(str, OUTPUT_XML)], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout
+
+
+def test_sample_is_valid_against_tei_all_with_jing(sample, tmp_path):
+    jing, rng = require_jing()
+    path = tmp_path / "sample.xml"
+    path.write_bytes(serialize(sample.root))
+    completed = subprocess.run([jing, str(rng), str(path)], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout
+
+
+def test_schema_finding_points_at_the_source_line(sample):
+    root = etree.fromstring(serialize(sample.root))
+    body = root.find(".//t:body", NS)
+    paragraph = body.find(".//t:div[@n='2']/t:p", NS)
+    etree.SubElement(paragraph, "{http://www.tei-c.org/ns/1.0}bogus")
+    found = validate(root, "x.xml")
+    assert [d.code for d in found] == ["V501"]
+    # in a contributed file the finding names the element's own line
+    assert found[0].line == paragraph.sourceline
+
+
+def test_generated_tree_findings_use_origins(sample):
+    from pipeline.build import process
+    from conftest import SAMPLE
+
+    result = process(SAMPLE)
+    paragraph = result.root.find(".//t:div[@n='2']/t:p", NS)
+    etree.SubElement(paragraph, "{http://www.tei-c.org/ns/1.0}bogus")
+    source = result.source
+    found = validate(result.root, source.path, {}, None)
+    assert found and found[0].code == "V501"
+
+
+def test_unresolved_reference_and_duplicate_id(sample):
+    root = etree.fromstring(serialize(sample.root))
+    name = root.find(".//t:body//t:persName", NS)
+    name.set("ref", "#nobody")
+    root.find(".//t:body/t:div", NS).set("{http://www.w3.org/XML/1998/namespace}id", "d2")
+    found = validate(root, "x.xml")
+    assert {"V502", "V503"} <= {d.code for d in found}
+
+
+def test_unreal_date_is_a_finding(sample):
+    root = etree.fromstring(serialize(sample.root))
+    root.find(".//t:body//t:date", NS).set("when", "1950-02-30")
+    assert "V504" in [d.code for d in validate(root, "x.xml")]
+
+
+def test_contributed_tei_is_a_source(tmp_path, sample):
+    from pipeline.build import process
+
+    good = tmp_path / "contributed.xml"
+    good.write_bytes(serialize(sample.root))
+    result = process(good)
+    assert not result.failed
+    bad = tmp_path / "broken.xml"
+    bad.write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'>\n<teiHeader>\n</TEI>\n", encoding="utf-8")
+    result = process(bad)
+    assert result.failed and (codes(result)[0], result.diagnostics[0].line) == ("V510", 3)
+
+
+def test_contributed_tei_with_doctype_is_refused(tmp_path):
+    path = tmp_path / "laughs.xml"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n<TEI>&lol;</TEI>\n')
+    root, found = parse_tei(path)
+    assert root is None and (found[0].code, found[0].line) == ("V512", 2)
+
+
+def test_schema_is_compiled_once():
+    assert schema() is schema()

@@ -1,0 +1,151 @@
+"""The writers: golden files for every output of the sample, and what each format promises."""
+
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, require_tex
+from pipeline.build import render_outputs
+from pipeline.writers.latex import escape
+from pipeline.writers.text import write_text
+
+OUTPUTS = ["xml", "latex", "text", "json"]
+SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
+
+
+@pytest.fixture(scope="module")
+def sample_outputs(sample):
+    return render_outputs(sample.root, sample.id)
+
+
+@pytest.mark.parametrize("kind", OUTPUTS)
+def test_sample_golden(sample_outputs, file_regression, kind):
+    data = sample_outputs[f"{kind}/stalin-mao-1950-10{SUFFIX[kind]}"]
+    file_regression.check(data.decode("utf-8"), extension=SUFFIX[kind], basename=f"sample-{kind}",
+                          newline="\n")
+
+
+def test_committed_outputs_match_a_fresh_render(sample_outputs):
+    for relative, data in sample_outputs.items():
+        assert (ROOT / "outputs" / relative).read_bytes() == data, relative
+
+
+def test_reading_text(sample_outputs):
+    text = sample_outputs["text/stalin-mao-1950-10.txt"].decode()
+    assert "Kim Il Sung" in text and "Bulganin" in text
+    assert "Kim II Sung" not in text and "Bulganiin" not in text
+    assert "sending to Korea a" not in text  # deletions out
+    assert "One can suppose" in text  # insertions in
+    assert "see down" not in text and "DRAFT CIPHERED TELEGRAM" not in text  # furniture out
+    assert "on 7 October 1950" in text  # correction applied
+    assert "platz-d'arme" not in text.split("Notes")[0]  # notes leave the line
+    assert "  " not in text
+
+
+def test_diplomatic_text_marks_every_intervention(sample):
+    text = write_text(sample.root, sample.id, diplomatic=True).decode()
+    assert "\u27e6sending to Korea a\u27e7 \\minimum/" in text
+    assert "{8\u21927}" in text and "{Bulganiin\u2192Bulganin}" in text
+    assert "[\u2026]" in text and "[= Jiang Jieshi]" in text
+    assert "[note (translator's note): platz-d'arme]" in text
+
+
+def test_json_validates_against_its_schema(sample_outputs):
+    schema = json.loads((ROOT / "schemas" / "dispatch-output.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path in sorted((ROOT / "outputs" / "json").glob("*.json")):
+        jsonschema.validate(json.loads(path.read_text()), schema, cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(json.loads(sample_outputs["json/stalin-mao-1950-10.json"]), schema,
+                        cls=jsonschema.Draft202012Validator)
+
+
+def test_every_json_offset_picks_out_its_text():
+    checked = 0
+    for path in sorted((ROOT / "outputs" / "json").glob("*.json")):
+        data = json.loads(path.read_text())
+        text = (ROOT / "outputs" / "text" / (path.stem + ".txt")).read_text()
+        assert data["text"] == text
+        for document in data["documents"]:
+            for span in document["annotations"] + document["blocks"]:
+                assert text[span["start"]:span["end"]] == span["text"], span
+                checked += 1
+    assert checked > 100
+
+
+def test_json_agrees_with_the_tei(sample_outputs):
+    data = json.loads(sample_outputs["json/stalin-mao-1950-10.json"])
+    d1, d2 = data["documents"]
+    assert (d1["date"], d2["date"]) == ("1950-10-05", "1950-10-04")
+    assert d1["sender"] == {"name": "Joseph Stalin", "ref": "stalin"}
+    deletions = [a for a in d2["annotations"] if a["type"] == "deletion"]
+    assert len(deletions) == 13 and all(a["start"] == a["end"] and a["text"] == "" for a in deletions)
+    assert deletions[0]["content"] == "sending to Korea a"
+    notes = [a for a in d2["annotations"] if a["type"] == "translator-note"]
+    assert notes[0]["content"] == "platz-d'arme"
+    fixes = {(a["original"], a["text"]) for a in d1["annotations"] if a["type"] == "ocr-fix"}
+    assert ("Bulganiin", "Bulganin") in fixes
+
+
+@pytest.mark.parametrize("text", ["\\input{/etc/passwd}", "\\write18{rm -rf /}", "^^5cinput", "100% & $5 #1 ~ _x_",
+                                  "{unbalanced", "--- '' `` !` ?`"])
+def test_escape_leaves_no_command(text):
+    escaped = escape(text)
+    assert not re.search(r"\\(input|write|catcode|def)\b", escaped)
+    assert "^^" not in escaped and "--" not in escaped
+
+
+def words(text):
+    out = []
+    for token in text.split():
+        token = re.sub(r"[^\w]", "", token.lower())
+        if token:
+            out.append(token)
+    return out
+
+
+def pdf_words(pdf):
+    raw = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    raw = unicodedata.normalize("NFKC", raw)  # ligatures (ﬃ) back to letters
+    raw = re.sub(r"-\n(?=\w)", "", raw)  # words hyphenated by TeX at a line end
+    return words(raw)
+
+
+def is_subsequence(needles, haystack):
+    position = 0
+    for needle in needles:
+        while position < len(haystack) and not (
+                haystack[position] == needle or (haystack[position].startswith(needle)
+                                                 and haystack[position][len(needle):].isdigit())):
+            position += 1
+        if position == len(haystack):
+            return needle
+        position += 1
+    return None
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("engine", ["pdflatex", "xelatex", "lualatex"])
+def test_sample_latex_compiles_and_reads_like_the_text(sample_outputs, tmp_path, engine):
+    require_tex(engine)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    tex = tmp_path / "sample.tex"
+    tex.write_bytes(sample_outputs["latex/stalin-mao-1950-10.tex"])
+    flag = {"pdflatex": "-pdf", "xelatex": "-xelatex", "lualatex": "-lualatex"}[engine]
+    completed = subprocess.run(["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                                tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "sample.log").read_text(errors="replace")
+    assert completed.returncode == 0, log[-3000:]
+    assert log.count("Overfull \\hbox") <= 2, "overfull boxes"
+    reading = sample_outputs["text/stalin-mao-1950-10.txt"].decode()
+    body = "\n".join(part.split("\n\nNotes\n")[0] for part in reading.split("\n\n\n"))
+    body = re.sub(r"\[\d+\]", "", body)
+    missing = is_subsequence(words(body), pdf_words(tmp_path / "sample.pdf"))
+    assert missing is None, f"'{missing}' of the plain text is not found in order in the PDF"
+    assert (tmp_path / "persons.ind").exists(), "the index of persons was not made"
