@@ -1,0 +1,130 @@
+"""The dispatch command, run as a person runs it: exit codes, located findings, outputs."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE, write_source
+
+
+def dispatch(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True,
+                          cwd=cwd or ROOT, env=env, timeout=300)
+
+
+def copy_sample(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in SAMPLE.parent.glob("stalin-mao-1950-10.*"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_help_for_every_command():
+    top = dispatch("--help")
+    assert top.returncode == 0
+    for command in ("build", "check", "normalize", "restore", "emit"):
+        assert command in top.stdout.decode()
+        result = dispatch(command, "--help")
+        assert result.returncode == 0 and b"Usage" in result.stdout
+
+
+def test_build_writes_four_outputs_and_is_deterministic(tmp_path):
+    sources = copy_sample(tmp_path / "sources")
+    first = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out1", "--jobs", "1")
+    assert first.returncode == 0, first.stdout
+    assert b"built 1, unchanged 0, failed 0" in first.stdout
+    files = sorted(p.relative_to(tmp_path / "out1") for p in (tmp_path / "out1").rglob("*.*")
+                   if not p.name.startswith("."))
+    assert [str(f) for f in files] == ["json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex",
+                                       "text/stalin-mao-1950-10.txt", "xml/stalin-mao-1950-10.xml"]
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    second = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out2", cwd=other, env=env)
+    assert second.returncode == 0
+    for relative in files:
+        assert (tmp_path / "out1" / relative).read_bytes() == (tmp_path / "out2" / relative).read_bytes()
+        assert (tmp_path / "out1" / relative).read_bytes() == (ROOT / "outputs" / relative).read_bytes()
+    again = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out1")
+    assert b"built 0, unchanged 1, failed 0" in again.stdout
+
+
+def test_a_failing_document_leaves_the_others_and_its_old_outputs(tmp_path):
+    sources = copy_sample(tmp_path / "sources")
+    write_source(sources, "Letter from Molotov to Stalin, 3 June 1951\n\nAgreed.\n", name="good")
+    outputs = tmp_path / "out"
+    assert dispatch("build", "--sources", sources, "--outputs", outputs).returncode == 0
+    before = (outputs / "xml" / "good.xml").read_bytes()
+    (sources / "good.txt").write_bytes(b"Agreed.\x07\n")
+    result = dispatch("build", "--sources", sources, "--outputs", outputs)
+    assert result.returncode == 1
+    assert b"good.txt:1:8: R104" in result.stdout
+    assert b"failed 1" in result.stdout
+    assert (outputs / "xml" / "good.xml").read_bytes() == before
+    assert (outputs / "xml" / "stalin-mao-1950-10.xml").exists()
+
+
+def test_check_prints_located_findings_and_exit_codes(tmp_path):
+    result = dispatch("check", SAMPLE)
+    out = result.stdout.decode()
+    assert result.returncode == 0
+    assert "sources/stalin-mao-1950-10.txt:39:330: P301 " in out
+    assert "    hint: " in out and out.rstrip().endswith("1 checked: 0 errors, 3 warnings")
+    assert dispatch("check", "--strict", SAMPLE).returncode == 1
+    bad = write_source(tmp_path, b"\xff\xfe bad bytes")
+    result = dispatch("check", bad)
+    assert result.returncode == 1 and b"doc.txt:1:1: R101" in result.stdout
+    assert dispatch("check", tmp_path / "missing.txt").returncode == 2
+    github = dispatch("check", "--format", "github", SAMPLE).stdout.decode()
+    assert "::warning file=" in github and "line=39,col=330,title=P301::" in github
+    findings = json.loads(dispatch("check", "--format", "json", SAMPLE).stdout)
+    assert {f["code"] for f in findings} == {"N220", "P301", "N230"}
+
+
+def test_check_writes_nothing(tmp_path):
+    sources = copy_sample(tmp_path / "sources")
+    before = sorted(p.name for p in sources.iterdir())
+    dispatch("check", sources)
+    assert sorted(p.name for p in sources.iterdir()) == before
+
+
+def test_restore_prints_the_received_bytes():
+    result = dispatch("restore", ROOT / "outputs" / "xml" / "stalin-mao-1950-10.xml")
+    assert result.returncode == 0
+    assert result.stdout == SAMPLE.read_bytes()
+
+
+def test_normalize_lists_changes_for_review():
+    result = dispatch("normalize", "sources/stalin-mao-1950-10.txt")
+    lines = result.stdout.decode().splitlines()
+    assert 'sources/stalin-mao-1950-10.txt:3:79: OCR-II-IL "II" -> "Il"' in lines
+    assert 'sources/stalin-mao-1950-10.txt:19:34: REGISTER-FUZZY "Bulganiin" -> "Bulganin"' in lines
+    assert len(lines) == 7
+
+
+def test_emit_reads_only_the_tei():
+    xml = ROOT / "outputs" / "xml" / "stalin-mao-1950-10.xml"
+    for target, folder, suffix in (("text", "text", ".txt"), ("json", "json", ".json"), ("latex", "latex", ".tex")):
+        result = dispatch("emit", "--to", target, xml)
+        assert result.stdout == (ROOT / "outputs" / folder / f"stalin-mao-1950-10{suffix}").read_bytes()
+    diplomatic = dispatch("emit", "--to", "text", "--diplomatic", xml)
+    assert "\u27e6".encode() in diplomatic.stdout
+    assert dispatch("emit", "--to", "json", "--diplomatic", xml).returncode == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02" * 100, b"[[[[***", "\u202e\u0301".encode(),
+                                     b"<TEI>", b"]" * 1000])
+def test_no_input_makes_a_traceback(tmp_path, content):
+    path = tmp_path / "input.txt"
+    path.write_bytes(content)
+    result = dispatch("check", path)
+    assert b"Traceback" not in result.stderr + result.stdout
+    assert result.returncode in (0, 1)
+    xml = tmp_path / "input.xml"
+    xml.write_bytes(content)
+    result = dispatch("check", xml)
+    assert b"Traceback" not in result.stderr + result.stdout and result.returncode in (0, 1)
