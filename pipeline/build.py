@@ -89,6 +89,14 @@ def _process(path: Path) -> Result:
     return Result(str(path), source.id, encoded.root, found, normalized.changes, source)
 
 
+def data_diagnostics() -> list[Diagnostic]:
+    """Findings in the pipeline's own data files (rule table, registers)."""
+    from pipeline.registers import load_register
+    from pipeline.rules import load_rules
+
+    return load_rules()[1] + load_register()[1]
+
+
 def render_outputs(root, sid: str) -> dict[str, bytes]:
     """Every output of one TEI document, by path relative to the outputs folder."""
     from pipeline.tei import serialize

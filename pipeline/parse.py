@@ -123,10 +123,10 @@ class Parser:
         else:
             docket = False
             info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
-            if not info.title and work:
+            if not info.title and len(work) > 1:
                 s, e = work[0]
                 first_line = text[s:e].split("\n")[0]
-                if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":")):
+                if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
                     info.title = first_line
                     blocks.append(Block("head", s, s + len(first_line)))
                     rs, re_ = _trim(text, s + len(first_line), e)

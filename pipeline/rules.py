@@ -76,9 +76,12 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
     found: list[Diagnostic] = []
     rules: list[Rule] = []
     seen: set[str] = set()
+    occurrences: dict[str, int] = {}
     for item in data.get("rule", []):
         rid = str(item.get("id", ""))
-        line = next((n for n, c in enumerate(lines, 1) if re.match(rf'\s*id\s*=\s*"{re.escape(rid)}"', c)), 1)
+        occurrences[rid] = occurrences.get(rid, 0) + 1
+        matching = [n for n, c in enumerate(lines, 1) if re.match(rf'\s*id\s*=\s*"{re.escape(rid)}"', c)]
+        line = matching[occurrences[rid] - 1] if len(matching) >= occurrences[rid] else 1
 
         def bad(code: str, message: str, hint: str | None = None) -> None:
             found.append(Diagnostic(spath, line, 1, code, Severity.ERROR, message, hint))

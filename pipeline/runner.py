@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from pipeline.build import (build_one, duplicate_ids, find_sources, fingerprint, load_cache, process,
+from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
                             source_key, write_atomic)
 from pipeline.diagnostics import Diagnostic, Report, Severity, render
 
@@ -29,6 +29,7 @@ def _summary(report: Report, checked: int) -> str:
 def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
     sources = find_sources(paths)
     report = Report()
+    report.extend(data_diagnostics())
     report.extend(duplicate_ids(sources))
     for path in sources:
         result = process(path)
@@ -143,6 +144,11 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     started = time.monotonic()
     paths = find_sources([sources_dir])
     report = Report()
+    broken_data = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
+    if broken_data:
+        _print(render(broken_data))
+        _print("the pipeline's data files have errors: nothing was built\n")
+        return 1
     duplicates = duplicate_ids(paths)
     report.extend(duplicates)
     skip = {d.path for d in duplicates}
