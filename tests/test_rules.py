@@ -33,7 +33,7 @@ def test_bad_pattern_and_duplicate_id_are_located(tmp_path):
         'message = "m"\nexamples = [{ input = "d", output = "e" }]\n',
         encoding="utf-8")
     table, found = load_rules(path)
-    assert [(d.code, d.line) for d in found] == [("D607", 2), ("D603", 16)]
+    assert [(d.code, d.line) for d in found] == [("D607", 2), ("D603", 18)]
     assert [r.id for r in table.rules] == ["B-TWO"]
 
 
