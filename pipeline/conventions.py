@@ -35,6 +35,13 @@ class Conventions:
     def pattern(self, name: str) -> re.Pattern:
         return _compiled(self, name)
 
+    def furniture_kind(self, line: str) -> str | None:
+        """The kind of archival furniture a line is (classification, telegram...), if any."""
+        for kind, pattern in _furniture(self):
+            if pattern.match(line.strip()):
+                return kind
+        return None
+
     def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:
         """What a title's parenthesis declares: (italics meaning, brackets meaning, phrases)."""
         italics = brackets = None
@@ -51,6 +58,11 @@ class Conventions:
 @functools.lru_cache(maxsize=None)
 def _compiled(conventions: Conventions, name: str) -> re.Pattern:
     return re.compile(conventions.structure[name])
+
+
+@functools.lru_cache(maxsize=None)
+def _furniture(conventions: Conventions) -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((kind, re.compile(pattern)) for kind, pattern in conventions.structure.get("furniture", {}).items())
 
 
 @functools.cache

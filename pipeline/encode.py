@@ -47,11 +47,11 @@ INLINE: dict[str, tuple[str, dict[str, str]]] = {
     "date": ("date", {}),
     "bibl": ("bibl", {}),
     "literal": ("seg", {"type": "literal"}),
+    "foreign": ("foreign", {}),
 }
 EMPTY = {"gap", "signature-mark"}
 OPENER = {"docket": ("seg", {"type": "docket"}), "sender": ("byline", {}),
-          "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {}),
-          "classification": ("seg", {"type": "classification"})}
+          "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {})}
 CLOSER = {"salute": ("salute", {}), "signed": ("signed", {}), "dateline": ("dateline", {})}
 
 
@@ -218,29 +218,32 @@ class Encoder:
         self.origin(div, document.start)
         self.prefix = f"d{number}"
         blocks = document.blocks
-        has_body = any(b.kind == "p" for b in blocks)
         opener = closer = None
         seen_body = False
+        pending_list = None
+        speech = None
         for block in blocks:
             kind = block.kind
-            if kind in ("salute", "signed", "dateline") and (seen_body or not has_body) and has_body:
+            if kind != "item":
+                pending_list = None
+            if kind in ("salute", "signed", "dateline") and seen_body:
                 if closer is None:
                     closer = sub(div, "closer")
                     self.origin(closer, block.start)
-                element = self.block_element(closer, *CLOSER[kind], block)
+                self.block_element(closer, *CLOSER[kind], block)
                 continue
-            if kind in OPENER and not seen_body and has_body or kind in ("docket", "sender", "address",
-                                                                           "classification", "salutation"):
-                if opener is None or closer is not None:
+            if not seen_body and (kind in OPENER or kind == "furniture"):
+                if opener is None:
                     opener = sub(div, "opener")
                     self.origin(opener, block.start)
-                name, attrs = OPENER[kind]
-                if name == "address":
+                if kind == "furniture":
+                    self.block_element(opener, "seg", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
+                elif kind == "address":
                     element = sub(opener, "address")
                     self.origin(element, block.start)
                     self.block_element(element, "addrLine", {}, block)
                 else:
-                    self.block_element(opener, name, attrs, block)
+                    self.block_element(opener, *OPENER[kind], block)
                 continue
             if kind == "head":
                 self.block_element(div, "head", {}, block)
@@ -250,6 +253,28 @@ class Encoder:
                 self.block_element(note, "p", {}, block)
             elif kind == "annotation":
                 self.block_element(div, "note", {"type": block.attrs.get("type", "handwritten")}, block)
+            elif kind == "furniture":
+                self.block_element(div, "note", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
+            elif kind == "speaker":
+                seen_body = True
+                speech = sub(div, "sp")
+                self.origin(speech, block.start)
+                self.block_element(speech, "speaker", {}, block)
+                names = [n for n in block.inlines if isinstance(n, Span) and n.kind == "persName"]
+                if names:
+                    speech.set("who", f"#{names[0].attrs['ref']}")
+            elif kind == "p" and block.attrs.get("speech") and speech is not None:
+                self.block_element(speech, "p", {}, block)
+                speech = None
+            elif kind == "item":
+                seen_body = True
+                if pending_list is None:
+                    pending_list = sub(div, "list")
+                    self.origin(pending_list, block.start)
+                self.block_element(pending_list, "item", {}, block)
+            elif kind in CLOSER:  # a dateline or signature before any body paragraph
+                seen_body = True
+                self.block_element(div, "p", {}, block)
             else:
                 seen_body = True
                 self.block_element(div, "p", {}, block)
@@ -303,6 +328,8 @@ class Encoder:
             attrs["when"] = span.attrs["when"]
         if kind == "unclear":
             attrs["reason"] = span.attrs.get("reason", "unrecognised")
+        if kind == "foreign":
+            attrs["xml_lang"] = span.attrs["lang"]
         if span.attrs.get("repaired"):
             repair_id = f"{self.prefix}-repair{len(self.repair_ids) + 1}"
             self.repair_ids[span.start] = repair_id

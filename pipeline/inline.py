@@ -26,6 +26,14 @@ EXPLICIT_KINDS = {
     "illegible", "unclear", "handwritten", "stamp", "label", "archival-label", "correction",
     "expansion", "headnote", "literal",
 }
+# runs of a script other than Latin: (pattern, language) -> <foreign xml:lang>
+_JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
+SCRIPTS = (
+    (re.compile(rf"[\u0400-\u04ff]+(?:{_JOIN}[\u0400-\u04ff]+)*"), "ru"),
+    (re.compile(rf"[\uac00-\ud7af\u1100-\u11ff]+(?:{_JOIN}[\uac00-\ud7af\u1100-\u11ff]+)*"), "ko"),
+    (re.compile(rf"[\u3040-\u30ff]+(?:{_JOIN}[\u3040-\u30ff\u4e00-\u9fff]+)*"), "ja"),
+    (re.compile(rf"[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef]+(?:{_JOIN}[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef]+)*"), "zh"),
+)
 PULL_BACK = {
     "correction": re.compile(r"[0-9A-Za-z]+$"),
     "expansion": re.compile(r"\S+(?=\s*$)"),
@@ -342,7 +350,14 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 [Span("bibl", s, e, inner)] + \
                 (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
     found: list[tuple[int, int, str, dict]] = []
+    for pattern, lang in SCRIPTS:
+        for m in pattern.finditer(segment):
+            found.append((node.start + m.start(), node.start + m.end(), "foreign", {"lang": lang}))
+    for m in ctx.conventions.pattern("elision").finditer(segment):
+        found.append((node.start + m.start(), node.start + m.end(), "gap", {"reason": "elided"}))
     for s, e, entry in ctx.register.find(segment):
+        if any(s < fe and fs < e for fs, fe, _, _ in found):
+            continue
         found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
     for date in find_dates(segment):
         s, e = node.start + date.start, node.start + date.end
@@ -366,7 +381,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                        f"unrecognised token '{token}' kept and marked unclear",
                        "check it against the original and correct the transcription")
             found.append((s, e, "unclear", {"reason": "unrecognised"}))
-    found.sort()
+    found.sort(key=lambda f: (f[0], -f[1]))
     out: list = []
     position = node.start
     for s, e, kind, attrs in found:
@@ -374,7 +389,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
             continue
         if s > position:
             out.append(Text(position, s))
-        out.append(Span(kind, s, e, [Text(s, e)], attrs))
+        out.append(Span(kind, s, e, [] if kind == "gap" else [Text(s, e)], attrs))
         position = e
     if position < node.end:
         out.append(Text(position, node.end))

@@ -154,7 +154,13 @@ def _register_fuzzy(body: str, register: Register, found: list | None = None, so
             i += step
 
 
+def _spaced_capitals(body: str, register: Register):
+    for m in re.finditer(r"(?<![\w])(?:[A-Z] ){3,}[A-Z](?![\w])", body):
+        yield m.start(), m.end(), m.group().replace(" ", "")
+
+
 BUILTIN_FINDERS = {
+    "spaced-capitals": _spaced_capitals,
     "furniture": _furniture,
     "open-parenthesis": _open_parenthesis,
     "nfc": _nfc,

@@ -156,8 +156,7 @@ class Parser:
                     work.insert(0, (rs, re_))
         blocks += self._opener(work)
         closer, after = self._closer(work)
-        for s, e in work:
-            blocks.append(Block("p", s, e))
+        blocks += self._body(work)
         blocks += closer + after
         for block in blocks:
             if block.kind == "annotation":
@@ -234,7 +233,7 @@ class Parser:
         line = self.text[s:e]
         if "\n" in line.strip():
             return None
-        for kind in ("classification", "sender_line", "address_line", "salutation"):
+        for kind in ("sender_line", "address_line", "salutation"):
             if self.conventions.pattern(kind).match(line):
                 return kind
         if is_date_only(line):
@@ -242,11 +241,16 @@ class Parser:
         return None
 
     def _opener(self, work: list[tuple[int, int]]) -> list[Block]:
-        names = {"classification": "classification", "sender_line": "sender", "address_line": "address",
+        names = {"sender_line": "sender", "address_line": "address",
                  "salutation": "salutation", "dateline": "dateline"}
         blocks = []
         while work:
             s, e = work[0]
+            furniture = self._furniture(s, e)
+            if furniture:
+                work.pop(0)
+                blocks += furniture
+                continue
             kind = self._kind_of_line(s, e)
             if kind is None:
                 break
@@ -269,8 +273,15 @@ class Parser:
     def _closer(self, work: list[tuple[int, int]]) -> tuple[list[Block], list[Block]]:
         text = self.text
         after: list[Block] = []
-        while work and text[work[-1][0]] == "[":
+        while work:
             s, e = work[-1]
+            furniture = self._furniture(s, e)
+            if furniture:
+                work.pop()
+                after = furniture + after
+                continue
+            if text[s] != "[":
+                break
             close = _matching_bracket(text, s, e)
             if close is None:
                 break
@@ -284,28 +295,12 @@ class Parser:
         closer: list[Block] = []
         while work:
             s, e = work[-1]
-            line = text[s:e]
-            if "\n" in line or len(line) > 160:
+            lines = self._lines(s, e)
+            parts = [self._closer_line(ls, le) for ls, le in lines]
+            if not parts or any(p is None for p in parts):
                 break
-            if is_date_only(line):
-                closer.insert(0, Block("dateline", s, e))
-                work.pop()
-                continue
-            salute = self._salute(line)
-            if salute and salute.end() == len(line.rstrip()):
-                closer.insert(0, Block("salute", s, e))
-                work.pop()
-                continue
-            composite = self._composite_closer(s, e, salute)
-            if composite:
-                closer = composite + closer
-                work.pop()
-                continue
-            if self._is_signature(line):
-                closer.insert(0, Block("signed", s, e))
-                work.pop()
-                continue
-            break
+            work.pop()
+            closer = [block for part in parts for block in part] + closer
         if work and closer and not any(b.kind == "salute" for b in closer):
             s, e = work[-1]
             for m in re.finditer(r"(?<=[.!?])\s+", text[s:e]):
@@ -317,9 +312,63 @@ class Parser:
                     break
         return closer, after
 
+    def _furniture(self, s: int, e: int) -> list[Block] | None:
+        """Blocks for a paragraph made only of archival furniture lines, else None."""
+        lines = self._lines(s, e)
+        kinds = [self.conventions.furniture_kind(self.text[a:b]) for a, b in lines]
+        if not lines or any(k is None for k in kinds):
+            return None
+        return [Block("furniture", a, b, attrs={"subtype": k}) for (a, b), k in zip(lines, kinds)]
+
+    def _body(self, work: list[tuple[int, int]]) -> list[Block]:
+        """Body paragraphs: speeches in a record of conversation, list items, paragraphs."""
+        text = self.text
+        speaker = self.conventions.pattern("speaker")
+        item = self.conventions.pattern("list_item")
+        blocks: list[Block] = []
+        for number, (s, e) in enumerate(work):
+            paragraph = text[s:e]
+            m = speaker.match(paragraph)
+            if m and len(paragraph[m.end():].split()) >= 3 and not self.conventions.furniture_kind(
+                    paragraph[:m.end()]):
+                blocks.append(Block("speaker", s, s + m.end("speaker") + 1))
+                blocks.append(Block("p", s + m.end(), e, attrs={"speech": "true"}))
+                continue
+            neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
+            if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
+                blocks.append(Block("item", s, e))
+                continue
+            blocks.append(Block("p", s, e))
+        return blocks
+
     def _quiet_context(self) -> InlineContext:
         """A context that classifies without reporting (for looking ahead)."""
         return InlineContext(self.text, self.register, self.conventions, DocumentInfo(), lambda *a, **k: None)
+
+    def _lines(self, s: int, e: int) -> list[tuple[int, int]]:
+        out, position = [], s
+        for m in re.finditer(r"\n", self.text[s:e]):
+            out.append(_trim(self.text, position, s + m.start()))
+            position = s + m.end()
+        out.append(_trim(self.text, position, e))
+        return [(a, b) for a, b in out if b > a]
+
+    def _closer_line(self, s: int, e: int) -> list[Block] | None:
+        """The closer blocks one line makes (salute, signature, dateline), or None."""
+        line = self.text[s:e]
+        if len(line) > 160:
+            return None
+        if is_date_only(line):
+            return [Block("dateline", s, e)]
+        salute = self._salute(line)
+        if salute and salute.end() == len(line.rstrip()):
+            return [Block("salute", s, e)]
+        composite = self._composite_closer(s, e, salute)
+        if composite:
+            return composite
+        if self._is_signature(line):
+            return [Block("signed", s, e)]
+        return None
 
     def _is_signature(self, line: str) -> bool:
         bare = re.sub(r"\[[^\]]*\]", "", line).strip(" .,()")

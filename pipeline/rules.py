@@ -16,7 +16,7 @@ from pipeline.diagnostics import Diagnostic, Severity
 
 DATA = Path(__file__).parent / "data"
 KINDS = ("ocr", "layout", "markup", "furniture")
-BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy")
+BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9-]+$")
 
 

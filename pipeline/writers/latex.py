@@ -64,10 +64,11 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \newcommand{\edOrg}[1]{#1}
 \newcommand{\edDate}[1]{#1}
 \newcommand{\edBibl}[1]{#1}
-\newcommand{\edForeign}[1]{#1}
+\newcommand{\edForeign}[2]{{\ifcsname edFont#1\endcsname\csname edFont#1\endcsname\fi #2}}
 \newcommand{\edSpeaker}[1]{\textsc{#1}}
 \newcommand{\edDocumentTitle}[1]{\section*{#1}}
 \newcommand{\edDocket}[1]{{\small\scshape #1}\par}
+\newcommand{\edFurniture}[1]{{\footnotesize\sffamily #1}\par}
 \newenvironment{edHeadnote}{\begin{quote}\small}{\end{quote}}
 \newenvironment{edOpener}{\par\setlength{\parskip}{0pt}\raggedright}{\par\medskip}
 \newenvironment{edCloser}{\par\medskip\setlength{\parskip}{0pt}\raggedleft}{\par}
@@ -78,6 +79,20 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \newcommand{\edSalute}[1]{#1\par}
 \newcommand{\edSigned}[1]{#1\par}
 """
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
+
+
+# fonts for scripts Latin Modern lacks, from Debian's TeX Live and its dependencies
+FONTS = (
+    (lambda ch: "\u0370" <= ch <= "\u04ff", "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
+    (_is_cjk, "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
+              "  \\newcommand{\\edFontzh}{\\edFontzhfamily\\ifXeTeX\\XeTeXlinebreaklocale \"zh\""
+              "\\XeTeXlinebreakskip=0pt plus 1pt\\fi}\n"
+              "  \\let\\edFontja\\edFontzh\n  \\let\\edFontko\\edFontzh\n"),
+)
 
 
 def escape(text: str) -> str:
@@ -143,10 +158,13 @@ class LatexWriter:
             return r"\edPerson{" + _index_key(entity["sort"]) + "}{" + text + "}"
         if self.in_deletion and kind in ("place", "org", "date", "bibl", "foreign", "new", "emphasis"):
             return self.nodes(node.children)
+        if kind == "foreign":
+            lang = node.attrs.get("lang") or ""
+            return r"\edForeign{" + escape(lang if lang.isalpha() else "") + "}{" + self.nodes(node.children) + "}"
         simple = {"place": "edPlace", "org": "edOrg", "date": "edDate", "gloss": "edGloss",
                   "supplied": "edSupplied", "unclear": "edUnclear", "label": "edLabel",
                   "stamp": "edStamp", "new": "edNew", "emphasis": "edEmphasis", "bibl": "edBibl",
-                  "foreign": "edForeign", "speaker": "edSpeaker"}
+                  "speaker": "edSpeaker"}
         if kind in simple:
             return f"\\{simple[kind]}{{" + self.nodes(node.children) + "}"
         if kind == "gap":
@@ -165,8 +183,10 @@ class LatexWriter:
             return r"\edDocumentTitle{" + body + "}\n"
         if block.kind == "headnote":
             return "\\begin{edHeadnote}\n" + body + "\n\\end{edHeadnote}\n"
-        if block.kind in ("docket", "classification"):
+        if block.kind == "docket":
             return r"\edDocket{" + body + "}\n"
+        if block.kind == "furniture":
+            return r"\edFurniture{" + body + "}\n"
         if block.kind == "annotation":
             return "\\begin{edAnnotation}\n" + body + "\n\\end{edAnnotation}\n"
         macro = {"sender": "edSender", "address": "edAddress", "dateline": "edDateline",
@@ -193,8 +213,10 @@ class LatexWriter:
     def write(self, root_text: str) -> str:
         documents = "\n".join(self.document(d) for d in self.edition.documents)
         unicode = needs_unicode_engine(root_text)
-        cyrillic = any("\u0400" <= ch <= "\u04ff" for ch in root_text)
-        fonts = "  \\setmainfont{DejaVu Serif}\n" if cyrillic else ""
+        fonts = "".join(line for test, line in FONTS if any(test(ch) for ch in root_text))
+        if any(_is_cjk(ch) for ch in root_text):
+            fonts += ("  \\ifLuaTeX\\PackageWarning{dispatch}{CJK text is set without line breaking "
+                      "inside runs under LuaLaTeX; use xelatex}\\fi\n")
         guard = ("  \\PackageError{dispatch}{This edition contains characters pdfLaTeX cannot set}"
                  "{Compile it with xelatex or lualatex.}\n") if unicode else ""
         preamble = PREAMBLE.replace("@PDFTEX_GUARD@", guard).replace("@FONTS@", fonts)

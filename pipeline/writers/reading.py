@@ -25,7 +25,8 @@ from pipeline.writers.walk import Block, Edition, Node
 
 NOTE_KINDS = {"translator-note": "translator's note", "editorial-note": "editor's note",
               "handwritten-note": "handwritten"}
-FURNITURE = {"label", "docket", "classification", "stamp"}
+FURNITURE = {"label", "docket", "classification", "stamp", "furniture"}
+FURNITURE_BLOCKS = ("docket", "classification", "furniture")
 ANNOTATED = {"insertion", "deletion", "gap", "correction", "ocr-fix", "expansion", "supplied",
              "unclear", "gloss", "new", "emphasis", "person", "place", "org", "date", "label",
              "stamp", "regularization", "bibl", "foreign", "speaker", "translator-note",
@@ -195,7 +196,7 @@ class Renderer:
     def block(self, block: Block) -> None:
         start = self.block_start = self.length
         self.dropped = True  # no leading space in a block
-        if block.kind in ("docket", "classification") and not self.diplomatic:
+        if block.kind in FURNITURE_BLOCKS and not self.diplomatic:
             return
         if block.kind == "headnote":
             self.emit("[")
@@ -204,7 +205,7 @@ class Renderer:
         elif block.kind == "annotation":
             self.emit("[Handwritten] ")
             self.nodes(block.inlines)
-        elif block.kind in ("docket", "classification"):
+        elif block.kind in FURNITURE_BLOCKS:
             self.emit("\u27e8")
             self.nodes(block.inlines)
             self.emit("\u27e9")
@@ -227,7 +228,7 @@ class Renderer:
             start = self.length
             previous = None
             for block in document.blocks:
-                if block.kind in ("docket", "classification") and not self.diplomatic:
+                if block.kind in FURNITURE_BLOCKS and not self.diplomatic:
                     continue
                 if previous is not None:
                     tight = (previous.part == block.part and block.part in ("opener", "closer"))

@@ -54,7 +54,8 @@ class Edition:
 
 
 SEG_KINDS = {"new": "new", "archival-label": "label", "docket": "docket",
-             "classification": "classification", "label": "label", "literal": "literal"}
+             "classification": "classification", "label": "label", "literal": "literal",
+             "archival": "furniture"}
 NOTE_KINDS = {"translator": "translator-note", "editorial": "editorial-note", "gloss": "gloss",
               "handwritten": "handwritten-note", "stamp": "stamp"}
 NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
@@ -157,8 +158,7 @@ def blocks(div) -> list[Block]:
                     out.append(Block(kind, part, inline(node_el)))
                 elif sub == "seg":
                     node = inline_element(node_el)
-                    out.append(Block(node.kind if node.kind in ("docket", "classification") else "docket",
-                                     part, node.children))
+                    out.append(Block("docket" if node.kind == "docket" else "furniture", part, node.children))
                 else:
                     pending.append(inline_element(node_el))
             if pending:
@@ -166,6 +166,8 @@ def blocks(div) -> list[Block]:
         elif name == "p":
             seen_body = True
             out.append(Block("p", "body", inline(child)))
+        elif name == "note" and child.get("type") == "archival":
+            out.append(Block("furniture", "back" if seen_body else "front", inline(child)))
         elif name == "note":
             out.append(Block("annotation", "back" if seen_body else "front", inline(child)))
         elif name == "list":
