@@ -30,6 +30,12 @@ INLINE: dict[str, tuple[str, dict[str, str]]] = {
     "translator-note": ("note", {"type": "translator", "place": "inline"}),
     "editorial-note": ("note", {"type": "editorial", "place": "inline"}),
     "gloss": ("note", {"type": "gloss", "place": "inline"}),
+    "gloss-diacritics": ("note", {"type": "gloss", "subtype": "diacritics", "place": "inline"}),
+    "gloss-original": ("note", {"type": "gloss", "subtype": "original-language", "place": "inline"}),
+    "gloss-translation": ("note", {"type": "gloss", "subtype": "translation", "place": "inline"}),
+    "supplied-name": ("supplied", {"reason": "name"}),
+    "time": ("time", {}),
+    "footnote": ("note", {"type": "footnote"}),
     "handwritten": ("note", {"type": "handwritten", "place": "inline"}),
     "headnote": ("note", {"type": "headnote"}),
     "supplied": ("supplied", {}),
@@ -217,6 +223,10 @@ class Encoder:
             div.set("decls", f"#corresp-d{number}")
         self.origin(div, document.start)
         self.prefix = f"d{number}"
+        self.footnotes = {}
+        for block in document.blocks:
+            if block.kind == "footnote":
+                self.footnotes.setdefault(block.attrs["n"], block)
         blocks = document.blocks
         opener = closer = None
         seen_body = False
@@ -252,9 +262,15 @@ class Encoder:
                 self.origin(note, block.start)
                 self.block_element(note, "p", {}, block)
             elif kind == "annotation":
-                self.block_element(div, "note", {"type": block.attrs.get("type", "handwritten")}, block)
+                note_type = block.attrs.get("type", "handwritten")
+                self.block_element(div, "note", {"type": note_type}, block)
             elif kind == "furniture":
                 self.block_element(div, "note", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
+            elif kind == "footnote":
+                first = self.footnotes.get(block.attrs["n"]) is block
+                self.block_element(div, "note", {"type": "footnote", "n": block.attrs["n"],
+                                                 "xml_id": f"d{number}-fn{block.attrs['n']}" if first else None},
+                                   block)
             elif kind == "speaker":
                 seen_body = True
                 speech = sub(div, "sp")
@@ -324,12 +340,17 @@ class Encoder:
         if kind in ("persName", "placeName", "orgName"):
             attrs["ref"] = f"#{span.attrs['ref']}"
             self.used.add(span.attrs["ref"])
-        if kind == "date" and span.attrs.get("when"):
+        if kind in ("date", "time") and span.attrs.get("when"):
             attrs["when"] = span.attrs["when"]
         if kind == "unclear":
             attrs["reason"] = span.attrs.get("reason", "unrecognised")
         if kind == "foreign":
             attrs["xml_lang"] = span.attrs["lang"]
+        if kind == "footnote-ref":
+            number = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
+            attrs["n"] = number
+            if number in self.footnotes:
+                attrs["target"] = f"#{self.prefix}-fn{number}"
         if span.attrs.get("repaired"):
             repair_id = f"{self.prefix}-repair{len(self.repair_ids) + 1}"
             self.repair_ids[span.start] = repair_id

@@ -24,7 +24,7 @@ EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
 EXPLICIT_KINDS = {
     "del", "add", "supplied", "gloss", "note", "translator-note", "editorial-note", "gap",
     "illegible", "unclear", "handwritten", "stamp", "label", "archival-label", "correction",
-    "expansion", "headnote", "literal",
+    "expansion", "headnote", "literal", "translation", "original",
 }
 # runs of a script other than Latin: (pattern, language) -> <foreign xml:lang>
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
@@ -193,7 +193,8 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
     explicit = EXPLICIT.match(content)
     if explicit and explicit.group("kind") in EXPLICIT_KINDS:
         kind = explicit.group("kind")
-        kind = {"illegible": "gap", "label": "archival-label", "note": "editorial-note"}.get(kind, kind)
+        kind = {"illegible": "gap", "label": "archival-label", "note": "editorial-note",
+                "translation": "gloss-translation", "original": "gloss-original"}.get(kind, kind)
         attrs = {"explicit": "true"}
         if explicit.group("kind") == "illegible":
             attrs["reason"] = "illegible"
@@ -260,6 +261,32 @@ def _after_date(ctx, previous, inner, text, o, c) -> bool:
     return re.search(rf"(?:{DATE.pattern})\s*$", previous) is not None
 
 
+FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
+
+
+def _without_diacritics(word: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.translate(FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _same_word_with_diacritics(ctx, previous, inner, text, o, c) -> bool:
+    word = _previous_word(previous).strip(",.;:")
+    return (bool(word) and inner != word and " " not in inner.strip()
+            and _without_diacritics(inner).lower() == _without_diacritics(word).lower())
+
+
+def _beside_name(ctx, previous, inner, text, o, c) -> bool:
+    if ctx.info.brackets == "del":
+        return False
+    before = _previous_word(previous)
+    after = re.match(r"\s*(\S+)", text[c + 1:c + 60])
+    attached_before = before and previous.endswith(" ") and before[:1].isupper() and before[-1:].isalpha()
+    attached_after = after is not None and after.group(1)[:1].isupper()
+    return bool(attached_before or attached_after)
+
+
 def _inside_word(ctx, previous, inner, text, o, c) -> bool:
     attached_before = o > 0 and text[o - 1].isalpha()
     attached_after = c + 1 < len(text) and text[c + 1].isalpha()
@@ -273,6 +300,8 @@ CHECKS = {
     "attached-to-digits": _attached_to_digits,
     "after-date": _after_date,
     "inside-word": _inside_word,
+    "same-word-with-diacritics": _same_word_with_diacritics,
+    "beside-name": _beside_name,
 }
 
 
@@ -350,15 +379,23 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 [Span("bibl", s, e, inner)] + \
                 (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
     found: list[tuple[int, int, str, dict]] = []
-    for pattern, lang in SCRIPTS:
-        for m in pattern.finditer(segment):
-            found.append((node.start + m.start(), node.start + m.end(), "foreign", {"lang": lang}))
+
+    def free(s: int, e: int) -> bool:
+        return not any(s < fe and fs < e for fs, fe, _, _ in found)
+
     for m in ctx.conventions.pattern("elision").finditer(segment):
         found.append((node.start + m.start(), node.start + m.end(), "gap", {"reason": "elided"}))
     for s, e, entry in ctx.register.find(segment):
-        if any(s < fe and fs < e for fs, fe, _, _ in found):
-            continue
-        found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
+        if free(node.start + s, node.start + e):
+            found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
+    for pattern, lang in SCRIPTS:
+        for m in pattern.finditer(segment):
+            if free(node.start + m.start(), node.start + m.end()):
+                found.append((node.start + m.start(), node.start + m.end(), "foreign", {"lang": lang}))
+    for m in ctx.conventions.pattern("time").finditer(segment):
+        when = _time_value(m)
+        if when and free(node.start + m.start(), node.start + m.end()):
+            found.append((node.start + m.start(), node.start + m.end(), "time", {"when": when}))
     for date in find_dates(segment):
         s, e = node.start + date.start, node.start + date.end
         if any(s < fe and fs < e for fs, fe, _, _ in found):
@@ -396,6 +433,20 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
     return out
 
 
+def _time_value(m: re.Match) -> str | None:
+    hour = m.group("h") or m.group("h2") or m.group("h3")
+    minute = m.group("m") or m.group("m2") or "00"
+    value = int(hour)
+    suffix = (m.group("suffix") or "").lower()
+    if suffix == "p.m." and value < 12:
+        value += 12
+    elif suffix == "a.m." and value == 12:
+        value = 0
+    if value > 23:
+        return None
+    return f"{value:02d}:{minute}:00"
+
+
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
     """``8[7] October 1950``: a corrected day followed by month and year is one date."""
     out: list = []
@@ -422,6 +473,17 @@ def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
                     out.append(Span("date", node.start, limit, inside, attrs))
                     i = j
                     continue
+        if (isinstance(node, Span) and node.kind == "date" and i + 2 < len(nodes)
+                and isinstance(nodes[i + 1], Text) and ctx.text[nodes[i + 1].start:nodes[i + 1].end] == " "
+                and isinstance(nodes[i + 2], Span) and nodes[i + 2].kind == "supplied-date"
+                and re.fullmatch(r"--\d\d-\d\d", node.attrs.get("when") or "")):
+            year = "".join(ctx.text[t.start:t.end] for t in nodes[i + 2].children if isinstance(t, Text))
+            when = node.attrs["when"]
+            merged = Span("date", node.start, nodes[i + 2].end, [*node.children, nodes[i + 1], nodes[i + 2]],
+                          {"when": f"{year}-{when[2:]}"} if year.isdigit() else {})
+            out.append(merged)
+            i += 3
+            continue
         out.append(node)
         i += 1
     return out

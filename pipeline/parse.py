@@ -159,7 +159,7 @@ class Parser:
         blocks += self._body(work)
         blocks += closer + after
         for block in blocks:
-            if block.kind == "annotation":
+            if "from" in block.attrs:
                 block.inlines = parse_inline(ctx, int(block.attrs.pop("from")), block.end)
             else:
                 block.inlines = parse_inline(ctx, block.start, block.end)
@@ -246,7 +246,7 @@ class Parser:
         blocks = []
         while work:
             s, e = work[0]
-            furniture = self._furniture(s, e)
+            furniture = self._furniture(s, e) or [b for b in (self._annotation(s, e),) if b]
             if furniture:
                 work.pop(0)
                 blocks += furniture
@@ -275,23 +275,11 @@ class Parser:
         after: list[Block] = []
         while work:
             s, e = work[-1]
-            furniture = self._furniture(s, e)
-            if furniture:
-                work.pop()
-                after = furniture + after
-                continue
-            if text[s] != "[":
-                break
-            close = _matching_bracket(text, s, e)
-            if close is None:
-                break
-            kind = classify(self._quiet_context(), s, s, close).kind
-            if kind not in ("handwritten-label", "handwritten", "stamp"):
+            found = self._furniture(s, e) or [b for b in (self._annotation(s, e) or self._footnote(s, e),) if b]
+            if not found:
                 break
             work.pop()
-            block = Block("annotation", s, e, attrs={"type": "handwritten" if kind != "stamp" else "stamp"})
-            block.attrs["from"] = str(_trim(text, close + 1, e)[0] if kind == "handwritten-label" else s)
-            after.insert(0, block)
+            after = found + after
         closer: list[Block] = []
         while work:
             s, e = work[-1]
@@ -311,6 +299,32 @@ class Parser:
                     closer.insert(0, Block("salute", rest, e))
                     break
         return closer, after
+
+    def _annotation(self, s: int, e: int) -> Block | None:
+        """A paragraph that is a handwritten annotation or a stamp: ``[Handwritten] ...``."""
+        text = self.text
+        if text[s] != "[":
+            return None
+        close = _matching_bracket(text, s, e)
+        if close is None:
+            return None
+        interval = classify(self._quiet_context(), s, s, close)
+        if interval.kind == "handwritten-label":
+            start = _trim(text, close + 1, e)[0]
+            return Block("annotation", s, e, attrs={"type": "handwritten", "from": str(start)})
+        if interval.kind in ("handwritten", "stamp") and _trim(text, close + 1, e)[1] <= close + 1:
+            kind = "handwritten" if interval.kind == "handwritten" else "stamp"
+            return Block("annotation", interval.cstart, interval.cend,
+                         attrs={"type": kind, "from": str(interval.cstart)})
+        return None
+
+    def _footnote(self, s: int, e: int) -> Block | None:
+        """A footnote's text at the end of a document: ``[1] The embassy in Cairo.``"""
+        m = self.conventions.pattern("footnote").match(self.text[s:e])
+        if m is None:
+            return None
+        return Block("footnote", s, e, attrs={"n": m.group("n"),
+                                              "from": str(_trim(self.text, s + m.end("n") + 1, e)[0])})
 
     def _furniture(self, s: int, e: int) -> list[Block] | None:
         """Blocks for a paragraph made only of archival furniture lines, else None."""
@@ -371,6 +385,7 @@ class Parser:
         return None
 
     def _is_signature(self, line: str) -> bool:
+        line = self.conventions.pattern("signature_label").sub("", line)
         bare = re.sub(r"\[[^\]]*\]", "", line).strip(" .,()")
         words = bare.split()
         if not words or len(words) > 5:

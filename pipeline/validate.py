@@ -111,6 +111,8 @@ def _real_date(value: str) -> bool:
             return 1 <= int(value[5:7]) <= 12
         elif re.fullmatch(r"\d{4}", value):
             return True
+        elif re.fullmatch(r"\d\d:\d\d:\d\d", value):
+            datetime.time.fromisoformat(value)
         else:
             datetime.datetime.fromisoformat(value)
     except ValueError:

@@ -101,7 +101,7 @@ def test_escape_leaves_no_command(text):
 
 def words(text):
     out = []
-    for token in text.split():
+    for token in unicodedata.normalize("NFKC", text).split():
         token = re.sub(r"[^\w]", "", token.lower())
         if token:
             out.append(token)

@@ -7,8 +7,9 @@ through ``escape``: no source text can become a TeX command.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
+from pipeline.tei import NS
 from pipeline.writers.walk import Block, Edition, Node, read_edition
 
 SPECIAL = {
@@ -63,8 +64,12 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \newcommand{\edPlace}[1]{#1}
 \newcommand{\edOrg}[1]{#1}
 \newcommand{\edDate}[1]{#1}
+\newcommand{\edTime}[1]{#1}
+\newcommand{\edNoteRef}[1]{\textsuperscript{#1}}
+\newcommand{\edFootnoteText}[2]{{\footnotesize\textsuperscript{#1}\,#2}\par}
 \newcommand{\edBibl}[1]{#1}
-\newcommand{\edForeign}[2]{{\ifcsname edFont#1\endcsname\csname edFont#1\endcsname\fi #2}}
+\newcommand{\edForeign}[2]{#2} % #1 is the language; each script's run already has its font
+\providecommand{\edFontru}{}\providecommand{\edFontzh}{}
 \newcommand{\edSpeaker}[1]{\textsc{#1}}
 \newcommand{\edDocumentTitle}[1]{\section*{#1}}
 \newcommand{\edDocket}[1]{{\small\scshape #1}\par}
@@ -95,6 +100,12 @@ FONTS = (
 )
 
 
+SCRIPT_RUNS = (
+    (re.compile(r"[\u0370-\u04ff]+(?:[ ,.;:!?-]+[\u0370-\u04ff]+)*"), r"\edFontru"),
+    (re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+"), r"\edFontzh"),
+)
+
+
 def escape(text: str) -> str:
     """Escape every character TeX would read as markup, ligature or command."""
     escaped = "".join(SPECIAL.get(ch, ch) for ch in text)
@@ -120,13 +131,20 @@ class LatexWriter:
         self.in_deletion = 0
         self.deferred: list[str] = []
 
+    def text(self, text: str) -> str:
+        """Escaped text; in an edition with other scripts, each run in the font that has it."""
+        escaped = escape(text)
+        for pattern, command in SCRIPT_RUNS:
+            escaped = pattern.sub(lambda m: "{" + command + " " + m.group() + "}", escaped)
+        return escaped
+
     def nodes(self, nodes: list[Node]) -> str:
         return "".join(self.node(n) for n in nodes)
 
     def node(self, node: Node) -> str:
         kind = node.kind
         if kind == "text":
-            return escape(node.text)
+            return self.text(node.text)
         if kind == "deletion":
             self.in_deletion += 1
             inner = self.nodes(node.children)
@@ -164,7 +182,7 @@ class LatexWriter:
         simple = {"place": "edPlace", "org": "edOrg", "date": "edDate", "gloss": "edGloss",
                   "supplied": "edSupplied", "unclear": "edUnclear", "label": "edLabel",
                   "stamp": "edStamp", "new": "edNew", "emphasis": "edEmphasis", "bibl": "edBibl",
-                  "speaker": "edSpeaker"}
+                  "speaker": "edSpeaker", "time": "edTime", "noteref": "edNoteRef"}
         if kind in simple:
             return f"\\{simple[kind]}{{" + self.nodes(node.children) + "}"
         if kind == "gap":
@@ -185,6 +203,9 @@ class LatexWriter:
             return "\\begin{edHeadnote}\n" + body + "\n\\end{edHeadnote}\n"
         if block.kind == "docket":
             return r"\edDocket{" + body + "}\n"
+        if block.kind == "footnote":
+            number = self.nodes(block.inlines[0].children)
+            return r"\edFootnoteText{" + number + "}{" + self.nodes(block.inlines[2:]).strip() + "}\n"
         if block.kind == "furniture":
             return r"\edFurniture{" + body + "}\n"
         if block.kind == "annotation":
@@ -235,5 +256,6 @@ class LatexWriter:
 def write_latex(root, source_id: str) -> bytes:
     """The LaTeX edition of a TEI document, UTF-8."""
     edition = read_edition(root, source_id)
-    all_text = "".join(root.itertext())
+    body = root.find("t:text", NS)
+    all_text = edition.title + ("".join(body.itertext()) if body is not None else "")
     return LatexWriter(edition).write(all_text).encode("utf-8")

@@ -27,7 +27,7 @@ NOTE_KINDS = {"translator-note": "translator's note", "editorial-note": "editor'
               "handwritten-note": "handwritten"}
 FURNITURE = {"label", "docket", "classification", "stamp", "furniture"}
 FURNITURE_BLOCKS = ("docket", "classification", "furniture")
-ANNOTATED = {"insertion", "deletion", "gap", "correction", "ocr-fix", "expansion", "supplied",
+ANNOTATED = {"time", "noteref", "insertion", "deletion", "gap", "correction", "ocr-fix", "expansion", "supplied",
              "unclear", "gloss", "new", "emphasis", "person", "place", "org", "date", "label",
              "stamp", "regularization", "bibl", "foreign", "speaker", "translator-note",
              "editorial-note", "handwritten-note"}
@@ -135,6 +135,12 @@ class Renderer:
             self.nodes(node.children)
             self.annotate(node, inner)
             self.emit("]")
+        elif kind == "noteref":
+            self.emit("[")
+            inner = self.length
+            self.nodes(node.children)
+            self.annotate(node, inner)
+            self.emit("]")
         elif kind == "supplied":
             self.emit("[")
             inner = self.length
@@ -230,10 +236,20 @@ class Renderer:
             for block in document.blocks:
                 if block.kind in FURNITURE_BLOCKS and not self.diplomatic:
                     continue
+                mark = (len(self.parts), self.length, len(self.annotations), len(self.blocks))
                 if previous is not None:
                     tight = (previous.part == block.part and block.part in ("opener", "closer"))
                     self.emit("\n" if tight else "\n\n")
                 self.block(block)
+                if self.blocks[-1]["start"] == self.blocks[-1]["end"]:
+                    # a block the reading leaves empty (a paragraph wholly deleted) is not printed;
+                    # what it held stays as zero-width annotations at that place
+                    del self.parts[mark[0]:]
+                    self.length = mark[1]
+                    del self.blocks[mark[3]:]
+                    for record in self.annotations[mark[2]:]:
+                        record["start"] = record["end"] = mark[1]
+                    continue
                 previous = block
             end = self.length
             if self.notes:

@@ -91,8 +91,8 @@ def inline_element(element) -> Node | None:
         return Node("regularization", children=inline(parts["reg"]), alt=inline(parts["orig"]))
     if name in NAME_KINDS:
         return Node(NAME_KINDS[name], children=inline(element), attrs={"ref": attrs.get("ref", "")[1:] or None})
-    if name == "date":
-        return Node("date", children=inline(element), attrs={"when": attrs.get("when")})
+    if name in ("date", "time"):
+        return Node(name, children=inline(element), attrs={"when": attrs.get("when")})
     if name == "add":
         return Node("insertion", children=inline(element), attrs=_cert(attrs))
     if name == "del":
@@ -100,7 +100,8 @@ def inline_element(element) -> Node | None:
     if name == "gap":
         return Node("gap", attrs={"reason": attrs.get("reason")})
     if name == "note":
-        return Node(NOTE_KINDS.get(attrs.get("type", ""), "editorial-note"), children=inline(element))
+        kind = NOTE_KINDS.get(attrs.get("type", ""), "editorial-note")
+        return Node(kind, children=inline(element), attrs={"subtype": attrs.get("subtype")})
     if name == "seg":
         kind = SEG_KINDS.get(attrs.get("type", ""), "literal")
         return Node(kind, children=inline(element))
@@ -166,6 +167,9 @@ def blocks(div) -> list[Block]:
         elif name == "p":
             seen_body = True
             out.append(Block("p", "body", inline(child)))
+        elif name == "note" and child.get("type") == "footnote":
+            out.append(Block("footnote", "back", [Node("noteref", children=[Node("text", child.get("n") or "")]),
+                                                  Node("text", " "), *inline(child)]))
         elif name == "note" and child.get("type") == "archival":
             out.append(Block("furniture", "back" if seen_body else "front", inline(child)))
         elif name == "note":
