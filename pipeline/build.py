@@ -131,6 +131,9 @@ def find_sources(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found += [p for p in path.iterdir()
                       if p.is_file() and p.suffix in SOURCE_SUFFIXES and not p.name.startswith(".")]
+        elif path.name.endswith(".meta.toml"):
+            # a sidecar stands for its transcription
+            found.append(path.with_name(path.name[: -len(".meta.toml")] + ".txt"))
         else:
             found.append(path)
     return sorted(set(found), key=lambda p: str(p))

@@ -23,10 +23,12 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 def schema_path() -> Path:
-    """The XSD: beside the package in a checkout, or installed with it."""
+    """The XSD: beside the package in a checkout, or installed with it (share/dispatch/schemas)."""
     if XSD.exists():
         return XSD
-    return Path(__file__).parent / "schemas" / "tei-dispatch.xsd"
+    import sys
+
+    return Path(sys.prefix) / "share" / "dispatch" / "schemas" / "tei-dispatch.xsd"
 
 
 @functools.cache
