@@ -33,14 +33,25 @@ class Conventions:
     structure: dict
 
     def pattern(self, name: str) -> re.Pattern:
-        return _compiled(self, name)
+        """A structure pattern of the data file, compiled once."""
+        compiled = _COMPILED.get((id(self), name))
+        if compiled is None:
+            compiled = _COMPILED[(id(self), name)] = re.compile(self.structure[name])
+        return compiled
 
     def furniture_kind(self, line: str) -> str | None:
         """The kind of archival furniture a line is (classification, telegram...), if any."""
-        for kind, pattern in _furniture(self):
+        for kind, pattern in self.furniture_patterns():
             if pattern.match(line.strip()):
                 return kind
         return None
+
+    def furniture_patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
+        compiled = _COMPILED.get((id(self), "furniture"))
+        if compiled is None:
+            compiled = _COMPILED[(id(self), "furniture")] = tuple(
+                (kind, re.compile(pattern)) for kind, pattern in self.structure.get("furniture", {}).items())
+        return compiled
 
     def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:
         """What a title's parenthesis declares: (italics meaning, brackets meaning, phrases)."""
@@ -55,14 +66,9 @@ class Conventions:
         return italics, brackets, phrases
 
 
-@functools.lru_cache(maxsize=None)
-def _compiled(conventions: Conventions, name: str) -> re.Pattern:
-    return re.compile(conventions.structure[name])
+_COMPILED: dict[tuple[int, str], re.Pattern] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _furniture(conventions: Conventions) -> tuple[tuple[str, re.Pattern], ...]:
-    return tuple((kind, re.compile(pattern)) for kind, pattern in conventions.structure.get("furniture", {}).items())
 
 
 @functools.cache
@@ -80,11 +86,4 @@ def default_conventions() -> Conventions:
         for b in data.get("bracket", [])
     )
     structure = data.get("structure", {})
-    return Conventions(declarations, brackets, _Frozen(structure))
-
-
-class _Frozen(dict):
-    """A hashable dict, so that compiled patterns can be cached per conventions object."""
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return id(self)
+    return Conventions(declarations, brackets, structure)

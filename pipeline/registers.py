@@ -62,6 +62,7 @@ class Register:
         body = "|".join(re.escape(f) for f in alternatives) or r"(?!x)x"
         self._finder = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
         self.by_id = {e.id: e for e in self.entries}
+        self._choices: dict[int, list[str]] = {}
 
     def find(self, text: str):
         """Yield (start, end, entry) for every register name in ``text``, longest first."""
@@ -85,7 +86,9 @@ class Register:
         from rapidfuzz import fuzz, process
 
         words = token.count(" ") + 1
-        choices = [f for f in self.forms if f.count(" ") + 1 == words and not f.isupper()]
+        choices = self._choices.get(words)
+        if choices is None:
+            choices = self._choices[words] = [f for f in self.forms if f.count(" ") + 1 == words and not f.isupper()]
         results = process.extract(token, choices, scorer=fuzz.ratio, limit=8)
         if not results:
             return None

@@ -94,3 +94,49 @@ def test_contributed_tei_with_doctype_is_refused(tmp_path):
 
 def test_schema_is_compiled_once():
     assert schema() is schema()
+
+
+def invalid_variants(root):
+    """Copies of a valid TEI tree, each broken in one way the XSD forbids."""
+    from copy import deepcopy
+
+    t = "{http://www.tei-c.org/ns/1.0}"
+
+    def variant(change):
+        copy = deepcopy(root)
+        try:
+            change(copy)
+        except (AttributeError, TypeError):  # the document has no such element
+            return None
+        return copy
+
+    yield variant(lambda r: etree.SubElement(r.find(f".//{t}p"), t + "blink"))
+    yield variant(lambda r: r.find(f".//{t}div").set("type", "two words"))
+    yield variant(lambda r: r.find(f".//{t}div").attrib.pop("type"))
+    yield variant(lambda r: r.find(f".//{t}p").set("bogus", "1"))
+    yield variant(lambda r: r.find(f".//{t}date").set("when", "5 October"))
+    yield variant(lambda r: r.find(f".//{t}teiHeader").append(etree.Element(t + "fileDesc")))
+    yield variant(lambda r: r.find(f".//{t}body").insert(0, etree.Element(t + "p")))
+    yield variant(lambda r: r.find(f".//{t}text").set("{http://www.w3.org/XML/1998/namespace}space", "wide"))
+    yield variant(lambda r: r.remove(r.find(f"{t}text")))
+    yield variant(lambda r: r.find(f".//{t}head").set("{http://www.w3.org/XML/1998/namespace}id", "1bad"))
+
+
+def test_fast_and_reference_validators_agree_on_every_fixture(sample):
+    from conftest import FIXTURES
+    from pipeline.build import process
+    from pipeline.validate import fast_schema
+
+    roots = [etree.fromstring(serialize(sample.root))]
+    for path in sorted(FIXTURES.iterdir()):
+        if path.suffix in (".txt", ".xml"):
+            result = process(path)
+            roots.append(etree.fromstring(serialize(result.root)))
+    invalid = [v for root in roots for v in invalid_variants(root) if v is not None]
+    for root in roots:
+        assert fast_schema().validate(root) and schema().is_valid(root)
+    assert len(invalid) >= 100
+    for root in invalid:
+        assert fast_schema().validate(root) is False
+        assert schema().is_valid(root) is False
+        assert [d for d in validate(root, "x.xml") if d.code == "V501"]

@@ -49,4 +49,19 @@ def write_json(root, source_id: str) -> bytes:
         "entities": [{"id": key, **value} for key, value in sorted(edition.entities.items())],
         "changes": edition.changes,
     }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (layout(data) + "\n").encode("utf-8")
+
+
+def layout(value, level: int = 0) -> str:
+    """JSON with the top levels indented and each record (block, annotation, entity) on one line.
+
+    Readable in a diff (one annotation a line) and written by the C encoder.
+    """
+    pad = "  " * (level + 1)
+    if level < 3 and isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {layout(v, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    if level < 4 and isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        items = [pad + layout(v, level + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

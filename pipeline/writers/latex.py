@@ -18,6 +18,7 @@ SPECIAL = {
     "[": "{[}", "]": "{]}", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
     '"': r"\textquotedbl{}", "\u00a0": "~", "\n": " ", "\t": " ", "\r": " ",
 }
+SPECIAL_TABLE = str.maketrans(SPECIAL)
 # pairs TeX would join into a ligature (-- ---, '' ``, !` ?`), kept apart with an empty group
 LIGATURES = (("--", "-{}-"), ("''", "'{}'"), ("``", "`{}`"), ("!`", "!{}`"), ("?`", "?{}`"))
 # characters pdfTeX typesets with T1 + utf8 + textcomp; any other needs XeLaTeX or LuaLaTeX
@@ -86,14 +87,10 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 """
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
-
-
 # fonts for scripts Latin Modern lacks, from Debian's TeX Live and its dependencies
 FONTS = (
-    (lambda ch: "\u0370" <= ch <= "\u04ff", "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
-    (_is_cjk, "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
+    (re.compile("[\u0370-\u04ff]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
+    (re.compile("[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
               "  \\newcommand{\\edFontzh}{\\edFontzhfamily\\ifXeTeX\\XeTeXlinebreaklocale \"zh\""
               "\\XeTeXlinebreakskip=0pt plus 1pt\\fi}\n"
               "  \\let\\edFontja\\edFontzh\n  \\let\\edFontko\\edFontzh\n"),
@@ -108,16 +105,19 @@ SCRIPT_RUNS = (
 
 def escape(text: str) -> str:
     """Escape every character TeX would read as markup, ligature or command."""
-    escaped = "".join(SPECIAL.get(ch, ch) for ch in text)
+    escaped = text.translate(SPECIAL_TABLE)
     for pair, separated in LIGATURES:
-        while pair in escaped:
+        while pair in escaped:  # repeated: '---' needs two passes
             escaped = escaped.replace(pair, separated)
     return escaped
 
 
+BEYOND_PDFTEX = re.compile("[^\u0000-\u017f" + "".join(sorted(PDFTEX_EXTRA)) + "]")
+
+
 def needs_unicode_engine(text: str) -> bool:
     """True when pdfTeX cannot typeset some character of ``text``."""
-    return any(ord(ch) >= 0x180 and ch not in PDFTEX_EXTRA for ch in text)
+    return BEYOND_PDFTEX.search(text) is not None
 
 
 def _index_key(text: str) -> str:
@@ -234,8 +234,8 @@ class LatexWriter:
     def write(self, root_text: str) -> str:
         documents = "\n".join(self.document(d) for d in self.edition.documents)
         unicode = needs_unicode_engine(root_text)
-        fonts = "".join(line for test, line in FONTS if any(test(ch) for ch in root_text))
-        if any(_is_cjk(ch) for ch in root_text):
+        fonts = "".join(line for test, line in FONTS if test.search(root_text))
+        if FONTS[1][0].search(root_text):
             fonts += ("  \\ifLuaTeX\\PackageWarning{dispatch}{CJK text is set without line breaking "
                       "inside runs under LuaLaTeX; use xelatex}\\fi\n")
         guard = ("  \\PackageError{dispatch}{This edition contains characters pdfLaTeX cannot set}"

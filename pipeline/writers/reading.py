@@ -70,6 +70,8 @@ class Renderer:
                 text = text.lstrip(" ")
             elif text[0] in ".,;:!?)" and self._ends_with_space():
                 self.retract()
+                if self.parts and self.parts[-1][-1:] == text[0] and text[0] in ".,;:":
+                    text = text[1:]  # "satellite. [deleted sentence]. I" reads "satellite. I"
         if text:
             self.dropped = False
             self.parts.append(text)
@@ -266,5 +268,11 @@ class Renderer:
 
 
 def render(edition: Edition, diplomatic: bool = False) -> Rendered:
-    """Render an edition's reading text (or diplomatic text) with its annotations."""
-    return Renderer(edition, diplomatic).render()
+    """Render an edition's reading text (or diplomatic text) with its annotations.
+
+    The result is kept on the edition: the text and JSON writers share one rendering.
+    """
+    cache = edition.__dict__.setdefault("_rendered", {})
+    if diplomatic not in cache:
+        cache[diplomatic] = Renderer(edition, diplomatic).render()
+    return cache[diplomatic]

@@ -194,8 +194,19 @@ def _text(element) -> str:
     return "".join(element.itertext()) if element is not None else ""
 
 
+_LAST: list = []  # (root, source id, edition): the writers of one document share one walk
+
+
 def read_edition(root, source_id: str) -> Edition:
-    """Walk a TEI tree into an ``Edition``."""
+    """Walk a TEI tree into an ``Edition`` (the last one is kept: three writers, one walk)."""
+    if _LAST and _LAST[0] is root and _LAST[1] == source_id:
+        return _LAST[2]
+    edition = _read_edition(root, source_id)
+    _LAST[:] = [root, source_id, edition]
+    return edition
+
+
+def _read_edition(root, source_id: str) -> Edition:
     header = root.find("t:teiHeader", NS)
     title = _text(header.find("t:fileDesc/t:titleStmt/t:title", NS))
     language = root.get(f"{{{XML_NS}}}lang", "en")
