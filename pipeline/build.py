@@ -91,10 +91,10 @@ def _process(path: Path) -> Result:
 
 def data_diagnostics() -> list[Diagnostic]:
     """Findings in the pipeline's own data files (rule table, registers)."""
-    from pipeline.registers import load_register
-    from pipeline.rules import load_rules
+    from pipeline.registers import load_default_register
+    from pipeline.rules import load_default_rules
 
-    return load_rules()[1] + load_register()[1]
+    return load_default_rules()[1] + load_default_register()[1]
 
 
 def render_outputs(root, sid: str) -> dict[str, bytes]:

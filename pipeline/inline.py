@@ -202,7 +202,7 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
     inner = content
     if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
         inner = content[1:-1]  # [[two words illegible]]
-    previous = text[block_start:o]
+    previous = text[max(block_start, o - 120):o]  # the checks look only at what ends here
     for rule in ctx.conventions.brackets:
         m = rule.content.search(inner) if rule.content else None
         if rule.content and not m:
@@ -257,8 +257,11 @@ def _attached_to_digits(ctx, previous, inner, text, o, c) -> bool:
     return o > 0 and text[o - 1].isdigit()
 
 
+DATE_AT_END = re.compile(rf"(?:{DATE.pattern})\s*$")
+
+
 def _after_date(ctx, previous, inner, text, o, c) -> bool:
-    return re.search(rf"(?:{DATE.pattern})\s*$", previous) is not None
+    return DATE_AT_END.search(previous[-40:]) is not None
 
 
 FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
@@ -367,10 +370,20 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
     return _dates_over_corrections(ctx, out)
 
 
+NON_LATIN = re.compile("[\u0400-\u04ff\u1100-\u11ff\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+HAS_DIGIT = re.compile(r"\d")
+WITH_DIGIT = re.compile(r"\S*\d\S*")
+
+
 def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
+    """Split a text run around the names, dates, times, foreign passages, elisions and
+    unrecognised tokens it holds."""
     text = ctx.text
     segment = text[node.start:node.end]
-    if citations:
+    if not segment.strip():
+        return [node]
+    digits = HAS_DIGIT.search(segment) is not None
+    if citations and digits:
         m = ctx.conventions.pattern("citation").search(segment)
         if m:
             s, e = node.start + m.start(), node.start + m.end()
@@ -383,15 +396,36 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
     def free(s: int, e: int) -> bool:
         return not any(s < fe and fs < e for fs, fe, _, _ in found)
 
-    for m in ctx.conventions.pattern("elision").finditer(segment):
-        found.append((node.start + m.start(), node.start + m.end(), "gap", {"reason": "elided"}))
+    if ". ." in segment:
+        for m in ctx.conventions.pattern("elision").finditer(segment):
+            found.append((node.start + m.start(), node.start + m.end(), "gap", {"reason": "elided"}))
     for s, e, entry in ctx.register.find(segment):
         if free(node.start + s, node.start + e):
             found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
-    for pattern, lang in SCRIPTS:
-        for m in pattern.finditer(segment):
-            if free(node.start + m.start(), node.start + m.end()):
-                found.append((node.start + m.start(), node.start + m.end(), "foreign", {"lang": lang}))
+    if NON_LATIN.search(segment):
+        for pattern, lang in SCRIPTS:
+            for m in pattern.finditer(segment):
+                if free(node.start + m.start(), node.start + m.end()):
+                    found.append((node.start + m.start(), node.start + m.end(), "foreign", {"lang": lang}))
+    if digits:
+        _numbers(ctx, node, segment, found, free)
+    found.sort(key=lambda f: (f[0], -f[1]))
+    out: list = []
+    position = node.start
+    for s, e, kind, attrs in found:
+        if s < position:
+            continue
+        if s > position:
+            out.append(Text(position, s))
+        out.append(Span(kind, s, e, [] if kind == "gap" else [Text(s, e)], attrs))
+        position = e
+    if position < node.end:
+        out.append(Text(position, node.end))
+    return out
+
+
+def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) -> None:
+    """Times, dates and unrecognised tokens: the annotations that need a digit."""
     for m in ctx.conventions.pattern("time").finditer(segment):
         when = _time_value(m)
         if when and free(node.start + m.start(), node.start + m.end()):
@@ -407,7 +441,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
         found.append((s, e, "date", attrs))
     garbage = ctx.conventions.pattern("garbage")
     fine = ctx.conventions.pattern("not_garbage")
-    for m in re.finditer(r"\S+", segment):
+    for m in WITH_DIGIT.finditer(segment):
         token = m.group().strip(".,;:!?()\"'")
         if garbage.match(token) and not fine.match(token):
             s = node.start + m.start() + m.group().find(token)
@@ -418,19 +452,6 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                        f"unrecognised token '{token}' kept and marked unclear",
                        "check it against the original and correct the transcription")
             found.append((s, e, "unclear", {"reason": "unrecognised"}))
-    found.sort(key=lambda f: (f[0], -f[1]))
-    out: list = []
-    position = node.start
-    for s, e, kind, attrs in found:
-        if s < position:
-            continue
-        if s > position:
-            out.append(Text(position, s))
-        out.append(Span(kind, s, e, [] if kind == "gap" else [Text(s, e)], attrs))
-        position = e
-    if position < node.end:
-        out.append(Text(position, node.end))
-    return out
 
 
 def _time_value(m: re.Match) -> str | None:

@@ -22,6 +22,7 @@ from pipeline.rules import Rule, RuleTable, default_rules
 
 DATA = Path(__file__).parent / "data"
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
+CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
 NAME_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
 
 
@@ -77,16 +78,27 @@ def furniture_phrases() -> tuple[str, ...]:
         return tuple(tomllib.load(handle).get("phrases", []))
 
 
-def _furniture(body: str, register: Register):
+@functools.cache
+def _furniture_pattern() -> re.Pattern | None:
     phrases = sorted(furniture_phrases(), key=len, reverse=True)
     if not phrases:
-        return
+        return None
     alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
-    for m in re.finditer(rf"(?i)(?<![\w])(?:{alternatives})(?![\w])[ \t]*", body):
+    return re.compile(rf"(?i)(?<![\w])(?:{alternatives})(?![\w])[ \t]*")
+
+
+def _furniture(body: str, register: Register):
+    pattern = _furniture_pattern()
+    lowered = body.lower()
+    if pattern is None or not any(p.split()[0].lower() in lowered for p in furniture_phrases()):
+        return
+    for m in pattern.finditer(body):
         yield m.start(), m.end(), ""
 
 
 def _open_parenthesis(body: str, register: Register):
+    if "(" not in body:
+        return
     depth = 0
     position = 0
     for sep in PARAGRAPH_BREAK.finditer(body):
@@ -100,6 +112,8 @@ def _open_parenthesis(body: str, register: Register):
 
 
 def _nfc(body: str, register: Register):
+    if unicodedata.is_normalized("NFC", body):
+        return
     for m in re.finditer(r"\S+", body):
         token = m.group()
         if not unicodedata.is_normalized("NFC", token):
@@ -174,9 +188,12 @@ def _matches(rule: Rule, body: str, register: Register, found, source):
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     else:
+        context = rule.context
         for m in rule.regex.finditer(body):
             start, end = m.span("target")
             if start == end:
+                continue
+            if context is not None and not context.search(body, max(0, start - CONTEXT_WINDOW), start):
                 continue
             after = m.expand(rule.replacement) if "\\" in rule.replacement else rule.replacement
             yield start, end, after

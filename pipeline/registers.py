@@ -63,6 +63,7 @@ class Register:
         self._finder = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
         self.by_id = {e.id: e for e in self.entries}
         self._choices: dict[int, list[str]] = {}
+        self._near: dict[str, tuple | None] = {}  # memo: words recur from document to document
 
     def find(self, text: str):
         """Yield (start, end, entry) for every register name in ``text``, longest first."""
@@ -83,13 +84,22 @@ class Register:
 
     def near_miss(self, token: str) -> tuple[Entry, str, float, float] | None:
         """Best register form for a token not in the register: (entry, form, score, runner-up)."""
+        if token in self._near:
+            return self._near[token]
+        if len(self._near) > 50_000:
+            self._near.clear()
+        result = self._near[token] = self._near_miss(token)
+        return result
+
+    def _near_miss(self, token: str) -> tuple[Entry, str, float, float] | None:
         from rapidfuzz import fuzz, process
 
         words = token.count(" ") + 1
         choices = self._choices.get(words)
         if choices is None:
             choices = self._choices[words] = [f for f in self.forms if f.count(" ") + 1 == words and not f.isupper()]
-        results = process.extract(token, choices, scorer=fuzz.ratio, limit=8)
+        results = process.extract(token, choices, scorer=fuzz.ratio, limit=8,
+                                  score_cutoff=min(self.suggest, self.correct) - self.margin)
         if not results:
             return None
         best_form, best_score, _ = results[0]
@@ -149,6 +159,11 @@ def load_register(path: Path | None = None) -> tuple[Register, list[Diagnostic]]
 
 
 @functools.cache
+def load_default_register() -> tuple[Register, list[Diagnostic]]:
+    """The package's registers and their findings (loaded once per process)."""
+    return load_register()
+
+
 def default_register() -> Register:
-    """The package's registers (cached: loaded once per process)."""
-    return load_register()[0]
+    """The package's registers."""
+    return load_default_register()[0]

@@ -18,6 +18,7 @@ DATA = Path(__file__).parent / "data"
 KINDS = ("ocr", "layout", "markup", "furniture")
 BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9-]+$")
+ID_LINE = re.compile(r'\s*id\s*=\s*"([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Rule:
     kind: str
     message: str
     regex: re.Pattern | None = None
+    context: re.Pattern | None = None  # what must stand just before a match (``before``)
     replacement: str = ""
     builtin: str | None = None
     examples: tuple[tuple[str, str], ...] = ()
@@ -48,16 +50,18 @@ class RuleTable:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
-def compile_pattern(item: dict) -> re.Pattern:
-    """The rule's regex: context before, the replaced text as group ``target``, context after."""
+def compile_pattern(item: dict) -> tuple[re.Pattern, re.Pattern | None]:
+    """The rule's regexes: the replaced text as group ``target`` with its context after, and
+    the context that must end just before it (checked on a window, so that it may vary in
+    length, which a look-behind may not)."""
     if "literal" in item:
         core = re.escape(item["literal"])
     else:
         core = item["pattern"]
         re.compile(core)  # report errors in the pattern itself first
-    before = f"(?:{item['before']})" if item.get("before") else ""
     after = f"(?={item['after']})" if item.get("after") else ""
-    return re.compile(f"{before}(?P<target>{core}){after}")
+    context = re.compile(f"(?:{item['before']})\\Z") if item.get("before") else None
+    return re.compile(f"(?P<target>{core}){after}"), context
 
 
 def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
@@ -76,11 +80,16 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
     found: list[Diagnostic] = []
     rules: list[Rule] = []
     seen: set[str] = set()
+    id_lines: dict[str, list[int]] = {}
+    for number, content in enumerate(lines, 1):
+        m = ID_LINE.match(content)
+        if m:
+            id_lines.setdefault(m.group(1), []).append(number)
     occurrences: dict[str, int] = {}
     for item in data.get("rule", []):
         rid = str(item.get("id", ""))
         occurrences[rid] = occurrences.get(rid, 0) + 1
-        matching = [n for n, c in enumerate(lines, 1) if re.match(rf'\s*id\s*=\s*"{re.escape(rid)}"', c)]
+        matching = id_lines.get(rid, [])
         line = matching[occurrences[rid] - 1] if len(matching) >= occurrences[rid] else 1
 
         def bad(code: str, message: str, hint: str | None = None) -> None:
@@ -105,7 +114,7 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
             bad("D606", f"rule {rid} has no example", "add examples = [{ input = ..., output = ... }]")
             continue
         builtin = item.get("builtin")
-        regex = None
+        regex = context = None
         if builtin is not None:
             if builtin not in BUILTINS:
                 bad("D605", f"rule {rid}: unknown builtin '{builtin}'", "builtins: " + ", ".join(BUILTINS))
@@ -115,19 +124,24 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
                 bad("D605", f"rule {rid} needs exactly one of literal and pattern")
                 continue
             try:
-                regex = compile_pattern(item)
+                regex, context = compile_pattern(item)
             except re.error as err:
                 bad("D607", f"rule {rid}: bad regular expression: {err}", "fix the pattern, before or after")
                 continue
             if regex.search("") is not None:
                 bad("D607", f"rule {rid}: the pattern matches the empty string")
                 continue
-        rules.append(Rule(rid, kind, item["message"], regex, item.get("replacement", ""), builtin,
-                          examples, line))
+        rules.append(Rule(rid, kind, item["message"], regex, context if builtin is None else None,
+                          item.get("replacement", ""), builtin, examples, line))
     return RuleTable(rules, spath), found
 
 
 @functools.cache
+def load_default_rules() -> tuple[RuleTable, list[Diagnostic]]:
+    """The package's rule table and its findings (loaded once per process)."""
+    return load_rules()
+
+
 def default_rules() -> RuleTable:
-    """The package's rule table (cached: loaded once per process)."""
-    return load_rules()[0]
+    """The package's rule table."""
+    return load_default_rules()[0]

@@ -162,29 +162,36 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     todo = [p for p in paths if not _state_matches(state.get(source_id(p)), keys[str(p)], outputs)]
     unchanged = len(paths) - len(todo)
     new_state = {source_id(p): state[source_id(p)] for p in paths if p not in todo}
-    built = failed = 0
+    built = failed = warnings = 0
     progress = Progress(len(todo))
-    results = []
+    threshold = Severity.ERROR if quiet else Severity.WARNING
+    _print(render(report.sorted(), min_severity=threshold))
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            for outcome in pool.map(build_one, todo, [outputs] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
-                results.append(outcome)
-                progress.step()
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
+        outcomes = pool.map(build_one, todo, [outputs] * len(todo), chunksize=max(1, min(16, len(todo) // (jobs * 4))))
     else:
-        for path in todo:
-            results.append(build_one(path, outputs))
+        pool = None
+        outcomes = (build_one(path, outputs) for path in todo)
+    try:
+        # one document at a time, in source order: findings print as they come and nothing
+        # of a finished document is kept but its state entry
+        for path, (result, written) in zip(todo, outcomes):
             progress.step()
-    for path, (result, written) in zip(todo, results):
-        report.extend(result.diagnostics)
-        if result.failed:
-            failed += 1
-            continue
-        built += 1
-        files = {}
-        for relative in written:
-            stat = (outputs / relative).stat()
-            files[relative] = [stat.st_size, stat.st_mtime_ns]
-        new_state[result.id] = {"key": keys[str(path)], "files": files}
+            findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
+            warnings += sum(1 for d in findings if d.severity == Severity.WARNING)
+            _print(render(findings, min_severity=threshold))
+            if result.failed:
+                failed += 1
+                continue
+            built += 1
+            files = {}
+            for relative in written:
+                stat = (outputs / relative).stat()
+                files[relative] = [stat.st_size, stat.st_mtime_ns]
+            new_state[result.id] = {"key": keys[str(path)], "files": files}
+    finally:
+        if pool is not None:
+            pool.shutdown()
     # outputs of sources that no longer exist
     ids = {source_id(p) for p in paths}
     for folder, suffix in OUTPUT_FOLDERS.items():
@@ -195,9 +202,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
                     file.unlink()
     outputs.mkdir(parents=True, exist_ok=True)
     write_atomic(state_path, (json.dumps(new_state, sort_keys=True, indent=1) + "\n").encode())
-    findings = report.sorted()
-    _print(render(findings, min_severity=Severity.ERROR if quiet else Severity.WARNING))
-    warnings = report.count(Severity.WARNING)
+    warnings += report.count(Severity.WARNING)
     elapsed = time.monotonic() - started
     _print(f"built {built}, unchanged {unchanged}, failed {failed}, warnings {warnings} "
            f"({elapsed:.2f} s)\n")

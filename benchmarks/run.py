@@ -1,0 +1,132 @@
+"""``make bench``: the speed and memory figures of dispatch on a generated corpus.
+
+Prints, for 1,000 generated sources (2 to 40 KB): documents per second for a cold full build
+and per stage; the time of a no-op rebuild and of a rebuild after one source changed; the
+median wall time of ``dispatch check`` on one source in a fresh process; peak memory at
+1,000 and 5,000 sources; and, measured in the same run, the cost of a bare lxml parse and
+serialize of the produced XML, with the build's cost as a ratio to it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.synthetic import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".bench"
+BIN = Path(sys.executable).parent
+JOBS = os.cpu_count() or 1
+MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+           "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+           "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)")
+
+
+def measured(*command) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of a command and all its processes."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, *map(str, command)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    if out[2] not in ("0", "1"):
+        raise SystemExit(f"{command} failed with {out[2]}")
+    return float(out[0]), int(out[1])
+
+
+def corpus(count: int) -> Path:
+    folder = WORK / f"corpus-{count}"
+    if len(list(folder.glob("*.txt"))) != count:
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(folder, count)
+    return folder
+
+
+def build(sources: Path, outputs: Path, *extra) -> tuple[float, int]:
+    return measured(BIN / "dispatch", "build", "--sources", sources, "--outputs", outputs, "--jobs", JOBS,
+                    "--quiet", *extra)
+
+
+def stages(sources: list[Path]) -> dict[str, float]:
+    """Seconds per document of each stage, in this process, one core."""
+    from lxml import etree
+
+    from pipeline.encode import encode
+    from pipeline.normalize import normalize
+    from pipeline.parse import parse
+    from pipeline.read import read_source
+    from pipeline.tei import serialize
+    from pipeline.validate import validate
+    from pipeline.writers import WRITERS
+
+    totals = dict.fromkeys(["read", "normalize", "parse", "encode", "validate", "serialize", "latex", "text",
+                            "json", "lxml parse+serialize"], 0.0)
+    for path in sources:
+        clock = time.perf_counter
+        t = clock(); source, _ = read_source(path); totals["read"] += clock() - t
+        t = clock(); norm, _ = normalize(source.body, source=source); totals["normalize"] += clock() - t
+        t = clock(); parsed = parse(source, norm); totals["parse"] += clock() - t
+        t = clock(); encoded = encode(source, norm, parsed); totals["encode"] += clock() - t
+        t = clock(); validate(encoded.root, source.path, encoded.origins, source.position); totals["validate"] += clock() - t
+        t = clock(); data = serialize(encoded.root); totals["serialize"] += clock() - t
+        for name, (_, _, writer) in WRITERS.items():
+            t = clock(); writer(encoded.root, source.id); totals[name] += clock() - t
+        t = clock()
+        etree.tostring(etree.fromstring(data), xml_declaration=True, encoding="UTF-8")
+        totals["lxml parse+serialize"] += clock() - t
+    return {name: value / len(sources) for name, value in totals.items()}
+
+
+def check_times(source: Path, runs: int = 11) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([BIN / "dispatch", "check", source], stdout=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main() -> int:
+    WORK.mkdir(exist_ok=True)
+    print(f"dispatch benchmark: {JOBS} worker processes, Python {sys.version.split()[0]}")
+    small = corpus(1000)
+    sizes = [p.stat().st_size for p in small.glob("*.txt")]
+    print(f"corpus: {len(sizes)} sources, {sum(sizes) / 1e6:.1f} MB, {min(sizes) / 1024:.1f} to {max(sizes) / 1024:.1f} KB")
+    out = WORK / "out-1000"
+    shutil.rmtree(out, ignore_errors=True)
+    cold, rss_1000 = build(small, out)
+    print(f"cold full build, 1000 sources:      {cold:7.2f} s   {1000 / cold:7.1f} documents/s   peak {rss_1000 / 1024:.0f} MiB")
+    noop, _ = build(small, out)
+    print(f"no-op rebuild:                      {noop:7.3f} s")
+    changed = sorted(small.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence was added.\n", encoding="utf-8")
+    one, _ = build(small, out)
+    print(f"rebuild after one source changed:   {one:7.3f} s")
+    per_stage = stages(sorted(small.glob("*.txt"))[:200])
+    pipeline_total = sum(v for k, v in per_stage.items() if k != "lxml parse+serialize")
+    bare = per_stage["lxml parse+serialize"]
+    print("per stage, one core (200 sources):")
+    for name, seconds in per_stage.items():
+        rate = 1 / seconds if seconds else float("inf")
+        print(f"  {name:22s} {seconds * 1000:8.2f} ms/document   {rate:9.1f} documents/s")
+    print(f"  {'all stages, 3 outputs':22s} {pipeline_total * 1000:8.2f} ms/document   {1 / pipeline_total:9.1f} documents/s")
+    print(f"cost / bare lxml parse+serialize:   {pipeline_total / bare:7.1f} x  (in-process, per document)")
+    wall_per_document = cold * JOBS / 1000
+    print(f"cold build wall x cores / lxml:     {wall_per_document / bare:7.1f} x  (whole command, per document)")
+    times = check_times(changed)
+    print(f"dispatch check, one source, fresh process: median {statistics.median(times):.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)")
+    large = corpus(5000)
+    out = WORK / "out-5000"
+    shutil.rmtree(out, ignore_errors=True)
+    cold_5000, rss_5000 = build(large, out)
+    print(f"cold full build, 5000 sources:      {cold_5000:7.2f} s   {5000 / cold_5000:7.1f} documents/s   peak {rss_5000 / 1024:.0f} MiB")
+    print(f"peak memory 5000 / 1000:            {rss_5000 / rss_1000:7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
