@@ -55,13 +55,13 @@ def process(path: Path) -> Result:
 
 
 def _process(path: Path) -> Result:
-    from pipeline.read import ID_PATTERN, source_id
+    from pipeline.read import source_id, valid_id
 
     if path.suffix == ".xml":
         from pipeline.validate import parse_tei, validate
 
         sid = source_id(path)
-        if not ID_PATTERN.match(sid):
+        if not valid_id(sid):
             return Result(str(path), sid, None, [Diagnostic(str(path), 1, 1, "R114", Severity.ERROR,
                                                             f"'{sid}' is not a usable source id",
                                                             "rename the file")])
@@ -106,6 +106,16 @@ def render_outputs(root, sid: str) -> dict[str, bytes]:
     for folder, suffix, writer in WRITERS.values():
         outputs[f"{folder}/{sid}{suffix}"] = writer(root, sid)
     return outputs
+
+
+def remove_stale_temporaries(outputs: Path) -> None:
+    """Temporary files a killed build left behind (never a finished output)."""
+    for folder in outputs.glob("*"):
+        if folder.is_dir():
+            for file in folder.glob(".*.tmp"):
+                file.unlink(missing_ok=True)
+    for file in outputs.glob(".*.tmp"):
+        file.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

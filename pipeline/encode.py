@@ -8,6 +8,7 @@ text as ``choice`` with the received ``sic`` beside the ``corr``, naming their r
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -81,6 +82,7 @@ class Encoder:
         self.origins: dict = {}
         self.used: set[str] = set()
         self.inline_changes = sorted((c for c in norm.changes if c.inline), key=lambda c: c.nstart)
+        self.inline_starts = [c.nstart for c in self.inline_changes]
         self.change_ids = {id(c): f"ch{n}" for n, c in enumerate(norm.changes, 1)}
         self.repair_ids: dict[int, str] = {}
 
@@ -376,10 +378,7 @@ class Encoder:
         append_text(parent, self.text[position:end])
 
     def _changes_within(self, start: int, end: int):
-        import bisect
-
-        starts = [c.nstart for c in self.inline_changes]
-        i = bisect.bisect_left(starts, start)
+        i = bisect.bisect_left(self.inline_starts, start)
         while i < len(self.inline_changes) and self.inline_changes[i].nstart < end:
             change = self.inline_changes[i]
             if change.nend <= end and change.nend > change.nstart:

@@ -8,6 +8,7 @@ the tree this module returns never has crossing spans.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -39,6 +40,9 @@ PULL_BACK = {
     "expansion": re.compile(r"\S+(?=\s*$)"),
     "unclear-mark": re.compile(r"\S+(?=\s*$)"),
 }
+
+
+MAX_DEPTH = 24  # brackets nested deeper are kept as text: bounded work, no recursion limit
 
 
 @dataclass
@@ -104,18 +108,27 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
     # 1. brackets, paired with a stack
     pairs: dict[int, int] = {}
     stack: list[int] = []
+    too_deep: list[int] = []
     for m in re.finditer(r"[\[\]]", text[start:end]):
         i = m.start() + start
         if text[i] == "[":
             stack.append(i)
         elif stack:
-            pairs[stack.pop()] = i
+            opened = stack.pop()
+            if len(stack) < MAX_DEPTH:
+                pairs[opened] = i
+            else:
+                too_deep.append(opened)
         else:
             ctx.report(i, "P303", Severity.WARNING, "closing bracket ']' without an opening bracket; kept as text",
                        "add the missing '[' or delete the ']'")
     for i in stack:
         ctx.report(i, "P303", Severity.WARNING, "opening bracket '[' is never closed; kept as text",
                    "add the missing ']' where the bracketed passage ends")
+    if too_deep:
+        ctx.report(min(too_deep), "P306", Severity.WARNING,
+                   f"brackets nested more than {MAX_DEPTH} deep; the inner ones are kept as text",
+                   "check the brackets: no transcription nests them this deep")
     closes = {c: o for o, c in pairs.items()}
     # 2. italics, paired inside the bracket that contains them
     intervals: list[Interval] = []
@@ -126,9 +139,10 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
 
     def repair(scope: int, limit: int, why: str) -> None:
         position, marker = open_italic.pop(scope)
-        later = [b for b in bracket_opens.get(scope, []) if b > position]
-        if later:
-            limit = min(limit, later[0])
+        opens = bracket_opens.get(scope, [])
+        later = bisect.bisect_right(opens, position)  # opens are in text order
+        if later < len(opens):
+            limit = min(limit, opens[later])
         close = _close_at_sentence(text, position + 1, limit)
         if close <= position + 1:
             ctx.report(position, "P301", Severity.WARNING,
@@ -375,6 +389,25 @@ HAS_DIGIT = re.compile(r"\d")
 WITH_DIGIT = re.compile(r"\S*\d\S*")
 
 
+class Occupied:
+    """Non-overlapping intervals, with an overlap test in logarithmic time."""
+
+    def __init__(self):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start)
+        if i > 0 and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
 def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
     """Split a text run around the names, dates, times, foreign passages, elisions and
     unrecognised tokens it holds."""
@@ -392,13 +425,18 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 [Span("bibl", s, e, inner)] + \
                 (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
     found: list[tuple[int, int, str, dict]] = []
+    taken = Occupied()
 
     def free(s: int, e: int) -> bool:
-        return not any(s < fe and fs < e for fs, fe, _, _ in found)
+        if taken.overlaps(s, e):
+            return False
+        taken.add(s, e)
+        return True
 
     if ". ." in segment:
         for m in ctx.conventions.pattern("elision").finditer(segment):
-            found.append((node.start + m.start(), node.start + m.end(), "gap", {"reason": "elided"}))
+            if free(node.start + m.start(), node.start + m.end()):
+                found.append((node.start + m.start(), node.start + m.end(), "gap", {"reason": "elided"}))
     for s, e, entry in ctx.register.find(segment):
         if free(node.start + s, node.start + e):
             found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
@@ -432,7 +470,7 @@ def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) ->
             found.append((node.start + m.start(), node.start + m.end(), "time", {"when": when}))
     for date in find_dates(segment):
         s, e = node.start + date.start, node.start + date.end
-        if any(s < fe and fs < e for fs, fe, _, _ in found):
+        if not free(s, e):
             continue
         attrs = {"when": date.when} if date.when else {}
         if date.when is None:
@@ -446,7 +484,7 @@ def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) ->
         if garbage.match(token) and not fine.match(token):
             s = node.start + m.start() + m.group().find(token)
             e = s + len(token)
-            if any(s < fe and fs < e for fs, fe, _, _ in found):
+            if not free(s, e):
                 continue
             ctx.report(s, "N230", Severity.WARNING,
                        f"unrecognised token '{token}' kept and marked unclear",

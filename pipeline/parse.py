@@ -21,6 +21,7 @@ from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
 PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+MAX_FINDINGS_PER_CODE = 50  # a pathological file gets located findings, not a flood
 CONVENTION_VALUE = re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
 
 
@@ -79,9 +80,15 @@ class Parser:
         self.conventions = conventions
         self.found: list[Diagnostic] = []
         self.repairs: list[tuple[int, str]] = []
+        self.counts: dict[str, int] = {}
 
     def report(self, offset: int, code: str, severity: Severity, message: str, hint=None) -> None:
+        count = self.counts[code] = self.counts.get(code, 0) + 1
+        if count > MAX_FINDINGS_PER_CODE:
+            return
         original = self.norm.original_offset(offset)
+        if count == MAX_FINDINGS_PER_CODE:
+            message += f" (further {code} findings in this file are not shown)"
         self.found.append(self.source.diagnostic(original, code, severity, message, hint))
 
     # -- documents -------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, Severity
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$))[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
+ID_MAX = 100  # an id names output files: short, no path separators, no '..', no device names
 SIDECAR_SUFFIX = ".meta.toml"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -98,6 +99,11 @@ class Source:
     def diagnostic(self, offset: int, code: str, severity: Severity, message: str, hint=None):
         line, col = self.position(offset)
         return Diagnostic(self.path, line, col, code, severity, message, hint)
+
+
+def valid_id(sid: str) -> bool:
+    """True for an id that can name output files safely inside outputs/."""
+    return len(sid) <= ID_MAX and ID_PATTERN.match(sid) is not None
 
 
 def source_id(path: Path) -> str:
@@ -234,7 +240,7 @@ def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     """Read a plain-text transcription and its sidecar; ``None`` when it cannot be read."""
     spath = str(path)
     sid = source_id(path)
-    if not ID_PATTERN.match(sid):
+    if not valid_id(sid):
         return None, [Diagnostic(spath, 1, 1, "R114", Severity.ERROR,
                                  f"'{sid}' is not a usable source id",
                                  "name the file with lower-case letters, digits, '.', '_' and '-' only")]

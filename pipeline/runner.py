@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
-                            source_key, write_atomic)
+                            remove_stale_temporaries, source_key, write_atomic)
 from pipeline.diagnostics import Diagnostic, Report, Severity, render
 
 STATE = ".dispatch-state.json"
@@ -153,6 +153,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     report.extend(duplicates)
     skip = {d.path for d in duplicates}
     paths = [p for p in paths if str(p) not in skip]
+    remove_stale_temporaries(outputs)
     state_path = outputs / STATE
     state = {} if force else load_cache(state_path)
     base = fingerprint()

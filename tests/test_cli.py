@@ -44,7 +44,11 @@ def test_build_writes_four_outputs_and_is_deterministic(tmp_path):
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = tmp_path / "elsewhere"
     other.mkdir()
-    second = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out2", cwd=other, env=env)
+    reordered = tmp_path / "reordered"
+    reordered.mkdir()
+    for path in sorted(sources.iterdir(), reverse=True):  # created in the other order
+        (reordered / path.name).write_bytes(path.read_bytes())
+    second = dispatch("build", "--sources", reordered, "--outputs", tmp_path / "out2", cwd=other, env=env)
     assert second.returncode == 0
     for relative in files:
         assert (tmp_path / "out1" / relative).read_bytes() == (tmp_path / "out2" / relative).read_bytes()

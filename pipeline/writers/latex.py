@@ -17,10 +17,11 @@ SPECIAL = {
     "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
     "[": "{[}", "]": "{]}", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
     '"': r"\textquotedbl{}", "\u00a0": "~", "\n": " ", "\t": " ", "\r": " ",
+    "`": r"\textasciigrave{}",
 }
 SPECIAL_TABLE = str.maketrans(SPECIAL)
-# pairs TeX would join into a ligature (-- ---, '' ``, !` ?`), kept apart with an empty group
-LIGATURES = (("--", "-{}-"), ("''", "'{}'"), ("``", "`{}`"), ("!`", "!{}`"), ("?`", "?{}`"))
+# pairs TeX would join into a ligature (-- ---, ''), kept apart with an empty group
+LIGATURES = (("--", "-{}-"), ("''", "'{}'"))
 # characters pdfTeX typesets with T1 + utf8 + textcomp; any other needs XeLaTeX or LuaLaTeX
 PDFTEX_EXTRA = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u20ac\u00a0\u2032\u2033\u2116")
 
