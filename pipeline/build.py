@@ -125,8 +125,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+        # the rename is atomic: a killed build leaves the old file or the new one, never half
+        # of it (no fsync: that guards against power loss, at the price of every output)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -268,6 +268,10 @@ class Encoder:
                 self.block_element(div, "note", {"type": note_type}, block)
             elif kind == "furniture":
                 self.block_element(div, "note", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
+            elif kind == "postscript":
+                postscript = sub(div, "postscript")
+                self.origin(postscript, block.start)
+                self.block_element(postscript, "p", {}, block)
             elif kind == "footnote":
                 first = self.footnotes.get(block.attrs["n"]) is block
                 self.block_element(div, "note", {"type": "footnote", "n": block.attrs["n"],

@@ -282,7 +282,8 @@ class Parser:
         after: list[Block] = []
         while work:
             s, e = work[-1]
-            found = self._furniture(s, e) or [b for b in (self._annotation(s, e) or self._footnote(s, e),) if b]
+            found = self._furniture(s, e) or [b for b in (self._annotation(s, e) or self._footnote(s, e)
+                                                          or self._postscript(s, e),) if b]
             if not found:
                 break
             work.pop()
@@ -324,6 +325,12 @@ class Parser:
             return Block("annotation", interval.cstart, interval.cend,
                          attrs={"type": kind, "from": str(interval.cstart)})
         return None
+
+    def _postscript(self, s: int, e: int) -> Block | None:
+        """``P.S. ...`` after the signature."""
+        if self.conventions.pattern("postscript").match(self.text[s:e]) is None:
+            return None
+        return Block("postscript", s, e)
 
     def _footnote(self, s: int, e: int) -> Block | None:
         """A footnote's text at the end of a document: ``[1] The embassy in Cairo.``"""

@@ -107,17 +107,21 @@ def run_emit(xml: Path, target: str, diplomatic: bool) -> int:
     return 0
 
 
-def _state_matches(entry: dict | None, key: str, outputs: Path) -> bool:
-    if not entry or entry.get("key") != key:
-        return False
-    for relative, (size, mtime) in entry.get("files", {}).items():
+def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
+    """One source's state: its input key and the size and time of each output, as one string
+    (small, so that the state of a large corpus stays small)."""
+    parts = [key]
+    for folder, suffix in OUTPUT_FOLDERS.items():
         try:
-            stat = (outputs / relative).stat()
+            stat = (outputs / folder / f"{sid}{suffix}").stat()
         except OSError:
-            return False
-        if stat.st_size != size or stat.st_mtime_ns != mtime:
-            return False
-    return True
+            return None
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return " ".join(parts)
+
+
+def _state_matches(entry: str | None, key: str, outputs: Path, sid: str) -> bool:
+    return isinstance(entry, str) and entry.startswith(key + " ") and entry == _state_entry(key, outputs, sid)
 
 
 class Progress:
@@ -160,9 +164,11 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     keys = {str(p): source_key(p, base) for p in paths}
     from pipeline.read import source_id
 
-    todo = [p for p in paths if not _state_matches(state.get(source_id(p)), keys[str(p)], outputs)]
+    todo = [p for p in paths if not _state_matches(state.get(source_id(p)), keys[str(p)], outputs, source_id(p))]
     unchanged = len(paths) - len(todo)
-    new_state = {source_id(p): state[source_id(p)] for p in paths if p not in todo}
+    rebuilding = set(todo)
+    new_state = {source_id(p): state[source_id(p)] for p in paths if p not in rebuilding}
+    del state
     built = failed = warnings = 0
     progress = Progress(len(todo))
     threshold = Severity.ERROR if quiet else Severity.WARNING
@@ -185,11 +191,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
                 failed += 1
                 continue
             built += 1
-            files = {}
-            for relative in written:
-                stat = (outputs / relative).stat()
-                files[relative] = [stat.st_size, stat.st_mtime_ns]
-            new_state[result.id] = {"key": keys[str(path)], "files": files}
+            new_state[result.id] = _state_entry(keys[str(path)], outputs, result.id)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -202,7 +204,8 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
                 if file.suffix == suffix and file.name[: -len(suffix)] not in ids:
                     file.unlink()
     outputs.mkdir(parents=True, exist_ok=True)
-    write_atomic(state_path, (json.dumps(new_state, sort_keys=True, indent=1) + "\n").encode())
+    write_atomic(state_path, "".join(f"{json.dumps(k)}: {json.dumps(new_state[k])},\n" for k in sorted(new_state))
+                 .join(("{\n", "")).rstrip(",\n").join(("", "\n}\n")).encode())
     warnings += report.count(Severity.WARNING)
     elapsed = time.monotonic() - started
     _print(f"built {built}, unchanged {unchanged}, failed {failed}, warnings {warnings} "

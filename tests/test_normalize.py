@@ -78,3 +78,30 @@ def test_original_offsets_stay_inside_the_body(text):
         position = change.nend
     rebuilt.append(normalized.text[position:])
     assert "".join(rebuilt) == text
+
+
+def test_made_up_ocr_damage_is_fixed_and_listed():
+    """A source with OCR damage of other kinds than the sample's: every fix and suggestion listed."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    listing = subprocess.run([sys.executable, "-m", "pipeline", "normalize", "tests/fixtures/ocr-damage.txt"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    expected = [
+        'tests/fixtures/ocr-damage.txt:1:1: FURNITURE-WEB "Skip to content" -> ""',
+        'tests/fixtures/ocr-damage.txt:8:28: OCR-II-IL "II" -> "Il"',
+        'tests/fixtures/ocr-damage.txt:8:68: LAYOUT-HYPHENATION "-\\n" -> ""',
+        'tests/fixtures/ocr-damage.txt:9:49: REGISTER-FUZZY "Molotoov" -> "Molotov"',
+        'tests/fixtures/ocr-damage.txt:9:68: OCR-ZERO-O "0" -> "o"',
+        'tests/fixtures/ocr-damage.txt:9:73: OCR-RUN-TOGETHER "." -> ". "',
+        'tests/fixtures/ocr-damage.txt:11:38: MARKUP-HTML-ENTITY-AMP "&amp;" -> "&"',
+        'tests/fixtures/ocr-damage.txt:11:62: OCR-DROPPED-R "eceived" -> "received"',
+        'tests/fixtures/ocr-damage.txt:11:78: LAYOUT-MULTIPLE-SPACES "  " -> " "',
+    ]
+    for line in expected:
+        assert line in listing
+    suggestion = [line for line in listing if ": N212 " in line]
+    assert suggestion == ["tests/fixtures/ocr-damage.txt:12:15: N212 'Grornyko' looks like the register name "
+                          "'Gromyko' (person 'gromyko', score 80)"]

@@ -74,6 +74,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \providecommand{\edFontru}{}\providecommand{\edFontzh}{}
 \newcommand{\edSpeaker}[1]{\textsc{#1}}
 \newcommand{\edDocumentTitle}[1]{\section*{#1}}
+\newcommand{\edPostscript}[1]{\par\medskip #1\par}
 \newcommand{\edDocket}[1]{{\small\scshape #1}\par}
 \newcommand{\edFurniture}[1]{{\footnotesize\sffamily #1}\par}
 \newenvironment{edHeadnote}{\begin{quote}\small}{\end{quote}}
@@ -204,6 +205,8 @@ class LatexWriter:
             return "\\begin{edHeadnote}\n" + body + "\n\\end{edHeadnote}\n"
         if block.kind == "docket":
             return r"\edDocket{" + body + "}\n"
+        if block.kind == "postscript":
+            return r"\edPostscript{" + body + "}\n"
         if block.kind == "footnote":
             number = self.nodes(block.inlines[0].children)
             return r"\edFootnoteText{" + number + "}{" + self.nodes(block.inlines[2:]).strip() + "}\n"

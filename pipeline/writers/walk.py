@@ -164,6 +164,9 @@ def blocks(div) -> list[Block]:
                     pending.append(inline_element(node_el))
             if pending:
                 out.append(Block("p", part, pending))
+        elif name == "postscript":
+            for p in child.findall("t:p", NS):
+                out.append(Block("postscript", "back", inline(p)))
         elif name == "p":
             seen_body = True
             out.append(Block("p", "body", inline(child)))
