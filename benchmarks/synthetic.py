@@ -49,7 +49,7 @@ def sentence(rng: random.Random, draft: bool) -> str:
     elif choice < 0.45:
         words.insert(position, f"{rng.randint(2, 9)}[{rng.randint(10, 30)}] {rng.choice(MONTHS)} 1950")
     elif choice < 0.5:
-        words.insert(position, f"VCh [high frequency phone]")
+        words.insert(position, "VCh [high frequency phone]")
     if draft and rng.random() < 0.5:
         a = rng.randrange(0, len(words) - 2)
         words[a] = f"[{words[a]}]"

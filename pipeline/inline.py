@@ -135,7 +135,6 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
     scopes: list[tuple[int, int]] = [(start, end)]  # (open bracket position, close)
     open_italic: dict[int, tuple[int, str]] = {}  # scope start -> (position, marker)
     bracket_opens: dict[int, list[int]] = {start: []}
-    meaning = ctx.info.italics
 
     def repair(scope: int, limit: int, why: str) -> None:
         position, marker = open_italic.pop(scope)

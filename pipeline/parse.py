@@ -15,7 +15,7 @@ from pipeline.conventions import Conventions, default_conventions
 from pipeline.dates import find_dates, is_date_only, parse_date
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.inline import InlineContext, classify, parse_inline
-from pipeline.model import Block, Document, DocumentInfo, Span
+from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
                             remove_stale_temporaries, source_key, write_atomic)
-from pipeline.diagnostics import Diagnostic, Report, Severity, render
+from pipeline.diagnostics import Report, Severity, render
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
@@ -182,7 +181,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     try:
         # one document at a time, in source order: findings print as they come and nothing
         # of a finished document is kept but its state entry
-        for path, (result, written) in zip(todo, outcomes):
+        for path, (result, _written) in zip(todo, outcomes):
             progress.step()
             findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
             warnings += sum(1 for d in findings if d.severity == Severity.WARNING)

@@ -10,7 +10,6 @@ from conftest import ROOT
 from pipeline.build import process
 from pipeline.registers import load_register
 from pipeline.rules import load_rules
-from pipeline.runner import run_check
 
 CATALOGUE = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
 SECTION = re.compile(r"^### (?P<code>[A-Z]\d{3}) .*?(?=^### |^## |\Z)", re.S | re.M)

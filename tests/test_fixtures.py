@@ -11,7 +11,6 @@ import pytest
 from conftest import FIXTURES, ROOT, require_jing, require_tex
 from pipeline.build import process, render_outputs
 from pipeline.pdf import FLAGS, engine_of
-from pipeline.tei import serialize
 from test_writers import is_subsequence, pdf_words, words
 
 SOURCES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".xml"))
@@ -54,7 +53,7 @@ def test_fixture_output(built, file_regression, name, kind):
 def test_fixtures_are_valid_against_tei_all(built, tmp_path):
     jing, rng = require_jing()
     files = []
-    for name, (result, outputs) in built.items():
+    for result, outputs in built.values():
         path = tmp_path / f"{result.id}.xml"
         path.write_bytes(outputs[f"xml/{result.id}.xml"])
         files.append(str(path))

@@ -1,6 +1,5 @@
 """Stage 1, read: encodings, sidecars and ids become located findings, never tracebacks."""
 
-from pathlib import Path
 
 from conftest import SAMPLE, codes, write_source
 from pipeline.read import read_source

@@ -1,7 +1,6 @@
 """Stage 5, validate: the project XSD, semantic checks, the official TEI schema, located findings."""
 
 import subprocess
-from pathlib import Path
 
 from lxml import etree
 
