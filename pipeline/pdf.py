@@ -31,7 +31,7 @@ def compile_pdf(tex: Path, target: Path) -> tuple[bool, str]:
         completed = subprocess.run(
             ["latexmk", FLAGS[engine_of(tex)], "-interaction=nonstopmode", "-halt-on-error",
              "-no-shell-escape", work.name],
-            cwd=scratch, capture_output=True, text=True, timeout=600)
+            cwd=scratch, capture_output=True, text=True, errors="replace", timeout=600)
         pdf = work.with_suffix(".pdf")
         if completed.returncode != 0 or not pdf.exists():
             log = work.with_suffix(".log")

@@ -94,7 +94,7 @@ def test_fixture_latex_compiles(built, tmp_path, name):
     engine = engine_of(tex)
     require_tex(engine)
     completed = subprocess.run(["latexmk", FLAGS[engine], "-interaction=nonstopmode", "-halt-on-error",
-                                "-no-shell-escape", tex.name], cwd=tmp_path, capture_output=True, text=True,
+                                "-no-shell-escape", tex.name], cwd=tmp_path, capture_output=True, text=True, errors="replace",
                                timeout=300)
     log = tex.with_suffix(".log").read_text(errors="replace")
     assert completed.returncode == 0, log[-3000:]

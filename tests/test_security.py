@@ -112,7 +112,7 @@ def test_no_source_text_becomes_a_tex_command(tmp_path, engine):
     flag = {"pdflatex": "-pdf", "xelatex": "-xelatex"}[engine]
     # shell escape is on, so that an escaping failure would really run a command
     completed = subprocess.run(["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", "-shell-escape",
-                                tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                                tex.name], cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=300)
     assert completed.returncode == 0, tex.with_suffix(".log").read_text(errors="replace")[-2000:]
     assert not (tmp_path / "PWNED").exists()
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tex.with_suffix(".pdf")), "-"], capture_output=True,
@@ -238,7 +238,7 @@ def test_generated_text_compiles_and_reads_back(tmp_path, body):
     tex = tmp_path / "gen.tex"
     tex.write_bytes(outputs["latex/gen.tex"])
     completed = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                                tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                                tex.name], cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=300)
     assert completed.returncode == 0, tex.with_suffix(".log").read_text(errors="replace")[-2000:]
     reading = outputs["text/gen.txt"].decode()
     body_text = re.sub(r"\[\d+\]", "", reading.split("\n\nNotes\n")[0])

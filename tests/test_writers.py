@@ -139,7 +139,7 @@ def test_sample_latex_compiles_and_reads_like_the_text(sample_outputs, tmp_path,
     tex.write_bytes(sample_outputs["latex/stalin-mao-1950-10.tex"])
     flag = {"pdflatex": "-pdf", "xelatex": "-xelatex", "lualatex": "-lualatex"}[engine]
     completed = subprocess.run(["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                                tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                                tex.name], cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=300)
     log = (tmp_path / "sample.log").read_text(errors="replace")
     assert completed.returncode == 0, log[-3000:]
     assert log.count("Overfull \\hbox") <= 2, "overfull boxes"
