@@ -251,27 +251,21 @@ class Encoder:
                 if kind == "furniture":
                     self.block_element(opener, "seg", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
                 elif kind == "address":
-                    element = sub(opener, "address")
-                    self.origin(element, block.start)
-                    self.block_element(element, "addrLine", {}, block)
+                    self.wrapped(opener, "address", {}, "addrLine", block)
                 else:
                     self.block_element(opener, *OPENER[kind], block)
                 continue
             if kind == "head":
                 self.block_element(div, "head", {}, block)
             elif kind == "headnote":
-                note = sub(div, "note", type="headnote")
-                self.origin(note, block.start)
-                self.block_element(note, "p", {}, block)
+                self.wrapped(div, "note", {"type": "headnote"}, "p", block)
             elif kind == "annotation":
                 note_type = block.attrs.get("type", "handwritten")
                 self.block_element(div, "note", {"type": note_type}, block)
             elif kind == "furniture":
                 self.block_element(div, "note", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
             elif kind == "postscript":
-                postscript = sub(div, "postscript")
-                self.origin(postscript, block.start)
-                self.block_element(postscript, "p", {}, block)
+                self.wrapped(div, "postscript", {}, "p", block)
             elif kind == "footnote":
                 first = self.footnotes.get(block.attrs["n"]) is block
                 self.block_element(div, "note", {"type": "footnote", "n": block.attrs["n"],
@@ -300,6 +294,12 @@ class Encoder:
             else:
                 seen_body = True
                 self.block_element(div, "p", {}, block)
+
+    def wrapped(self, parent, outer: str, outer_attrs: dict, inner: str, block: Block):
+        """A block inside an element of its own: address/addrLine, note/p, postscript/p."""
+        element = sub(parent, outer, **outer_attrs)
+        self.origin(element, block.start)
+        return self.block_element(element, inner, {}, block)
 
     def block_element(self, parent, name: str, attrs: dict, block: Block):
         element = sub(parent, name, **attrs)

@@ -61,6 +61,16 @@ class Normalized:
     def __post_init__(self) -> None:
         self._nstarts = [c.nstart for c in self.changes]
 
+    def reverse(self) -> str:
+        """The received body, rebuilt by undoing every change: the changes are reversible."""
+        pieces, position = [], 0
+        for change in self.changes:
+            pieces.append(self.text[position:change.nstart])
+            pieces.append(change.before)
+            position = change.nend
+        pieces.append(self.text[position:])
+        return "".join(pieces)
+
     def original_offset(self, offset: int) -> int:
         """The offset in the received body of a character of the normalized text."""
         i = bisect.bisect_right(self._nstarts, offset) - 1

@@ -40,6 +40,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[noautomatic]{imakeidx}
 \makeindex[name=persons,title={Index of persons}]
 \emergencystretch=3em
+\tolerance=9999 % a loose line rather than one that runs into the margin
+\hbadness=10000
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6\baselineskip}
 \raggedbottom
@@ -99,6 +101,8 @@ FONTS = (
 )
 
 
+LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff]{30,}")
+BREAK = "\x00"  # a sentinel: control characters never reach the writers (R104)
 SCRIPT_RUNS = (
     (re.compile(r"[\u0370-\u04ff]+(?:[ ,.;:!?-]+[\u0370-\u04ff]+)*"), r"\edFontru"),
     (re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+"), r"\edFontzh"),
@@ -134,8 +138,17 @@ class LatexWriter:
         self.deferred: list[str] = []
 
     def text(self, text: str) -> str:
-        """Escaped text; in an edition with other scripts, each run in the font that has it."""
-        escaped = escape(text)
+        """Escaped text; in an edition with other scripts, each run in the font that has it.
+
+        A run of 30 or more characters without a space (a garbled token, a long number) gets
+        a break opportunity every 20 characters, so that it cannot run into the margin.
+        """
+        if LONG_TOKEN.search(text):
+            text = LONG_TOKEN.sub(lambda m: BREAK.join(m.group()[i:i + 20] for i in range(0, len(m.group()), 20)),
+                                  text)
+            escaped = escape(text).replace(BREAK, r"\allowbreak{}")
+        else:
+            escaped = escape(text)
         for pattern, command in SCRIPT_RUNS:
             escaped = pattern.sub(lambda m: "{" + command + " " + m.group() + "}", escaped)
         return escaped

@@ -127,24 +127,14 @@ class Renderer:
             self.annotate(node, start, {"content": plain(node.children)})
             self.drop()
         elif kind in NOTE_KINDS:
-            self.notes.append((len(self.notes) + 1, NOTE_KINDS[kind], self.inline_string(node.children)))
+            content = self.inline_string(node.children)
+            self.notes.append((len(self.notes) + 1, NOTE_KINDS[kind], content))
             self.emit(f"[{len(self.notes)}]")
-            self.annotate(node, start, {"content": self.inline_string(node.children),
-                                        "note": len(self.notes)})
-        elif kind == "gloss":
-            self.emit("[" if self.parts and self.parts[-1].endswith(" ") else " [")
-            inner = self.length
-            self.nodes(node.children)
-            self.annotate(node, inner)
-            self.emit("]")
-        elif kind == "noteref":
-            self.emit("[")
-            inner = self.length
-            self.nodes(node.children)
-            self.annotate(node, inner)
-            self.emit("]")
-        elif kind == "supplied":
-            self.emit("[")
+            self.annotate(node, start, {"content": content, "note": len(self.notes)})
+        elif kind in ("gloss", "noteref", "supplied"):
+            # in square brackets; a gloss is set off from the word it glosses
+            spaced = kind == "gloss" and not (self.parts and self.parts[-1].endswith(" "))
+            self.emit(" [" if spaced else "[")
             inner = self.length
             self.nodes(node.children)
             self.annotate(node, inner)
