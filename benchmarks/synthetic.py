@@ -28,28 +28,29 @@ WORDS = ("the comrades consider it necessary to inform you that the question of 
 FURNITURE = ["Skip to content", "Document Information", "see down"]
 
 
+# what a sentence may carry, by cumulative probability: names, glosses, elisions, notes,
+# OCR damage, corrected dates, abbreviations with their expansion
+INSERTS = (
+    (0.12, lambda rng: rng.choice(PLACES)),
+    (0.2, lambda rng: "{} [{}]".format(*rng.choice(CODE_NAMES))),
+    (0.26, lambda rng: "[...]"),
+    (0.31, lambda rng: f"[{rng.choice(WORDS)}-trans.]"),
+    (0.36, lambda rng: "Kim II Sung"),
+    (0.4, lambda rng: "Bulganiin"),
+    (0.45, lambda rng: f"{rng.randint(2, 9)}[{rng.randint(10, 30)}] {rng.choice(MONTHS)} 1950"),
+    (0.5, lambda rng: "VCh [high frequency phone]"),
+)
+
+
 def sentence(rng: random.Random, draft: bool) -> str:
     words = rng.sample(WORDS, rng.randint(8, 22))
     words[0] = words[0].capitalize()
     position = rng.randrange(1, len(words))
     choice = rng.random()
-    if choice < 0.12:
-        words.insert(position, rng.choice(PLACES))
-    elif choice < 0.2:
-        name, gloss = rng.choice(CODE_NAMES)
-        words.insert(position, f"{name} [{gloss}]")
-    elif choice < 0.26:
-        words.insert(position, "[...]")
-    elif choice < 0.31:
-        words.insert(position, f"[{rng.choice(WORDS)}-trans.]")
-    elif choice < 0.36:
-        words.insert(position, "Kim II Sung")
-    elif choice < 0.4:
-        words.insert(position, "Bulganiin")
-    elif choice < 0.45:
-        words.insert(position, f"{rng.randint(2, 9)}[{rng.randint(10, 30)}] {rng.choice(MONTHS)} 1950")
-    elif choice < 0.5:
-        words.insert(position, "VCh [high frequency phone]")
+    for threshold, insert in INSERTS:
+        if choice < threshold:
+            words.insert(position, insert(rng))
+            break
     if draft and rng.random() < 0.5:
         a = rng.randrange(0, len(words) - 2)
         words[a] = f"[{words[a]}]"
