@@ -59,7 +59,7 @@ def test_suggestion_names_the_candidate(tmp_path):
     assert "Molotov" in found[0].message and "molotov" in found[0].message
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_original_offsets_stay_inside_the_body(text):
     normalized, _ = normalize(text)
