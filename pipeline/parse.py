@@ -122,13 +122,9 @@ class Parser:
             info.title = text[s:title_end]
             blocks.append(Block("head", s, title_end))
             rs, re_ = _trim(text, title_end, e)
-            if re_ > rs:
-                work.insert(0, (rs, re_))
-                docket = True
-            else:
-                docket = False
+            if re_ > rs:  # the rest of the title paragraph: archival labels, version notes
+                blocks.append(Block("docket", rs, re_))
         else:
-            docket = False
             info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
             if not info.title and len(work) > 1:
                 s, e = work[0]
@@ -147,9 +143,6 @@ class Parser:
                     "add a title line such as 'Letter from X to Y, 5 October 1950', or a title in the sidecar"))
         self._infer(info, meta, number, work[0][0] if work else 0)
         ctx = InlineContext(text, self.register, self.conventions, info, self.report, self.repairs)
-        # the rest of the title paragraph: archival labels, version notes
-        if docket:
-            blocks.append(Block("docket", *work.pop(0)))
         # headnote
         if work and text[work[0][0]] == "[":
             s, e = work[0]
