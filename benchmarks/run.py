@@ -62,8 +62,10 @@ def stages(sources: list[Path]) -> dict[str, float]:
     from pipeline.validate import validate
     from pipeline.writers import WRITERS
 
-    totals = dict.fromkeys(["read", "normalize", "parse", "encode", "validate", "serialize", "latex", "text",
-                            "json", "lxml parse+serialize"], 0.0)
+    from pipeline.writers.walk import read_edition
+
+    totals = dict.fromkeys(["read", "normalize", "parse", "encode", "validate", "serialize", "walk+render",
+                            *WRITERS, "lxml parse+serialize"], 0.0)
     for path in sources:
         clock = time.perf_counter
         t = clock(); source, _ = read_source(path); totals["read"] += clock() - t
@@ -72,8 +74,10 @@ def stages(sources: list[Path]) -> dict[str, float]:
         t = clock(); encoded = encode(source, norm, parsed); totals["encode"] += clock() - t
         t = clock(); validate(encoded.root, source.path, encoded.origins, source.position); totals["validate"] += clock() - t
         t = clock(); data = serialize(encoded.root); totals["serialize"] += clock() - t
+        t = clock(); edition = read_edition(encoded.root, source.id); edition.reading  # noqa: B018
+        totals["walk+render"] += clock() - t
         for name, (_, _, writer) in WRITERS.items():
-            t = clock(); writer(encoded.root, source.id); totals[name] += clock() - t
+            t = clock(); writer(edition); totals[name] += clock() - t
         t = clock()
         etree.tostring(etree.fromstring(data), xml_declaration=True, encoding="UTF-8")
         totals["lxml parse+serialize"] += clock() - t

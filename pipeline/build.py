@@ -101,10 +101,12 @@ def render_outputs(root, sid: str) -> dict[str, bytes]:
     """Every output of one TEI document, by path relative to the outputs folder."""
     from pipeline.tei import serialize
     from pipeline.writers import WRITERS
+    from pipeline.writers.walk import read_edition
 
     outputs = {f"xml/{sid}.xml": serialize(root)}
+    edition = read_edition(root, sid)  # one walk and one rendering for every writer
     for folder, suffix, writer in WRITERS.values():
-        outputs[f"{folder}/{sid}{suffix}"] = writer(root, sid)
+        outputs[f"{folder}/{sid}{suffix}"] = writer(edition)
     return outputs
 
 

@@ -95,12 +95,13 @@ def run_emit(xml: Path, target: str, diplomatic: bool) -> int:
     from pipeline.read import source_id
     from pipeline.writers import WRITERS
     from pipeline.writers.text import write_text
+    from pipeline.writers.walk import read_edition
 
     root = _load_tei(xml)
     if root is None:
         return 1
-    sid = source_id(xml)
-    data = write_text(root, sid, diplomatic=True) if diplomatic else WRITERS[target][2](root, sid)
+    edition = read_edition(root, source_id(xml))
+    data = write_text(edition, diplomatic=True) if diplomatic else WRITERS[target][2](edition)
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
     return 0

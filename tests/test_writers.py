@@ -13,6 +13,7 @@ from conftest import ROOT, require_tex
 from pipeline.build import render_outputs
 from pipeline.writers.latex import escape
 from pipeline.writers.text import write_text
+from pipeline.writers.walk import read_edition
 
 OUTPUTS = ["xml", "latex", "text", "json"]
 SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
@@ -48,7 +49,7 @@ def test_reading_text(sample_outputs):
 
 
 def test_diplomatic_text_marks_every_intervention(sample):
-    text = write_text(sample.root, sample.id, diplomatic=True).decode()
+    text = write_text(read_edition(sample.root, sample.id), diplomatic=True).decode()
     assert "\u27e6sending to Korea a\u27e7 \\minimum/" in text
     assert "{8\u21927}" in text and "{Bulganiin\u2192Bulganin}" in text
     assert "[\u2026]" in text and "[= Jiang Jieshi]" in text

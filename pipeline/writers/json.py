@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import json
 
-from pipeline.writers.reading import render
-from pipeline.writers.walk import read_edition
+from pipeline.writers.walk import Edition
 
 SCHEMA_ID = "https://dispatch.example/schemas/dispatch-output.schema.json"
 
 
-def write_json(root, source_id: str) -> bytes:
-    """The JSON form of a TEI document, UTF-8, keys in a fixed order."""
-    edition = read_edition(root, source_id)
-    rendered = render(edition)
+def write_json(edition: Edition) -> bytes:
+    """The JSON form of an edition, UTF-8, keys in a fixed order."""
+    rendered = edition.reading
     documents = []
-    for document, placed in zip(edition.documents, rendered.documents):
+    for number, (document, placed) in enumerate(zip(edition.documents, rendered.documents), 1):
         documents.append({
             "n": document.n,
             "id": document.id,
@@ -33,11 +31,9 @@ def write_json(root, source_id: str) -> bytes:
             "start": placed["start"],
             "end": placed["end"],
             "blocks": placed["blocks"],
-            "annotations": [a for a in rendered.annotations if a["document"] == len(documents) + 1],
+            "annotations": [{key: value for key, value in a.items() if key != "document"}
+                            for a in rendered.annotations if a["document"] == number],
         })
-    for document in documents:
-        for annotation in document["annotations"]:
-            del annotation["document"]
     data = {
         "$schema": SCHEMA_ID,
         "id": edition.id,

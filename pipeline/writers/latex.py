@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.tei import NS
-from pipeline.writers.walk import Block, Edition, Node, read_edition
+from pipeline.kinds import BY_NAME, EDITORIAL, GREEK, NOTE, SCRIPTS
+from pipeline.writers.walk import Block, Edition, Node
 
 SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -48,33 +48,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 
 % ---- One macro per editorial kind: restyle the whole edition here. ----
 \newif\ifdeletionsbracketed \deletionsbracketedfalse % true: deletions in brackets, not struck through
-\newcommand{\edInsertion}[1]{\textit{#1}}
-\newcommand{\edDeletion}[1]{\ifdeletionsbracketed\textlbrackdbl#1\textrbrackdbl\else\sout{#1}\fi}
-\newcommand{\edNew}[1]{\textit{#1}}
-\newcommand{\edEmphasis}[1]{\emph{#1}}
-\newcommand{\edGap}[1]{{[}\ldots{]}}
-\newcommand{\edGloss}[1]{{[}#1{]}}
-\newcommand{\edSupplied}[1]{{[}#1{]}}
-\newcommand{\edExpansion}[2]{#1 {[}#2{]}}
-\newcommand{\edCorrection}[2]{#2\footnote{The original reads \textquotedblleft #1\textquotedblright.}}
-\newcommand{\edOcrFix}[2]{#2}
-\newcommand{\edUnclear}[1]{#1\,{[}?{]}}
-\newcommand{\edTranslatorNote}[1]{\footnote{#1 (translator's note)}}
-\newcommand{\edEditorialNote}[1]{\footnote{#1 (editor's note)}}
-\newcommand{\edHandwrittenNote}[1]{\footnote{Handwritten: #1}}
-\newcommand{\edLabel}[1]{\textsc{#1}}
-\newcommand{\edStamp}[1]{\fbox{\small #1}}
-\newcommand{\edPerson}[2]{#2\index[persons]{#1}}
-\newcommand{\edPlace}[1]{#1}
-\newcommand{\edOrg}[1]{#1}
-\newcommand{\edDate}[1]{#1}
-\newcommand{\edTime}[1]{#1}
-\newcommand{\edNoteRef}[1]{\textsuperscript{#1}}
-\newcommand{\edFootnoteText}[2]{{\footnotesize\textsuperscript{#1}\,#2}\par}
-\newcommand{\edBibl}[1]{#1}
-\newcommand{\edForeign}[2]{#2} % #1 is the language; each script's run already has its font
+@KINDS@\newcommand{\edFootnoteText}[2]{{\footnotesize\textsuperscript{#1}\,#2}\par}
 \providecommand{\edFontru}{}\providecommand{\edFontzh}{}
-\newcommand{\edSpeaker}[1]{\textsc{#1}}
 \newcommand{\edDocumentTitle}[1]{\section*{#1}}
 \newcommand{\edPostscript}[1]{\par\medskip #1\par}
 \newcommand{\edDocket}[1]{{\small\scshape #1}\par}
@@ -91,10 +66,26 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 """
 
 
+def _kind_macros() -> str:
+    """The preamble's macro of every editorial kind, from the kinds table."""
+    lines = []
+    for kind in EDITORIAL:
+        if kind.latex_definition is None:
+            continue
+        arity = {"alt-content": 2, "index-content": 2, "lang-content": 2}.get(kind.latex_args, 1)
+        lines.append(f"\\newcommand{{\\{kind.latex}}}[{arity}]{{{kind.latex_definition}}}\n")
+    return "".join(lines)
+
+
+KIND_MACROS = _kind_macros()
+
 # fonts for scripts Latin Modern lacks, from Debian's TeX Live and its dependencies
+# the characters each script font sets, from the one table of scripts (Greek in the Cyrillic font)
+CYRILLIC_FONT = GREEK + "".join(s.ranges + s.joins for s in SCRIPTS if s.font == r"\edFontru")
+CJK_FONT = "".join(s.ranges + s.joins for s in SCRIPTS if s.font == r"\edFontzh")
 FONTS = (
-    (re.compile("[\u0370-\u04ff]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
-    (re.compile("[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
+    (re.compile(f"[{CYRILLIC_FONT}]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
+    (re.compile(f"[{CJK_FONT}]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
               "  \\newcommand{\\edFontzh}{\\edFontzhfamily\\ifXeTeX\\XeTeXlinebreaklocale \"zh\""
               "\\XeTeXlinebreakskip=0pt plus 1pt\\fi}\n"
               "  \\let\\edFontja\\edFontzh\n  \\let\\edFontko\\edFontzh\n"),
@@ -104,8 +95,8 @@ FONTS = (
 LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff]{30,}")
 BREAK = "\x00"  # a sentinel: control characters never reach the writers (R104)
 SCRIPT_RUNS = (
-    (re.compile(r"[\u0370-\u04ff]+(?:[ ,.;:!?-]+[\u0370-\u04ff]+)*"), r"\edFontru"),
-    (re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+"), r"\edFontzh"),
+    (re.compile(f"[{CYRILLIC_FONT}]+(?:[ ,.;:!?-]+[{CYRILLIC_FONT}]+)*"), r"\edFontru"),
+    (re.compile(f"[{CJK_FONT}]+"), r"\edFontzh"),
 )
 
 
@@ -157,58 +148,45 @@ class LatexWriter:
         return "".join(self.node(n) for n in nodes)
 
     def node(self, node: Node) -> str:
-        kind = node.kind
-        if kind == "text":
+        if node.kind == "text":
             return self.text(node.text)
-        if kind == "deletion":
+        kind = BY_NAME[node.kind]
+        if kind.name == "deletion":
             self.in_deletion += 1
             inner = self.nodes(node.children)
             self.in_deletion -= 1
-            out = r"\edDeletion{" + inner + "}"
+            out = f"\\{kind.latex}{{" + inner + "}"
             if not self.in_deletion and self.deferred:
                 out += "".join(self.deferred)
                 self.deferred = []
             return out
-        if kind == "insertion":
-            return r"\edInsertion{" + self.nodes(node.children) + "}"
-        if kind in ("translator-note", "editorial-note", "handwritten-note"):
-            macro = {"translator-note": "edTranslatorNote", "editorial-note": "edEditorialNote",
-                     "handwritten-note": "edHandwrittenNote"}[kind]
+        if kind.role == NOTE:  # a footnote cannot stand inside a struck passage: it follows it
             saved, self.in_deletion = self.in_deletion, 0
-            out = f"\\{macro}{{" + self.nodes(node.children) + "}"
+            out = f"\\{kind.latex}{{" + self.nodes(node.children) + "}"
             self.in_deletion = saved
             if self.in_deletion:
                 self.deferred.append(out)
                 return ""
             return out
-        if kind == "person":
+        if kind.latex is None or (self.in_deletion and kind.plain_in_deletion):
+            return self.nodes(node.children)
+        macro = "\\" + kind.latex
+        if kind.latex_args == "index-content":
             text = self.nodes(node.children)
             entity = self.edition.entities.get(node.attrs.get("ref") or "")
             if entity is None or self.in_deletion:
                 if entity is not None:
                     self.deferred.append(r"\index[persons]{" + _index_key(entity["sort"]) + "}")
                 return text
-            return r"\edPerson{" + _index_key(entity["sort"]) + "}{" + text + "}"
-        if self.in_deletion and kind in ("place", "org", "date", "bibl", "foreign", "new", "emphasis"):
-            return self.nodes(node.children)
-        if kind == "foreign":
+            return macro + "{" + _index_key(entity["sort"]) + "}{" + text + "}"
+        if kind.latex_args == "lang-content":
             lang = node.attrs.get("lang") or ""
-            return r"\edForeign{" + escape(lang if lang.isalpha() else "") + "}{" + self.nodes(node.children) + "}"
-        simple = {"place": "edPlace", "org": "edOrg", "date": "edDate", "gloss": "edGloss",
-                  "supplied": "edSupplied", "unclear": "edUnclear", "label": "edLabel",
-                  "stamp": "edStamp", "new": "edNew", "emphasis": "edEmphasis", "bibl": "edBibl",
-                  "speaker": "edSpeaker", "time": "edTime", "noteref": "edNoteRef"}
-        if kind in simple:
-            return f"\\{simple[kind]}{{" + self.nodes(node.children) + "}"
-        if kind == "gap":
-            return r"\edGap{" + escape(node.attrs.get("reason") or "") + "}"
-        if kind in ("correction", "ocr-fix", "regularization", "expansion"):
-            macro = {"correction": "edCorrection", "ocr-fix": "edOcrFix", "regularization": "edOcrFix",
-                     "expansion": "edExpansion"}[kind]
-            if kind == "correction" and self.in_deletion:
-                return self.nodes(node.children)
-            return f"\\{macro}{{" + self.nodes(node.alt) + "}{" + self.nodes(node.children) + "}"
-        return self.nodes(node.children)
+            return macro + "{" + escape(lang if lang.isalpha() else "") + "}{" + self.nodes(node.children) + "}"
+        if kind.latex_args == "reason":
+            return macro + "{" + escape(node.attrs.get("reason") or "") + "}"
+        if kind.latex_args == "alt-content":
+            return macro + "{" + self.nodes(node.alt) + "}{" + self.nodes(node.children) + "}"
+        return macro + "{" + self.nodes(node.children) + "}"
 
     def block(self, block: Block) -> str:
         body = self.nodes(block.inlines).strip()
@@ -257,7 +235,7 @@ class LatexWriter:
                       "inside runs under LuaLaTeX; use xelatex}\\fi\n")
         guard = ("  \\PackageError{dispatch}{This edition contains characters pdfLaTeX cannot set}"
                  "{Compile it with xelatex or lualatex.}\n") if unicode else ""
-        preamble = PREAMBLE.replace("@PDFTEX_GUARD@", guard).replace("@FONTS@", fonts)
+        preamble = PREAMBLE.replace("@PDFTEX_GUARD@", guard).replace("@FONTS@", fonts).replace("@KINDS@", KIND_MACROS)
         title = escape(self.edition.title)
         program = "xelatex" if unicode else "pdflatex"
         return (
@@ -270,9 +248,6 @@ class LatexWriter:
         )
 
 
-def write_latex(root, source_id: str) -> bytes:
-    """The LaTeX edition of a TEI document, UTF-8."""
-    edition = read_edition(root, source_id)
-    body = root.find("t:text", NS)
-    all_text = edition.title + ("".join(body.itertext()) if body is not None else "")
-    return LatexWriter(edition).write(all_text).encode("utf-8")
+def write_latex(edition: Edition) -> bytes:
+    """The LaTeX edition of an edition, UTF-8."""
+    return LatexWriter(edition).write(edition.title + edition.characters).encode("utf-8")

@@ -21,16 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.kinds import (ABBREVIATION, ANNOTATED, BRACKETED, BY_NAME, CHOICE, EMPTY, NOTE, OMIT,
+                            Editorial)
 from pipeline.writers.walk import Block, Edition, Node
 
-NOTE_KINDS = {"translator-note": "translator's note", "editorial-note": "editor's note",
-              "handwritten-note": "handwritten"}
-FURNITURE = {"label", "docket", "classification", "stamp", "furniture"}
 FURNITURE_BLOCKS = ("docket", "classification", "furniture")
-ANNOTATED = {"time", "noteref", "insertion", "deletion", "gap", "correction", "ocr-fix", "expansion", "supplied",
-             "unclear", "gloss", "new", "emphasis", "person", "place", "org", "date", "label",
-             "stamp", "regularization", "bibl", "foreign", "speaker", "translator-note",
-             "editorial-note", "handwritten-note"}
 
 
 @dataclass
@@ -46,7 +41,7 @@ def plain(nodes: list[Node]) -> str:
     for node in nodes:
         if node.kind == "text":
             out.append(node.text)
-        elif node.kind not in NOTE_KINDS and node.kind != "gloss":
+        elif BY_NAME[node.kind].written:
             out.append(plain(node.children))
     return "".join(out)
 
@@ -109,40 +104,38 @@ class Renderer:
             self.node(node)
 
     def node(self, node: Node) -> None:
-        kind = node.kind
-        start = self.length
-        if kind == "text":
+        if node.kind == "text":
             self.emit(" ".join(node.text.split("\n")))
             return
+        kind = BY_NAME[node.kind]
         if self.diplomatic:
-            self.diplomatic_node(node)
+            self.diplomatic_node(node, kind)
             return
-        if kind == "deletion":
+        start = self.length
+        role = kind.role
+        if role == OMIT:
             self.annotate(node, start, {"content": plain(node.children)})
             self.drop()
-        elif kind == "gap":
+        elif role == EMPTY:
             self.annotate(node, start, {"content": ""})
             self.drop()
-        elif kind in FURNITURE:
-            self.annotate(node, start, {"content": plain(node.children)})
-            self.drop()
-        elif kind in NOTE_KINDS:
+        elif role == NOTE:
             content = self.inline_string(node.children)
-            self.notes.append((len(self.notes) + 1, NOTE_KINDS[kind], content))
+            self.notes.append((len(self.notes) + 1, kind.note_label, content))
             self.emit(f"[{len(self.notes)}]")
             self.annotate(node, start, {"content": content, "note": len(self.notes)})
-        elif kind in ("gloss", "noteref", "supplied"):
+        elif role == BRACKETED:
             # in square brackets; a gloss is set off from the word it glosses
-            spaced = kind == "gloss" and not (self.parts and self.parts[-1].endswith(" "))
+            spaced = kind.spaced and not (self.parts and self.parts[-1].endswith(" "))
             self.emit(" [" if spaced else "[")
             inner = self.length
             self.nodes(node.children)
             self.annotate(node, inner)
             self.emit("]")
-        elif kind in ("correction", "ocr-fix", "regularization"):
+        elif role == CHOICE:
             self.nodes(node.children)
             self.annotate(node, start, {"original": plain(node.alt)})
-        elif kind == "expansion":
+        elif role == ABBREVIATION:
             self.nodes(node.alt)
             self.emit(" [")
             self.nodes(node.children)
@@ -152,38 +145,16 @@ class Renderer:
             self.nodes(node.children)
             self.annotate(node, start)
 
-    def diplomatic_node(self, node: Node) -> None:
-        kind = node.kind
-        wrap = {"insertion": ("\\", "/"), "deletion": ("\u27e6", "\u27e7"), "supplied": ("[", "]"),
-                "gloss": ("[= ", "]"), "label": ("\u27e8", "\u27e9"), "stamp": ("\u27e8stamp: ", "\u27e9"),
-                "docket": ("\u27e8", "\u27e9"), "classification": ("\u27e8", "\u27e9")}
-        if kind == "gap":
-            self.emit("[\u2026]")
-        elif kind in NOTE_KINDS:
-            self.emit(f"[note ({NOTE_KINDS[kind]}): ")
-            self.nodes(node.children)
-            self.emit("]")
-        elif kind in ("correction", "ocr-fix", "regularization"):
-            self.emit("{")
+    def diplomatic_node(self, node: Node, kind: Editorial) -> None:
+        before, between, after = kind.diplomatic
+        if kind.role == NOTE:
+            before, after = f"[note ({kind.note_label}): ", "]"
+        self.emit(before)
+        if kind.role in (CHOICE, ABBREVIATION):
             self.nodes(node.alt)
-            self.emit("\u2192")
-            self.nodes(node.children)
-            self.emit("}")
-        elif kind == "expansion":
-            self.nodes(node.alt)
-            self.emit("[= ")
-            self.nodes(node.children)
-            self.emit("]")
-        elif kind == "unclear":
-            self.nodes(node.children)
-            self.emit("(?)")
-        elif kind in wrap:
-            before, after = wrap[kind]
-            self.emit(before)
-            self.nodes(node.children)
-            self.emit(after)
-        else:
-            self.nodes(node.children)
+            self.emit(between)
+        self.nodes(node.children)
+        self.emit(after)
 
     def inline_string(self, nodes: list[Node]) -> str:
         sub = Renderer(self.edition, self.diplomatic)
@@ -255,14 +226,3 @@ class Renderer:
         for record in self.annotations + [b for d in documents for b in d["blocks"]]:
             record["text"] = text[record["start"]:record["end"]]
         return Rendered(text, self.annotations, documents)
-
-
-def render(edition: Edition, diplomatic: bool = False) -> Rendered:
-    """Render an edition's reading text (or diplomatic text) with its annotations.
-
-    The result is kept on the edition: the text and JSON writers share one rendering.
-    """
-    cache = edition.__dict__.setdefault("_rendered", {})
-    if diplomatic not in cache:
-        cache[diplomatic] = Renderer(edition, diplomatic).render()
-    return cache[diplomatic]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.writers.reading import render
-from pipeline.writers.walk import read_edition
+from pipeline.writers.walk import Edition
 
 
-def write_text(root, source_id: str, *, diplomatic: bool = False) -> bytes:
-    """The plain text of a TEI document, UTF-8."""
-    return render(read_edition(root, source_id), diplomatic=diplomatic).text.encode("utf-8")
+def write_text(edition: Edition, *, diplomatic: bool = False) -> bytes:
+    """The plain text of an edition, UTF-8."""
+    return (edition.diplomatic if diplomatic else edition.reading).text.encode("utf-8")

@@ -7,8 +7,10 @@ documents of blocks of semantic nodes (``insertion``, ``deletion``, ``gap``, ``g
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+from pipeline.kinds import BY_NAME, BY_TEI, CHOICES, EMPTY, Editorial
 from pipeline.tei import NS, XML_NS, local
 
 
@@ -42,8 +44,14 @@ class Document:
     blocks: list[Block]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Edition:
+    """A TEI document as the writers read it: read once, then never changed.
+
+    Its reading and diplomatic renderings are made once, on first use, and shared by the
+    writers that need them (the text and the JSON); a changed tree is a new ``Edition``.
+    """
+
     id: str
     title: str
     language: str
@@ -51,13 +59,21 @@ class Edition:
     documents: list[Document]
     entities: dict[str, dict]
     changes: list[dict]
+    characters: str = ""  # every character of the TEI's text, to choose fonts and engines
+
+    @functools.cached_property
+    def reading(self):
+        from pipeline.writers.reading import Renderer
+
+        return Renderer(self, diplomatic=False).render()
+
+    @functools.cached_property
+    def diplomatic(self):
+        from pipeline.writers.reading import Renderer
+
+        return Renderer(self, diplomatic=True).render()
 
 
-SEG_KINDS = {"new": "new", "archival-label": "label", "docket": "docket",
-             "classification": "classification", "label": "label", "literal": "literal",
-             "archival": "furniture"}
-NOTE_KINDS = {"translator": "translator-note", "editorial": "editorial-note", "gloss": "gloss",
-              "handwritten": "handwritten-note", "stamp": "stamp"}
 NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
 
 
@@ -76,57 +92,40 @@ def inline(element) -> list[Node]:
     return nodes
 
 
+def _kept(kind: Editorial, element) -> dict:
+    """The attributes of an element the writers keep for its kind (pointers without '#')."""
+    attrs = {}
+    for key in kind.keep:
+        if key == "lang":
+            attrs[key] = element.get(f"{{{XML_NS}}}lang")
+        elif key == "ref":
+            attrs[key] = (element.get("ref") or "")[1:] or None
+        elif key == "cert":
+            if element.get("cert") is not None:
+                attrs[key] = element.get("cert")
+        else:
+            attrs[key] = element.get(key)
+    return attrs
+
+
 def inline_element(element) -> Node | None:
+    """The semantic node of one element, its kind found in the kinds table."""
     name = local(element)
-    attrs = dict(element.attrib)
     if name == "choice":
         parts = {local(c): c for c in element if isinstance(c.tag, str)}
-        if "sic" in parts:
-            rule = parts["corr"].get("ana")
-            kind = "ocr-fix" if rule else "correction"
-            return Node(kind, children=inline(parts["corr"]), alt=inline(parts["sic"]),
-                        attrs={"rule": rule[len("#rule."):] if rule else None})
-        if "abbr" in parts:
-            return Node("expansion", children=inline(parts["expan"]), alt=inline(parts["abbr"]))
-        return Node("regularization", children=inline(parts["reg"]), alt=inline(parts["orig"]))
-    if name in NAME_KINDS:
-        return Node(NAME_KINDS[name], children=inline(element), attrs={"ref": attrs.get("ref", "")[1:] or None})
-    if name in ("date", "time"):
-        return Node(name, children=inline(element), attrs={"when": attrs.get("when")})
-    if name == "add":
-        return Node("insertion", children=inline(element), attrs=_cert(attrs))
-    if name == "del":
-        return Node("deletion", children=inline(element))
-    if name == "gap":
-        return Node("gap", attrs={"reason": attrs.get("reason")})
-    if name == "note":
-        kind = NOTE_KINDS.get(attrs.get("type", ""), "editorial-note")
-        return Node(kind, children=inline(element), attrs={"subtype": attrs.get("subtype")})
-    if name == "seg":
-        kind = SEG_KINDS.get(attrs.get("type", ""), "literal")
-        return Node(kind, children=inline(element))
-    if name == "hi":
-        return Node("emphasis", children=inline(element))
-    if name == "supplied":
-        return Node("supplied", children=inline(element), attrs={"reason": attrs.get("reason"), **_cert(attrs)})
-    if name == "unclear":
-        return Node("unclear", children=inline(element), attrs={"reason": attrs.get("reason")})
-    if name == "stamp":
-        return Node("stamp", children=inline(element))
-    if name == "bibl":
-        return Node("bibl", children=inline(element))
-    if name == "foreign":
-        return Node("foreign", children=inline(element),
-                    attrs={"lang": element.get(f"{{{XML_NS}}}lang")})
-    if name == "ref":
-        return Node("noteref", children=inline(element))
+        first = next((p for p in CHOICES if p in parts), "orig")
+        plain_kind, ruled_kind = CHOICES[first]
+        second = next(local(c) for c in parts.values() if local(c) != first) if len(parts) > 1 else None
+        reading = parts.get(second) if second else None
+        rule = reading.get("ana") if reading is not None else None
+        kind = BY_NAME[ruled_kind if rule else plain_kind]
+        attrs = {"rule": rule[len("#rule."):]} if "rule" in kind.keep else {}
+        return Node(kind.name, children=inline(reading) if reading is not None else [],
+                    alt=inline(parts[first]) if first in parts else [], attrs=attrs)
     if name == "lb":
         return Node("text", " ")
-    return Node("literal", children=inline(element))
-
-
-def _cert(attrs: dict) -> dict:
-    return {"cert": attrs["cert"]} if "cert" in attrs else {}
+    kind = BY_TEI.get((name, element.get("type"))) or BY_TEI.get((name, None)) or BY_NAME["literal"]
+    return Node(kind.name, children=[] if kind.role == EMPTY else inline(element), attrs=_kept(kind, element))
 
 
 def blocks(div) -> list[Block]:
@@ -197,19 +196,8 @@ def _text(element) -> str:
     return "".join(element.itertext()) if element is not None else ""
 
 
-_LAST: list = []  # (root, source id, edition): the writers of one document share one walk
-
-
 def read_edition(root, source_id: str) -> Edition:
-    """Walk a TEI tree into an ``Edition`` (the last one is kept: three writers, one walk)."""
-    if _LAST and _LAST[0] is root and _LAST[1] == source_id:
-        return _LAST[2]
-    edition = _read_edition(root, source_id)
-    _LAST[:] = [root, source_id, edition]
-    return edition
-
-
-def _read_edition(root, source_id: str) -> Edition:
+    """Walk a TEI tree into an ``Edition``: what every writer reads (a new one on every call)."""
     header = root.find("t:teiHeader", NS)
     title = _text(header.find("t:fileDesc/t:titleStmt/t:title", NS))
     language = root.get(f"{{{XML_NS}}}lang", "en")
@@ -282,4 +270,5 @@ def _read_edition(root, source_id: str) -> Edition:
             place=info.get("place"),
             blocks=blocks(div),
         ))
-    return Edition(source_id, title, language, metadata, documents, entities, changes)
+    characters = "".join(body.itertext()) if body is not None else ""
+    return Edition(source_id, title, language, metadata, documents, entities, changes, characters)

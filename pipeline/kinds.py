@@ -1,0 +1,219 @@
+"""The one editorial vocabulary: every kind of construct, from the parser to every writer.
+
+Two tables, and everything else is derived from them or checked against them by a test:
+
+``EDITORIAL``: the kinds a reader meets (an insertion, a deletion, a gap, a gloss...). For
+each: the TEI elements that carry it (what the walk over the TEI recognizes), its role for
+the writers (``ROLES``), the attributes the writers keep, its LaTeX macro with its default
+definition (the preamble's macro section is made from this table), its notation in the
+diplomatic text, and whether the JSON annotates it (the JSON Schema's enum is checked
+against this table).
+
+``ENCODINGS``: the parser's kinds (what a bracket, an italic or a name was read as:
+``gloss-diacritics``, ``supplied-name``, ``persName``...): for each, the TEI element and
+attributes it becomes and the editorial kind a reader sees. A kind that is not here is an
+error when the data files load (D-code), never a silent ``<seg>``.
+
+Adding a kind is one row here (two when the parser has a name of its own for it), plus at
+most one handler per format when its role is new.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# -- roles: what a writer does with a kind -----------------------------------------------------
+WRAP = "wrap"                  # reading text, marked (an insertion, a name, a date)
+OMIT = "omit"                  # left out of the reading; its words are kept as its content
+EMPTY = "empty"                # an empty element standing for what is missing (a gap)
+NOTE = "note"                  # leaves the line: a numbered note after the document
+BRACKETED = "bracketed"        # in square brackets in the reading (a gloss, supplied text)
+CHOICE = "choice"              # two forms; the reading shows the corrected one
+ABBREVIATION = "abbreviation"  # two forms; the reading shows the abbreviation, then its expansion
+ROLES = (WRAP, OMIT, EMPTY, NOTE, BRACKETED, CHOICE, ABBREVIATION)
+
+# how the LaTeX macro of a kind takes its arguments
+LATEX_ARGS = ("content", "alt-content", "reason", "lang-content", "index-content")
+
+
+@dataclass(frozen=True)
+class Editorial:
+    """A kind a reader meets, and what every writer does with it."""
+
+    name: str
+    role: str
+    tei: tuple[tuple[str, str | None], ...] = ()  # (element, @type) the walk reads as this kind
+    keep: tuple[str, ...] = ()  # attributes kept for the writers (JSON records them)
+    latex: str | None = None  # macro name, without the backslash
+    latex_definition: str | None = None  # its default definition (None: defined by another kind)
+    latex_args: str = "content"
+    plain_in_deletion: bool = False  # LaTeX: inside a struck passage only its words (ulem)
+    diplomatic: tuple[str, str, str] = ("", "", "")  # before, between two forms, after
+    annotated: bool = True  # the JSON records it as an annotation
+    written: bool = True  # its words are part of the document as written (not a gloss or a note)
+    note_label: str | None = None  # NOTE: how the notes after the document name it
+    spaced: bool = False  # BRACKETED: set off from the word before by a space
+
+
+EDITORIAL: tuple[Editorial, ...] = (
+    # the order is the order of the LaTeX preamble's macro section
+    Editorial("insertion", WRAP, (("add", None),), keep=("cert",), latex="edInsertion",
+              latex_definition=r"\textit{#1}", diplomatic=("\\", "", "/")),
+    Editorial("deletion", OMIT, (("del", None),), latex="edDeletion",
+              latex_definition=r"\ifdeletionsbracketed\textlbrackdbl#1\textrbrackdbl\else\sout{#1}\fi",
+              diplomatic=("\u27e6", "", "\u27e7")),
+    Editorial("new", WRAP, (("seg", "new"),), latex="edNew", latex_definition=r"\textit{#1}",
+              plain_in_deletion=True),
+    Editorial("emphasis", WRAP, (("hi", None),), latex="edEmphasis", latex_definition=r"\emph{#1}",
+              plain_in_deletion=True),
+    Editorial("gap", EMPTY, (("gap", None),), keep=("reason",), latex="edGap",
+              latex_definition=r"{[}\ldots{]}", latex_args="reason", diplomatic=("[\u2026]", "", "")),
+    Editorial("gloss", BRACKETED, (("note", "gloss"),), keep=("subtype",), latex="edGloss",
+              latex_definition=r"{[}#1{]}", diplomatic=("[= ", "", "]"), written=False, spaced=True),
+    Editorial("supplied", BRACKETED, (("supplied", None),), keep=("reason", "cert"), latex="edSupplied",
+              latex_definition=r"{[}#1{]}", diplomatic=("[", "", "]")),
+    Editorial("expansion", ABBREVIATION, latex="edExpansion", latex_definition=r"#1 {[}#2{]}",
+              latex_args="alt-content", diplomatic=("", "[= ", "]")),
+    Editorial("correction", CHOICE, latex="edCorrection",
+              latex_definition=r"#2\footnote{The original reads \textquotedblleft #1\textquotedblright.}",
+              latex_args="alt-content", plain_in_deletion=True, diplomatic=("{", "\u2192", "}")),
+    Editorial("ocr-fix", CHOICE, keep=("rule",), latex="edOcrFix", latex_definition="#2",
+              latex_args="alt-content", diplomatic=("{", "\u2192", "}")),
+    Editorial("regularization", CHOICE, latex="edOcrFix", latex_args="alt-content",
+              diplomatic=("{", "\u2192", "}")),
+    Editorial("unclear", WRAP, (("unclear", None),), keep=("reason",), latex="edUnclear",
+              latex_definition=r"#1\,{[}?{]}", diplomatic=("", "", "(?)")),
+    Editorial("translator-note", NOTE, (("note", "translator"),), keep=("subtype",), latex="edTranslatorNote",
+              latex_definition=r"\footnote{#1 (translator's note)}", written=False,
+              note_label="translator's note"),
+    Editorial("editorial-note", NOTE, (("note", None),), keep=("subtype",), latex="edEditorialNote",
+              latex_definition=r"\footnote{#1 (editor's note)}", written=False, note_label="editor's note"),
+    Editorial("handwritten-note", NOTE, (("note", "handwritten"),), keep=("subtype",),
+              latex="edHandwrittenNote", latex_definition=r"\footnote{Handwritten: #1}", written=False,
+              note_label="handwritten"),
+    Editorial("label", OMIT, (("seg", "archival-label"), ("seg", "label")), latex="edLabel",
+              latex_definition=r"\textsc{#1}", diplomatic=("\u27e8", "", "\u27e9")),
+    Editorial("stamp", OMIT, (("stamp", None), ("note", "stamp")), keep=("subtype",), latex="edStamp",
+              latex_definition=r"\fbox{\small #1}", diplomatic=("\u27e8stamp: ", "", "\u27e9")),
+    Editorial("person", WRAP, (("persName", None),), keep=("ref",), latex="edPerson",
+              latex_definition="#2\\index[persons]{#1}", latex_args="index-content"),
+    Editorial("place", WRAP, (("placeName", None),), keep=("ref",), latex="edPlace", latex_definition="#1",
+              plain_in_deletion=True),
+    Editorial("org", WRAP, (("orgName", None),), keep=("ref",), latex="edOrg", latex_definition="#1",
+              plain_in_deletion=True),
+    Editorial("date", WRAP, (("date", None),), keep=("when",), latex="edDate", latex_definition="#1",
+              plain_in_deletion=True),
+    Editorial("time", WRAP, (("time", None),), keep=("when",), latex="edTime", latex_definition="#1"),
+    Editorial("noteref", BRACKETED, (("ref", None),), latex="edNoteRef", latex_definition=r"\textsuperscript{#1}"),
+    Editorial("bibl", WRAP, (("bibl", None),), latex="edBibl", latex_definition="#1", plain_in_deletion=True),
+    Editorial("foreign", WRAP, (("foreign", None),), keep=("lang",), latex="edForeign",
+              latex_definition="#2",  # #1 is the language; each script's run has its font already
+              latex_args="lang-content", plain_in_deletion=True),
+    Editorial("speaker", WRAP, latex="edSpeaker", latex_definition=r"\textsc{#1}"),
+    # archival furniture inline: out of the reading, no macro of its own
+    Editorial("docket", OMIT, (("seg", "docket"),), annotated=False, diplomatic=("\u27e8", "", "\u27e9")),
+    Editorial("classification", OMIT, (("seg", "classification"),), annotated=False,
+              diplomatic=("\u27e8", "", "\u27e9")),
+    Editorial("furniture", OMIT, (("seg", "archival"),), annotated=False),
+    Editorial("literal", WRAP, (("seg", "literal"), ("seg", None)), annotated=False),
+)
+BY_NAME: dict[str, Editorial] = {kind.name: kind for kind in EDITORIAL}
+# the walk: (element, @type) -> kind; (element, None) is the kind of any other @type
+BY_TEI: dict[tuple[str, str | None], Editorial] = {key: kind for kind in EDITORIAL for key in kind.tei}
+# choice/sic+corr (with a rule: an OCR fix), choice/abbr+expan, choice/orig+reg
+CHOICES = {"sic": ("correction", "ocr-fix"), "abbr": ("expansion", "expansion"),
+           "orig": ("regularization", "regularization")}
+ANNOTATED = frozenset(kind.name for kind in EDITORIAL if kind.annotated)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A kind the parser produces: the TEI it becomes, and what a reader sees."""
+
+    name: str
+    editorial: str  # a name in EDITORIAL
+    element: str
+    attrs: dict = field(default_factory=dict)
+    explicit: tuple[str, ...] = ()  # the names a source may write as [@name text]
+
+
+ENCODINGS: tuple[Encoding, ...] = (
+    Encoding("add", "insertion", "add", explicit=("add",)),
+    Encoding("del", "deletion", "del", explicit=("del",)),
+    Encoding("new", "new", "seg", {"type": "new", "rend": "italic"}),
+    Encoding("hi", "emphasis", "hi", {"rend": "italic"}),
+    Encoding("translator-note", "translator-note", "note", {"type": "translator", "place": "inline"},
+             explicit=("translator-note",)),
+    Encoding("editorial-note", "editorial-note", "note", {"type": "editorial", "place": "inline"},
+             explicit=("editorial-note", "note")),
+    Encoding("gloss", "gloss", "note", {"type": "gloss", "place": "inline"}, explicit=("gloss",)),
+    Encoding("gloss-diacritics", "gloss", "note", {"type": "gloss", "subtype": "diacritics", "place": "inline"}),
+    Encoding("gloss-original", "gloss", "note",
+             {"type": "gloss", "subtype": "original-language", "place": "inline"}, explicit=("original",)),
+    Encoding("gloss-translation", "gloss", "note", {"type": "gloss", "subtype": "translation", "place": "inline"},
+             explicit=("translation",)),
+    Encoding("supplied", "supplied", "supplied", explicit=("supplied",)),
+    Encoding("supplied-name", "supplied", "supplied", {"reason": "name"}),
+    Encoding("supplied-letters", "supplied", "supplied", {"reason": "abbreviation"}),
+    Encoding("supplied-date", "supplied", "supplied", {"reason": "date"}),
+    Encoding("time", "time", "time"),
+    Encoding("date", "date", "date"),
+    Encoding("footnote", "editorial-note", "note", {"type": "footnote"}),
+    Encoding("headnote", "editorial-note", "note", {"type": "headnote"}, explicit=("headnote",)),
+    Encoding("handwritten", "handwritten-note", "note", {"type": "handwritten", "place": "inline"},
+             explicit=("handwritten",)),
+    Encoding("unclear", "unclear", "unclear", explicit=("unclear",)),
+    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}),  # [?]: the word before is uncertain
+    Encoding("stamp", "stamp", "stamp", explicit=("stamp",)),
+    Encoding("archival-label", "label", "seg", {"type": "archival-label"}, explicit=("label", "archival-label")),
+    Encoding("handwritten-label", "label", "seg", {"type": "label", "subtype": "handwritten"}),
+    Encoding("footnote-ref", "noteref", "ref", {"type": "footnote"}),
+    Encoding("persName", "person", "persName"),
+    Encoding("placeName", "place", "placeName"),
+    Encoding("orgName", "org", "orgName"),
+    Encoding("bibl", "bibl", "bibl"),
+    Encoding("literal", "literal", "seg", {"type": "literal"}, explicit=("literal",)),
+    Encoding("foreign", "foreign", "foreign"),
+    Encoding("gap", "gap", "gap", explicit=("gap", "illegible")),
+    Encoding("signature-mark", "gap", "gap", {"reason": "signature"}),
+    Encoding("correction", "correction", "choice", explicit=("correction",)),  # sic / corr
+    Encoding("expansion", "expansion", "choice", explicit=("expansion",)),  # abbr / expan
+)
+ENCODING: dict[str, Encoding] = {kind.name: kind for kind in ENCODINGS}
+# [@name text] -> the parser's kind
+EXPLICIT: dict[str, str] = {name: kind.name for kind in ENCODINGS for name in kind.explicit}
+# what an explicit name says beyond its kind
+EXPLICIT_REASON = {"illegible": "illegible"}
+
+
+def known(name: str) -> bool:
+    """Whether the parser may produce a kind of this name (the data files are checked with it)."""
+    return name in ENCODING
+
+
+# -- scripts: one definition of the ranges of every script other than Latin -------------------
+@dataclass(frozen=True)
+class Script:
+    lang: str  # the xml:lang of a run
+    ranges: str  # a regular-expression character class body
+    font: str  # the LaTeX font command of the script's runs
+    joins: str = ""  # characters of other scripts a run may go on with (kanji after kana)
+
+    def pattern(self, join: str) -> re.Pattern:
+        """Runs of the script, joined across spaces, punctuation and figures (``join``)."""
+        return re.compile(rf"[{self.ranges}]+(?:{join}[{self.ranges}{self.joins}]+)*")
+
+
+SCRIPTS: tuple[Script, ...] = (
+    Script("ru", "\u0400-\u04ff", r"\edFontru"),
+    Script("ko", "\uac00-\ud7af\u1100-\u11ff", r"\edFontzh"),
+    Script("ja", "\u3040-\u30ff", r"\edFontzh", joins="\u4e00-\u9fff"),
+    Script("zh", "\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef", r"\edFontzh"),
+)
+GREEK = "\u0370-\u03ff"  # not tagged as a language of its own; set in the Cyrillic font
+NON_LATIN = re.compile("[" + "".join(s.ranges for s in SCRIPTS) + "]")
+
+
+def script(lang: str) -> Script:
+    return next(s for s in SCRIPTS if s.lang == lang)
