@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from pipeline import __version__
+from pipeline.kinds import ENCODING
 from pipeline.model import Block, Document, Span, Text
 from pipeline.normalize import Change, Normalized
 from pipeline.parse import Parsed
@@ -22,41 +23,6 @@ from pipeline.registers import Register, default_register
 from pipeline.rules import RuleTable, default_rules
 from pipeline.tei import NSMAP, append_text, indent, q, sub
 
-# inline kind -> (element, attributes); kinds handled in code are absent
-INLINE: dict[str, tuple[str, dict[str, str]]] = {
-    "add": ("add", {}),
-    "del": ("del", {}),
-    "new": ("seg", {"type": "new", "rend": "italic"}),
-    "hi": ("hi", {"rend": "italic"}),
-    "translator-note": ("note", {"type": "translator", "place": "inline"}),
-    "editorial-note": ("note", {"type": "editorial", "place": "inline"}),
-    "gloss": ("note", {"type": "gloss", "place": "inline"}),
-    "gloss-diacritics": ("note", {"type": "gloss", "subtype": "diacritics", "place": "inline"}),
-    "gloss-original": ("note", {"type": "gloss", "subtype": "original-language", "place": "inline"}),
-    "gloss-translation": ("note", {"type": "gloss", "subtype": "translation", "place": "inline"}),
-    "supplied-name": ("supplied", {"reason": "name"}),
-    "time": ("time", {}),
-    "footnote": ("note", {"type": "footnote"}),
-    "handwritten": ("note", {"type": "handwritten", "place": "inline"}),
-    "headnote": ("note", {"type": "headnote"}),
-    "supplied": ("supplied", {}),
-    "supplied-letters": ("supplied", {"reason": "abbreviation"}),
-    "supplied-date": ("supplied", {"reason": "date"}),
-    "unclear": ("unclear", {}),
-    "unclear-mark": ("unclear", {}),
-    "stamp": ("stamp", {}),
-    "archival-label": ("seg", {"type": "archival-label"}),
-    "handwritten-label": ("seg", {"type": "label", "subtype": "handwritten"}),
-    "footnote-ref": ("ref", {"type": "footnote"}),
-    "persName": ("persName", {}),
-    "placeName": ("placeName", {}),
-    "orgName": ("orgName", {}),
-    "date": ("date", {}),
-    "bibl": ("bibl", {}),
-    "literal": ("seg", {"type": "literal"}),
-    "foreign": ("foreign", {}),
-}
-EMPTY = {"gap", "signature-mark"}
 OPENER = {"docket": ("seg", {"type": "docket"}), "sender": ("byline", {}),
           "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {})}
 CLOSER = {"salute": ("salute", {}), "signed": ("signed", {}), "dateline": ("dateline", {})}
@@ -226,74 +192,60 @@ class Encoder:
         self.origin(div, document.start)
         self.prefix = f"d{number}"
         self.footnotes = {}
-        for block in document.blocks:
+        for block in document.back:
             if block.kind == "footnote":
-                self.footnotes.setdefault(block.attrs["n"], block)
-        blocks = document.blocks
-        opener = closer = None
-        seen_body = False
-        pending_list = None
-        speech = None
-        for block in blocks:
-            kind = block.kind
-            if kind != "item":
-                pending_list = None
-            if kind in ("salute", "signed", "dateline") and seen_body:
-                if closer is None:
-                    closer = sub(div, "closer")
-                    self.origin(closer, block.start)
-                self.block_element(closer, *CLOSER[kind], block)
+                self.footnotes.setdefault(block.n, block)
+        for part, blocks in document.parts():
+            if not blocks:
                 continue
-            if not seen_body and (kind in OPENER or kind == "furniture"):
-                if opener is None:
-                    opener = sub(div, "opener")
-                    self.origin(opener, block.start)
-                if kind == "furniture":
-                    self.block_element(opener, "seg", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
-                elif kind == "address":
-                    self.wrapped(opener, "address", {}, "addrLine", block)
-                else:
-                    self.block_element(opener, *OPENER[kind], block)
-                continue
-            if kind == "head":
-                self.block_element(div, "head", {}, block)
-            elif kind == "headnote":
-                self.wrapped(div, "note", {"type": "headnote"}, "p", block)
-            elif kind == "annotation":
-                note_type = block.attrs.get("type", "handwritten")
-                self.block_element(div, "note", {"type": note_type}, block)
-            elif kind == "furniture":
-                self.block_element(div, "note", {"type": "archival", "subtype": block.attrs["subtype"]}, block)
-            elif kind == "postscript":
-                self.wrapped(div, "postscript", {}, "p", block)
-            elif kind == "footnote":
-                first = self.footnotes.get(block.attrs["n"]) is block
-                self.block_element(div, "note", {"type": "footnote", "n": block.attrs["n"],
-                                                 "xml_id": f"d{number}-fn{block.attrs['n']}" if first else None},
-                                   block)
-            elif kind == "speaker":
-                seen_body = True
-                speech = sub(div, "sp")
-                self.origin(speech, block.start)
-                self.block_element(speech, "speaker", {}, block)
-                names = [n for n in block.inlines if isinstance(n, Span) and n.kind == "persName"]
-                if names:
-                    speech.set("who", f"#{names[0].attrs['ref']}")
-            elif kind == "p" and block.attrs.get("speech") and speech is not None:
-                self.block_element(speech, "p", {}, block)
-                speech = None
-            elif kind == "item":
-                seen_body = True
-                if pending_list is None:
-                    pending_list = sub(div, "list")
-                    self.origin(pending_list, block.start)
-                self.block_element(pending_list, "item", {}, block)
-            elif kind in CLOSER:  # a dateline or signature before any body paragraph
-                seen_body = True
-                self.block_element(div, "p", {}, block)
+            parent = div
+            if part in ("opener", "closer"):
+                parent = sub(div, part)
+                self.origin(parent, blocks[0].start)
+            for block in blocks:
+                self.block(parent, part, block, number)
+
+    def block(self, parent, part: str, block: Block, number: int) -> None:
+        """One block of a part: the element its kind is in that part."""
+        kind = block.kind
+        if part in ("opener", "closer"):
+            if kind == "furniture":
+                self.block_element(parent, "seg", {"type": "archival", "subtype": block.subtype}, block)
+            elif kind == "address":
+                self.wrapped(parent, "address", {}, "addrLine", block)
             else:
-                seen_body = True
-                self.block_element(div, "p", {}, block)
+                self.block_element(parent, *(OPENER if part == "opener" else CLOSER)[kind], block)
+        elif kind == "head":
+            self.block_element(parent, "head", {}, block)
+        elif kind == "headnote":
+            self.wrapped(parent, "note", {"type": "headnote"}, "p", block)
+        elif kind == "annotation":
+            self.block_element(parent, "note", {"type": block.subtype or "handwritten"}, block)
+        elif kind == "furniture":
+            self.block_element(parent, "note", {"type": "archival", "subtype": block.subtype}, block)
+        elif kind == "postscript":
+            self.wrapped(parent, "postscript", {}, "p", block)
+        elif kind == "footnote":
+            first = self.footnotes.get(block.n) is block
+            self.block_element(parent, "note", {"type": "footnote", "n": block.n,
+                                                "xml_id": f"d{number}-fn{block.n}" if first else None}, block)
+        elif kind == "sp":
+            speech = sub(parent, "sp")
+            self.origin(speech, block.start)
+            speaker, *paragraphs = block.children
+            self.block_element(speech, "speaker", {}, speaker)
+            names = [n for n in speaker.inlines if isinstance(n, Span) and n.kind == "persName"]
+            if names:
+                speech.set("who", f"#{names[0].ref}")
+            for paragraph in paragraphs:
+                self.block_element(speech, "p", {}, paragraph)
+        elif kind == "list":
+            element = sub(parent, "list")
+            self.origin(element, block.start)
+            for item in block.children:
+                self.block_element(element, "item", {}, item)
+        else:
+            self.block_element(parent, "p", {}, block)
 
     def wrapped(self, parent, outer: str, outer_attrs: dict, inner: str, block: Block):
         """A block inside an element of its own: address/addrLine, note/p, postscript/p."""
@@ -316,55 +268,50 @@ class Encoder:
 
     def span(self, parent, span: Span) -> None:
         kind = span.kind
-        if kind in EMPTY:
-            reason = span.attrs.get("reason") or ("signature" if kind == "signature-mark" else None)
-            element = sub(parent, "gap", reason=reason)
+        encoding = ENCODING[span.kind]
+        if encoding.element == "gap":
+            element = sub(parent, "gap", reason=span.reason or encoding.attrs.get("reason"))
             self.origin(element, span.start)
             return
-        if kind in ("correction", "expansion"):
-            pulled = span.attrs.get("pulled")
+        if encoding.element == "choice":
             choice = sub(parent, "choice")
             self.origin(choice, span.start)
             first, second = ("sic", "corr") if kind == "correction" else ("abbr", "expan")
             original = sub(choice, first)
-            if pulled:
-                s, e = (int(x) for x in pulled.split(":"))
-                self.text_run(original, s, e)
+            if span.pulled:
+                self.text_run(original, *span.pulled)
             reading = sub(choice, second)
             self.inlines(reading, span.children)
             return
         if kind == "unclear-mark":
-            element = sub(parent, "unclear", cert="low")
+            element = sub(parent, "unclear", **encoding.attrs)
             self.origin(element, span.start)
-            pulled = span.attrs.get("pulled")
-            if pulled:
-                s, e = (int(x) for x in pulled.split(":"))
-                self.text_run(element, s, e)
+            if span.pulled:
+                self.text_run(element, *span.pulled)
             return
-        name, fixed = INLINE.get(kind, ("seg", {"type": kind}))
-        attrs = dict(fixed)
-        if kind in ("persName", "placeName", "orgName"):
-            attrs["ref"] = f"#{span.attrs['ref']}"
-            self.used.add(span.attrs["ref"])
-        if kind in ("date", "time") and span.attrs.get("when"):
-            attrs["when"] = span.attrs["when"]
+        attrs = dict(encoding.attrs)
+        if span.ref:
+            attrs["ref"] = f"#{span.ref}"
+            self.used.add(span.ref)
+        if span.when:
+            attrs["when"] = span.when
         if kind == "unclear":
-            attrs["reason"] = span.attrs.get("reason", "unrecognised")
-        if kind == "foreign":
-            attrs["xml_lang"] = span.attrs["lang"]
+            attrs["reason"] = span.reason or "unrecognised"
+        if span.lang:
+            attrs["xml_lang"] = span.lang
         if kind == "footnote-ref":
             number = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
             attrs["n"] = number
             if number in self.footnotes:
                 attrs["target"] = f"#{self.prefix}-fn{number}"
-        if span.attrs.get("repaired"):
+        if span.repaired:
             repair_id = f"{self.prefix}-repair{len(self.repair_ids) + 1}"
             self.repair_ids[span.start] = repair_id
             attrs["xml_id"] = repair_id
             attrs["cert"] = "medium"
-        if span.attrs.get("unclassified"):
+        if span.unclassified:
             attrs["cert"] = "low"
-        element = sub(parent, name, **attrs)
+        element = sub(parent, encoding.element, **attrs)
         self.origin(element, span.start)
         self.inlines(element, span.children)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pipeline.conventions import Conventions
 from pipeline.dates import DATE, find_dates
 from pipeline.diagnostics import Severity
+from pipeline.kinds import EXPLICIT as EXPLICIT_NAMES
+from pipeline.kinds import EXPLICIT_REASON, NON_LATIN, SCRIPTS
 from pipeline.model import DocumentInfo, Span, Text
 from pipeline.registers import Register
 
@@ -22,19 +24,10 @@ OPENING = set("([{\"'\u201c\u2018\u2014\u2013-/")
 CLOSING = set(")]}.,;:!?\"'\u201d\u2019\u2014\u2013-/")
 SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*(?=\s|$)")
 EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
-EXPLICIT_KINDS = {
-    "del", "add", "supplied", "gloss", "note", "translator-note", "editorial-note", "gap",
-    "illegible", "unclear", "handwritten", "stamp", "label", "archival-label", "correction",
-    "expansion", "headnote", "literal", "translation", "original",
-}
-# runs of a script other than Latin: (pattern, language) -> <foreign xml:lang>
+EXPLICIT_KINDS = EXPLICIT_NAMES  # [@name text] -> kind, from the kinds table
+# runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
-SCRIPTS = (
-    (re.compile(rf"[\u0400-\u04ff]+(?:{_JOIN}[\u0400-\u04ff]+)*"), "ru"),
-    (re.compile(rf"[\uac00-\ud7af\u1100-\u11ff]+(?:{_JOIN}[\uac00-\ud7af\u1100-\u11ff]+)*"), "ko"),
-    (re.compile(rf"[\u3040-\u30ff]+(?:{_JOIN}[\u3040-\u30ff\u4e00-\u9fff]+)*"), "ja"),
-    (re.compile(rf"[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef]+(?:{_JOIN}[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef]+)*"), "zh"),
-)
+SCRIPT_PATTERNS = tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
 PULL_BACK = {
     "correction": re.compile(r"[0-9A-Za-z]+$"),
     "expansion": re.compile(r"\S+(?=\s*$)"),
@@ -148,7 +141,7 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
                        f"italic marker '{marker}' is never closed; kept as text",
                        f"add the closing '{marker}' where the passage ends")
             return
-        intervals.append(Interval(position, close, position + 1, close, "italic", {"repaired": "true"}))
+        intervals.append(Interval(position, close, position + 1, close, "italic", {"repaired": True}))
         ending = _last_words(text[position + 1:close])
         ctx.repairs.append((position, f"unclosed italic marker '{marker}' closed after '{ending}'"))
         ctx.report(position, "P301", Severity.WARNING,
@@ -205,13 +198,9 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
     content = text[o + 1:c]
     explicit = EXPLICIT.match(content)
     if explicit and explicit.group("kind") in EXPLICIT_KINDS:
-        kind = explicit.group("kind")
-        kind = {"illegible": "gap", "label": "archival-label", "note": "editorial-note",
-                "translation": "gloss-translation", "original": "gloss-original"}.get(kind, kind)
-        attrs = {"explicit": "true"}
-        if explicit.group("kind") == "illegible":
-            attrs["reason"] = "illegible"
-        return Interval(o, c + 1, o + 1 + explicit.end(), c, kind, attrs)
+        name = explicit.group("kind")
+        attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
+        return Interval(o, c + 1, o + 1 + explicit.end(), c, EXPLICIT_KINDS[name], attrs)
     inner = content
     if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
         inner = content[1:-1]  # [[two words illegible]]
@@ -233,7 +222,7 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
     ctx.report(o, "P304", Severity.WARNING,
                f"cannot tell what the bracket '[{_short(content)}]' is; read as text supplied by the editor",
                "say what it is explicitly, for example [@del ...], [@gloss ...] or [@supplied ...]")
-    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": "true"})
+    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True})
 
 
 def _short(text: str, width: int = 30) -> str:
@@ -338,7 +327,7 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
         flush(interval.cend, children)
         position_stack.pop()
         kind = interval.kind if interval.kind != "italic" else ctx.info.italics
-        span = Span(kind, interval.start, interval.end, children, dict(interval.attrs))
+        span = Span(kind, interval.start, interval.end, children, **interval.attrs)
         parent = stack[-1][1] if stack else root
         parent.append(span)
         position_stack[-1] = interval.end
@@ -372,7 +361,7 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
                 m = pull.search(ctx.text[previous.start:previous.end])
                 if m:
                     pulled = previous.start + m.start()
-                    node.attrs["pulled"] = f"{pulled}:{previous.start + m.end()}"
+                    node.pulled = (pulled, previous.start + m.end())
                     node.start = pulled
                     previous.end = pulled
                     if previous.end == previous.start:
@@ -383,7 +372,6 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
     return _dates_over_corrections(ctx, out)
 
 
-NON_LATIN = re.compile("[\u0400-\u04ff\u1100-\u11ff\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 HAS_DIGIT = re.compile(r"\d")
 WITH_DIGIT = re.compile(r"\S*\d\S*")
 
@@ -440,7 +428,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
         if free(node.start + s, node.start + e):
             found.append((node.start + s, node.start + e, entry.element, {"ref": entry.id}))
     if NON_LATIN.search(segment):
-        for pattern, lang in SCRIPTS:
+        for pattern, lang in SCRIPT_PATTERNS:
             for m in pattern.finditer(segment):
                 if free(node.start + m.start(), node.start + m.end()):
                     found.append((node.start + m.start(), node.start + m.end(), "foreign", {"lang": lang}))
@@ -454,7 +442,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
             continue
         if s > position:
             out.append(Text(position, s))
-        out.append(Span(kind, s, e, [] if kind == "gap" else [Text(s, e)], attrs))
+        out.append(Span(kind, s, e, [] if kind == "gap" else [Text(s, e)], **attrs))
         position = e
     if position < node.end:
         out.append(Text(position, node.end))
@@ -528,17 +516,17 @@ def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
                     nodes[j] = Text(limit, nodes[j].end)
                 if inside[-1].end == limit:
                     attrs = {"when": date.when} if date.when else {}
-                    out.append(Span("date", node.start, limit, inside, attrs))
+                    out.append(Span("date", node.start, limit, inside, **attrs))
                     i = j
                     continue
         if (isinstance(node, Span) and node.kind == "date" and i + 2 < len(nodes)
                 and isinstance(nodes[i + 1], Text) and ctx.text[nodes[i + 1].start:nodes[i + 1].end] == " "
                 and isinstance(nodes[i + 2], Span) and nodes[i + 2].kind == "supplied-date"
-                and re.fullmatch(r"--\d\d-\d\d", node.attrs.get("when") or "")):
+                and re.fullmatch(r"--\d\d-\d\d", node.when or "")):
             year = "".join(ctx.text[t.start:t.end] for t in nodes[i + 2].children if isinstance(t, Text))
-            when = node.attrs["when"]
+            when = node.when
             merged = Span("date", node.start, nodes[i + 2].end, [*node.children, nodes[i + 1], nodes[i + 2]],
-                          {"when": f"{year}-{when[2:]}"} if year.isdigit() else {})
+                          when=f"{year}-{when[2:]}" if year.isdigit() else None)
             out.append(merged)
             i += 3
             continue

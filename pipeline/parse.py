@@ -68,6 +68,46 @@ def _matching_bracket(text: str, start: int, end: int) -> int | None:
     return None
 
 
+class Cursor:
+    """The paragraphs of a document not yet given a part, taken from the front or the back."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = list(spans)
+        self.low, self.high = 0, len(self.spans)
+
+    def __bool__(self) -> bool:
+        return self.low < self.high
+
+    def __len__(self) -> int:
+        return self.high - self.low
+
+    def first(self) -> tuple[int, int]:
+        return self.spans[self.low]
+
+    def last(self) -> tuple[int, int]:
+        return self.spans[self.high - 1]
+
+    def take_first(self) -> tuple[int, int]:
+        self.low += 1
+        return self.spans[self.low - 1]
+
+    def take_last(self) -> tuple[int, int]:
+        self.high -= 1
+        return self.spans[self.high]
+
+    def give_back_first(self, start: int, end: int) -> None:
+        """The rest [start, end) of the paragraph just taken stays at the front."""
+        self.low -= 1
+        self.spans[self.low] = (start, end)
+
+    def narrow_last(self, start: int, end: int) -> None:
+        """The last paragraph is only [start, end) (what follows went to the closer)."""
+        self.spans[self.high - 1] = (start, end)
+
+    def rest(self) -> list[tuple[int, int]]:
+        return self.spans[self.low:self.high]
+
+
 class Parser:
     """Parses one normalized source; holds what every document shares."""
 
@@ -111,63 +151,72 @@ class Parser:
         return Parsed(documents, self.repairs, self.found)
 
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
-        text = self.text
+        """One document: its parts found from the front (title, headnote, opener) and from the
+        back (annotations and furniture, closer), and the paragraphs left between them."""
         info = DocumentInfo()
-        blocks: list[Block] = []
-        work = list(paras)
-        title_re = self.conventions.pattern("title")
-        if work and title_re.match(text[work[0][0]:work[0][1]]):
-            s, e = work.pop(0)
-            title_end = self._title_end(s, e)
-            info.title = text[s:title_end]
-            blocks.append(Block("head", s, title_end))
-            rs, re_ = _trim(text, title_end, e)
-            if re_ > rs:  # the rest of the title paragraph: archival labels, version notes
-                blocks.append(Block("docket", rs, re_))
-        else:
-            info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
-            if not info.title and len(work) > 1:
-                s, e = work[0]
-                first_line = text[s:e].split("\n")[0]
-                if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
-                    info.title = first_line
-                    blocks.append(Block("head", s, s + len(first_line)))
-                    rs, re_ = _trim(text, s + len(first_line), e)
-                    work.pop(0)
-                    if re_ > rs:
-                        work.insert(0, (rs, re_))
-            if not info.title:
-                self.found.append(self.source.diagnostic(
-                    self.norm.original_offset(work[0][0] if work else 0), "P310", Severity.WARNING,
-                    f"document {number + 1} has no title line and the metadata gives none",
-                    "add a title line such as 'Letter from X to Y, 5 October 1950', or a title in the sidecar"))
-        self._infer(info, meta, number, work[0][0] if work else 0)
-        ctx = InlineContext(text, self.register, self.conventions, info, self.report, self.repairs)
-        # headnote
-        if work and text[work[0][0]] == "[":
-            s, e = work[0]
-            close = _matching_bracket(text, s, e)
-            minimum = int(self.conventions.structure.get("headnote_min_words", 12))
-            if close is not None and len(text[s:close].split()) >= minimum:
-                work.pop(0)
-                blocks.append(Block("headnote", s + 1, close))
-                rs, re_ = _trim(text, close + 1, e)
-                if re_ > rs:
-                    work.insert(0, (rs, re_))
-        blocks += self._opener(work)
-        closer, after = self._closer(work)
-        blocks += self._body(work)
-        blocks += closer + after
-        for block in blocks:
-            if "from" in block.attrs:
-                block.inlines = parse_inline(ctx, int(block.attrs.pop("from")), block.end)
-            else:
-                block.inlines = parse_inline(ctx, block.start, block.end)
+        document = Document(info, start=paras[0][0] if paras else 0, end=paras[-1][1] if paras else 0)
+        cursor = Cursor(paras)
+        self._title(cursor, document, meta, number)
+        self._infer(info, meta, number, cursor.first()[0] if cursor else 0)
+        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs)
+        self._headnote(cursor, document)
+        self._opener(cursor, document)
+        self._back(cursor, document)
+        self._closer(cursor, document)
+        document.body = self._body(cursor.rest())
+        for block in document.blocks():
+            block.inlines = parse_inline(ctx, block.start if block.content is None else block.content, block.end)
         if ctx.italics_used and not info.italics_declared:
-            self.report(blocks[0].start if blocks else 0, "P305", Severity.WARNING,
+            first = next(document.blocks(), None)
+            self.report(first.start if first else 0, "P305", Severity.WARNING,
                         "italic markers are used but the document does not declare what they mean; read as emphasis",
                         "declare the convention in the title's parenthesis or as conventions = [\"italics=add\"] in the sidecar")
-        return Document(info, blocks, paras[0][0] if paras else 0, paras[-1][1] if paras else 0)
+        return document
+
+    def _title(self, cursor: Cursor, document: Document, meta: DocumentMeta | None, number: int) -> None:
+        """The title line (the rest of its paragraph is the docket), else the metadata's title, else a
+        short first line."""
+        text, info = self.text, document.info
+        if cursor and self.conventions.pattern("title").match(text[slice(*cursor.first())]):
+            s, e = cursor.take_first()
+            title_end = self._title_end(s, e)
+            info.title = text[s:title_end]
+            document.front.append(Block("head", s, title_end))
+            rs, re_ = _trim(text, title_end, e)
+            if re_ > rs:  # the rest of the title paragraph: archival labels, version notes
+                document.opener.append(Block("docket", rs, re_))
+            return
+        info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
+        if not info.title and len(cursor) > 1:
+            s, e = cursor.first()
+            first_line = text[s:e].split("\n")[0]
+            if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
+                info.title = first_line
+                document.front.append(Block("head", s, s + len(first_line)))
+                cursor.take_first()
+                rs, re_ = _trim(text, s + len(first_line), e)
+                if re_ > rs:
+                    cursor.give_back_first(rs, re_)
+        if not info.title:
+            self.found.append(self.source.diagnostic(
+                self.norm.original_offset(cursor.first()[0] if cursor else 0), "P310", Severity.WARNING,
+                f"document {number + 1} has no title line and the metadata gives none",
+                "add a title line such as 'Letter from X to Y, 5 October 1950', or a title in the sidecar"))
+
+    def _headnote(self, cursor: Cursor, document: Document) -> None:
+        """A bracketed paragraph of some length right after the title."""
+        text = self.text
+        if not cursor or text[cursor.first()[0]] != "[":
+            return
+        s, e = cursor.first()
+        close = _matching_bracket(text, s, e)
+        minimum = int(self.conventions.structure.get("headnote_min_words", 12))
+        if close is not None and len(text[s:close].split()) >= minimum:
+            cursor.take_first()
+            document.front.append(Block("headnote", s + 1, close))
+            rs, re_ = _trim(text, close + 1, e)
+            if re_ > rs:
+                cursor.give_back_first(rs, re_)
 
     def _title_end(self, s: int, e: int) -> int:
         """A title runs to the end of its first line, or of its declaring parenthesis."""
@@ -240,66 +289,75 @@ class Parser:
             return "dateline"
         return None
 
-    def _opener(self, work: list[tuple[int, int]]) -> list[Block]:
+    def _opener(self, cursor: Cursor, document: Document) -> None:
+        """From the front: furniture and annotations, then the letter's opening lines."""
         names = {"sender_line": "sender", "address_line": "address",
                  "salutation": "salutation", "dateline": "dateline"}
-        blocks = []
-        while work:
-            s, e = work[0]
-            furniture = self._furniture(s, e) or [b for b in (self._annotation(s, e),) if b]
+        while cursor:
+            s, e = cursor.first()
+            furniture = self._furniture(s, e)
             if furniture:
-                work.pop(0)
-                blocks += furniture
+                cursor.take_first()
+                document.opener += furniture
+                continue
+            annotation = self._annotation(s, e)
+            if annotation:
+                cursor.take_first()
+                document.front.append(annotation)
                 continue
             kind = self._kind_of_line(s, e)
             if kind is None:
                 break
-            work.pop(0)
+            cursor.take_first()
             if kind == "address_line":
                 dates = list(find_dates(self.text[s:e]))
                 if dates and s + dates[-1].end == e:
                     ds = s + dates[-1].start
-                    blocks.append(Block("address", s, _trim(self.text, s, ds)[1]))
-                    blocks.append(Block("dateline", ds, e))
+                    document.opener.append(Block("address", s, _trim(self.text, s, ds)[1]))
+                    document.opener.append(Block("dateline", ds, e))
                     continue
-            blocks.append(Block(names[kind], s, e))
-        return blocks
+            document.opener.append(Block(names[kind], s, e))
 
     def _salute(self, line: str) -> re.Match | None:
         salutes = sorted(self.conventions.structure.get("salutes", []), key=len, reverse=True)
         alternatives = "|".join(re.escape(x) for x in salutes)
         return re.match(rf"^(?:{alternatives})[,.!]?(?=\s|$)", line)
 
-    def _closer(self, work: list[tuple[int, int]]) -> tuple[list[Block], list[Block]]:
-        text = self.text
-        after: list[Block] = []
-        while work:
-            s, e = work[-1]
-            found = self._furniture(s, e) or [b for b in (self._annotation(s, e) or self._footnote(s, e)
-                                                          or self._postscript(s, e),) if b]
+    BACK = ("_furniture", "_annotation", "_footnote", "_postscript")  # tried in order on the last paragraph
+
+    def _back(self, cursor: Cursor, document: Document) -> None:
+        """From the back: annotations, furniture, footnotes and postscripts after the closer."""
+        while cursor:
+            s, e = cursor.last()
+            found = None
+            for name in self.BACK:
+                found = getattr(self, name)(s, e)
+                if found:
+                    break
             if not found:
-                break
-            work.pop()
-            after = found + after
-        closer: list[Block] = []
-        while work:
-            s, e = work[-1]
-            lines = self._lines(s, e)
-            parts = [self._closer_line(ls, le) for ls, le in lines]
+                return
+            cursor.take_last()
+            document.back[:0] = found if isinstance(found, list) else [found]
+
+    def _closer(self, cursor: Cursor, document: Document) -> None:
+        """From the back: paragraphs made only of closer lines; then a salute ending the last paragraph."""
+        text = self.text
+        while cursor:
+            s, e = cursor.last()
+            parts = [self._closer_line(ls, le) for ls, le in self._lines(s, e)]
             if not parts or any(p is None for p in parts):
                 break
-            work.pop()
-            closer = [block for part in parts for block in part] + closer
-        if work and closer and not any(b.kind == "salute" for b in closer):
-            s, e = work[-1]
+            cursor.take_last()
+            document.closer[:0] = [block for part in parts for block in part]
+        if cursor and document.closer and not any(b.kind == "salute" for b in document.closer):
+            s, e = cursor.last()
             for m in re.finditer(r"(?<=[.!?])\s+", text[s:e]):
                 rest = s + m.end()
                 salute = self._salute(text[rest:e])
                 if salute and rest + salute.end() == e:
-                    work[-1] = (s, s + m.start())
-                    closer.insert(0, Block("salute", rest, e))
+                    cursor.narrow_last(s, s + m.start())
+                    document.closer.insert(0, Block("salute", rest, e))
                     break
-        return closer, after
 
     def _annotation(self, s: int, e: int) -> Block | None:
         """A paragraph that is a handwritten annotation or a stamp: ``[Handwritten] ...``."""
@@ -311,12 +369,10 @@ class Parser:
             return None
         interval = classify(self._quiet_context(), s, s, close)
         if interval.kind == "handwritten-label":
-            start = _trim(text, close + 1, e)[0]
-            return Block("annotation", s, e, attrs={"type": "handwritten", "from": str(start)})
+            return Block("annotation", s, e, content=_trim(text, close + 1, e)[0], subtype="handwritten")
         if interval.kind in ("handwritten", "stamp") and _trim(text, close + 1, e)[1] <= close + 1:
             kind = "handwritten" if interval.kind == "handwritten" else "stamp"
-            return Block("annotation", interval.cstart, interval.cend,
-                         attrs={"type": kind, "from": str(interval.cstart)})
+            return Block("annotation", interval.cstart, interval.cend, content=interval.cstart, subtype=kind)
         return None
 
     def _postscript(self, s: int, e: int) -> Block | None:
@@ -330,8 +386,7 @@ class Parser:
         m = self.conventions.pattern("footnote").match(self.text[s:e])
         if m is None:
             return None
-        return Block("footnote", s, e, attrs={"n": m.group("n"),
-                                              "from": str(_trim(self.text, s + m.end("n") + 1, e)[0])})
+        return Block("footnote", s, e, n=m.group("n"), content=_trim(self.text, s + m.end("n") + 1, e)[0])
 
     def _furniture(self, s: int, e: int) -> list[Block] | None:
         """Blocks for a paragraph made only of archival furniture lines, else None."""
@@ -339,10 +394,10 @@ class Parser:
         kinds = [self.conventions.furniture_kind(self.text[a:b]) for a, b in lines]
         if not lines or any(k is None for k in kinds):
             return None
-        return [Block("furniture", a, b, attrs={"subtype": k}) for (a, b), k in zip(lines, kinds)]
+        return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
 
     def _body(self, work: list[tuple[int, int]]) -> list[Block]:
-        """Body paragraphs: speeches in a record of conversation, list items, paragraphs."""
+        """Body paragraphs: speeches in a record of conversation, lists, paragraphs."""
         text = self.text
         speaker = self.conventions.pattern("speaker")
         item = self.conventions.pattern("list_item")
@@ -352,12 +407,15 @@ class Parser:
             m = speaker.match(paragraph)
             if m and len(paragraph[m.end():].split()) >= 3 and not self.conventions.furniture_kind(
                     paragraph[:m.end()]):
-                blocks.append(Block("speaker", s, s + m.end("speaker") + 1))
-                blocks.append(Block("p", s + m.end(), e, attrs={"speech": "true"}))
+                blocks.append(Block("sp", s, e, children=[Block("speaker", s, s + m.end("speaker") + 1),
+                                                          Block("p", s + m.end(), e)]))
                 continue
             neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
             if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
-                blocks.append(Block("item", s, e))
+                if not blocks or blocks[-1].kind != "list":
+                    blocks.append(Block("list", s, e))
+                blocks[-1].children.append(Block("item", s, e))
+                blocks[-1].end = e
                 continue
             blocks.append(Block("p", s, e))
         return blocks

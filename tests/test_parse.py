@@ -31,7 +31,7 @@ def text_of(normalized, node):
 
 
 def document_spans(document, kind):
-    return [s for b in document.blocks for s in spans(b.inlines, kind)]
+    return [s for b in document.blocks() for s in spans(b.inlines, kind)]
 
 
 def test_two_documents_with_their_metadata(parsed):
@@ -46,13 +46,13 @@ def test_two_documents_with_their_metadata(parsed):
 def test_letter_structure(parsed):
     normalized, result = parsed
     d1, d2 = result.documents
-    kinds1 = [b.kind for b in d1.blocks]
-    assert kinds1 == ["head", "headnote", "sender", "dateline", "p", "p", "p", "salute", "signed", "dateline",
-                      "annotation"]
-    kinds2 = [b.kind for b in d2.blocks]
-    assert kinds2[:4] == ["head", "docket", "address", "dateline"]
-    assert kinds2[-3:] == ["salute", "signed", "dateline"]
-    last_paragraph = [b for b in d1.blocks if b.kind == "p"][-1]
+    parts1 = {part: [b.kind for b in blocks] for part, blocks in d1.parts()}
+    assert parts1 == {"front": ["head", "headnote"], "opener": ["sender", "dateline"], "body": ["p", "p", "p"],
+                      "closer": ["salute", "signed", "dateline"], "back": ["annotation"]}
+    assert [b.kind for b in d2.front] == ["head"]
+    assert [b.kind for b in d2.opener] == ["docket", "address", "dateline"]
+    assert [b.kind for b in d2.closer] == ["salute", "signed", "dateline"]
+    last_paragraph = d1.body[-1]
     assert normalized.text[last_paragraph.start:last_paragraph.end].endswith("conversation with them.")
 
 
@@ -74,7 +74,7 @@ def test_nested_deletion_and_the_repaired_span(parsed):
     assert [text_of(normalized, d) for d in inside_insertion] == ["against China"]
     inside_deletion = [a for d in document_spans(d2, "del") for a in spans(d.children, "add")]
     assert [text_of(normalized, a) for a in inside_deletion] == ["the factors"]
-    repaired = [a for a in document_spans(d2, "add") if a.attrs.get("repaired")]
+    repaired = [a for a in document_spans(d2, "add") if a.repaired]
     assert len(repaired) == 1
     assert text_of(normalized, repaired[0]).endswith("is not ready for a new war.")
 
@@ -90,7 +90,7 @@ def test_brackets_that_are_not_deletions(parsed):
     assert len(expansion) == 1 and text_of(normalized, expansion[0]) == "high frequency phone"
     correction = document_spans(d1, "correction")
     assert len(correction) == 1 and text_of(normalized, correction[0]) == "7"
-    dates = [s.attrs.get("when") for s in document_spans(d1, "date")]
+    dates = [s.when for s in document_spans(d1, "date")]
     assert "1950-10-07" in dates and "--10-05" in dates
 
 
