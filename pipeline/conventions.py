@@ -53,6 +53,17 @@ class Conventions:
                 (kind, re.compile(pattern)) for kind, pattern in self.structure.get("furniture", {}).items())
         return compiled
 
+    def document_kind(self, title: str) -> str | None:
+        """The kind of document a title names (telegram, letter, record-of-conversation...)."""
+        compiled = _COMPILED.get((id(self), "kinds"))
+        if compiled is None:
+            compiled = _COMPILED[(id(self), "kinds")] = tuple(
+                (kind, re.compile(pattern)) for kind, pattern in self.structure.get("kinds", {}).items())
+        for kind, pattern in compiled:
+            if pattern.search(title or ""):
+                return kind
+        return None
+
     def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:
         """What a title's parenthesis declares: (italics meaning, brackets meaning, phrases)."""
         italics = brackets = None

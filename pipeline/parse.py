@@ -17,6 +17,7 @@ from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
+from pipeline.page import dates_in, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
@@ -133,9 +134,11 @@ class Parser:
 
     # -- documents -------------------------------------------------------------------------
     def parse(self) -> Parsed:
-        paras = paragraphs(self.text)
         title_re = self.conventions.pattern("title")
-        starts = [i for i, (s, e) in enumerate(paras) if title_re.match(self.text[s:e])]
+        self.page = read_page(self.text, title_re, self.conventions.furniture_kind)
+        paras = self._paragraphs()
+        heading = self.conventions.pattern("numbered_heading")
+        starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
         if not starts or starts[0] != 0:
             starts = [0] + starts
         documents = []
@@ -149,6 +152,39 @@ class Parser:
                 f"the metadata describes {len(self.source.metadata.documents)} documents, the text has {len(documents)}",
                 "check the title lines of the documents, or the [[documents]] tables of the sidecar"))
         return Parsed(documents, self.repairs, self.found)
+
+    def _paragraphs(self) -> list[tuple[int, int]]:
+        """The paragraphs outside the page's chrome. A text pasted with single line breaks only
+        (no blank line between its paragraphs) is read line by line."""
+        page = self.page
+        if not page.found:
+            return paragraphs(self.text)
+        groups: list[list[tuple[int, int]]] = [[]]
+        for line in masked_lines(self.text, page.chrome, page.title):
+            if line is None:
+                if groups[-1]:
+                    groups.append([])
+            else:
+                groups[-1].append(_trim(self.text, *line))
+        groups = [g for g in groups if g]
+        lines = sum(len(g) for g in groups)
+        minimum = int(self.conventions.structure.get("line_mode_min_lines", 6))
+        if lines >= minimum and max(len(g) for g in groups) >= minimum and len(groups) <= max(3, lines // 8):
+            return [line for g in groups for line in g if line[1] > line[0]]
+        return [(g[0][0], g[-1][1]) for g in groups]
+
+    def _starts_document(self, s: int, e: int, i: int, title_re, heading) -> bool:
+        """Does this paragraph open a document? A title line that is not archival furniture; on a
+        page whose layout gave the title, only a further title with its date, or a numbered
+        document heading of a printed bulletin."""
+        text = self.text[s:e]
+        if heading.match(text):
+            return True
+        if not title_re.match(text) or self.conventions.furniture_kind(text.split("\n")[0]):
+            return False
+        if self.page.title is not None or self.page.dateline is not None:
+            return i > 0 and dates_in(text.split("\n")[0])
+        return True
 
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
         """One document: its parts found from the front (title, headnote, opener) and from the
@@ -177,6 +213,11 @@ class Parser:
         """The title line (the rest of its paragraph is the docket), else the metadata's title, else a
         short first line."""
         text, info = self.text, document.info
+        if number == 0 and self.page.title is not None:
+            s, e = self.page.title
+            info.title = text[s:e]
+            document.front.append(Block("head", s, e))
+            return
         if cursor and self.conventions.pattern("title").match(text[slice(*cursor.first())]):
             s, e = cursor.take_first()
             title_end = self._title_end(s, e)
@@ -238,13 +279,15 @@ class Parser:
     def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int) -> None:
         """Correspondence metadata: the sidecar first, else what the title says."""
         title = info.title
-        m = self.conventions.pattern("correspondents").search(title)
+        kind = self.conventions.document_kind(title)
         sender = recipient = None
-        if m:
-            sender, recipient = m.group("sender").strip(), m.group("recipient").strip()
+        if kind not in self.conventions.structure.get("kinds_without_correspondents", []):
+            sender, recipient = self._correspondents(title)
         info.sender = (meta.sender if meta and meta.sender else None) or self._entity_id(sender)
         info.recipient = (meta.recipient if meta and meta.recipient else None) or self._entity_id(recipient)
-        info.date = (meta.date if meta and meta.date else None) or parse_date(title)
+        page_date = self.page.date if number == 0 else None
+        info.date = (meta.date if meta and meta.date else None) or page_date or parse_date(title)
+        info.kind = kind
         info.place = meta.place if meta and meta.place else None
         italics, brackets, phrases = self.conventions.declare(title)
         info.declared = phrases
@@ -263,17 +306,62 @@ class Parser:
         info.italics = italics or "hi"
         info.brackets = brackets or "supplied"
         info.italics_declared = italics is not None
-        missing = [name for name, value in (("sender", info.sender), ("recipient", info.recipient),
-                                            ("date", info.date)) if not value]
+        wanted = (("date", info.date),) if kind in self.conventions.structure.get(
+            "kinds_without_correspondents", []) else (("sender", info.sender), ("recipient", info.recipient),
+                                                     ("date", info.date))
+        missing = [name for name, value in wanted if not value]
         if missing:
             self.found.append(self.source.diagnostic(
                 self.norm.original_offset(offset), "P311", Severity.WARNING,
                 f"document {number + 1}: no {', no '.join(missing)} in the metadata or the title",
                 "add them to the document's [[documents]] table in the sidecar (see README)"))
 
+    def _correspondents(self, title: str) -> tuple[str | None, str | None]:
+        """The sender and recipient a title names (either may be None)."""
+        pattern = self.conventions.pattern
+        m = pattern("correspondents").search(title) or pattern("correspondents_comma").match(title)
+        if m:
+            sender, recipient = self._split_to(m.group("rest"))
+            return self._name_of(sender), self._name_of(recipient)
+        m = pattern("correspondents_recipient").match(title)
+        if m:
+            return None, self._name_of(m.group("recipient"))
+        return None, None
+
+    def _split_to(self, rest: str) -> tuple[str, str | None]:
+        """'A to B': the first ' to ' that is not part of a role ('Ambassador to Cuba')."""
+        roles = {r.casefold() for r in self.conventions.structure.get("role_nouns", [])}
+        clause = re.compile(r"[,;:\u2018\u201c\"]|\s'|\s(?:transmitting|regarding|concerning|about)\s")
+        for m in re.finditer(r"(?i)\s+to\s+", rest):
+            before = rest[:m.start()]
+            if clause.search(before):  # the names ended before this 'to' (a subject, a clause)
+                break
+            words = before.split()
+            if words and words[-1].casefold().strip(",.") in roles:
+                continue
+            return before, rest[m.end():]
+        return rest, None
+
+    def _name_of(self, text: str | None) -> str | None:
+        """A correspondent's name from a title fragment: to the first stop, a pseudonym resolved
+        through its gloss ('Filippov [Stalin]', 'Fyn Si (Stalin)'), honorifics dropped."""
+        if not text:
+            return None
+        stop = self.conventions.pattern("correspondents_stop").search(text)
+        name = text[:stop.start()] if stop else text
+        gloss = re.match(r"\s*[\[(]([^\])]{2,40})[\])]", text[len(name):])
+        if gloss:
+            entry = self.register.lookup(gloss.group(1).strip())
+            if entry is not None and entry.kind == "person":
+                return entry.id
+        name = self.conventions.pattern("honorifics").sub("", name.strip(" .,;:'\"\u2018\u2019\u201c\u201d"))
+        return name.strip() or None
+
     def _entity_id(self, name: str | None) -> str | None:
         if not name:
             return None
+        if name in self.register.by_id:
+            return name
         entry = self.register.lookup(name)
         return entry.id if entry else name
 
