@@ -125,22 +125,37 @@ def _state_matches(entry: str | None, key: str, outputs: Path, sid: str) -> bool
 
 
 class Progress:
-    """A one-line progress bar on a terminal; silent elsewhere."""
+    """A progress display on a terminal (rich: count, rate, elapsed and remaining time); silent
+    elsewhere. rich is imported only when a terminal is attached, so scripts and hooks pay nothing."""
 
     def __init__(self, total: int):
-        self.total = total
-        self.done = 0
-        self.active = sys.stderr.isatty() and total > 1
+        self.bar = None
+        if not (sys.stderr.isatty() and total > 1):
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+        from rich.progress import Progress as Bar
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task) -> Text:
+                return Text(f"{task.speed or 0:.1f} documents/s")
+
+        self.bar = Bar(TextColumn("building"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
+                       TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                       redirect_stdout=True)
+        self.task = self.bar.add_task("build", total=total)
+        self.bar.start()
 
     def step(self) -> None:
-        self.done += 1
-        if self.active:
-            width = 30
-            filled = width * self.done // self.total
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
-            if self.done == self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = False,
@@ -193,6 +208,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
             built += 1
             new_state[result.id] = _state_entry(keys[str(path)], outputs, result.id)
     finally:
+        progress.close()
         if pool is not None:
             pool.shutdown()
     # outputs of sources that no longer exist

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
+import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,43 @@ def require_tex(engine: str = "xelatex") -> str:
 
 def codes(result) -> list[str]:
     return [d.code for d in result.diagnostics]
+
+
+def golden(file_regression, folder: Path, outputs: dict[str, bytes]) -> None:
+    """Compare every output of a build with its golden file, at the same place under ``folder``
+    as the build writes it (``xml/<id>.xml``, ``latex/<id>.tex``...)."""
+    for relative, data in sorted(outputs.items()):
+        file_regression.check(data.decode("utf-8"), fullpath=folder / relative, newline="\n")
+
+
+def words(text):
+    """The words of a text, lower-cased, without punctuation (to compare with a PDF's)."""
+    out = []
+    for token in unicodedata.normalize("NFKC", text).split():
+        token = re.sub(r"[^\w]", "", token.lower())
+        if token:
+            out.append(token)
+    return out
+
+
+def pdf_words(pdf):
+    """The words of a PDF as pdftotext reads them."""
+    raw = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    raw = unicodedata.normalize("NFKC", raw)  # ligatures (ﬃ) back to letters
+    raw = re.sub(r"-\n(?=\w)", "", raw)  # words hyphenated by TeX at a line end
+    return words(raw)
+
+
+def is_subsequence(needles, haystack):
+    """The first needle not found in order in the haystack, or None."""
+    position = 0
+    for needle in needles:
+        while position < len(haystack) and not (
+                haystack[position] == needle or (haystack[position].startswith(needle)
+                                                 and haystack[position][len(needle):].isdigit())):
+            position += 1
+        if position == len(haystack):
+            return needle
+        position += 1
+    return None

@@ -1,5 +1,10 @@
 """The made-up sources of tests/fixtures/: every kind of conventions.md, each encoded, validated
-both ways, emitted in three formats and compared with golden files read before acceptance."""
+both ways, emitted in every format and compared with golden files read before acceptance.
+
+The golden files stand beside their inputs in the build's own layout: the output of format F
+of ``tests/fixtures/<id>.txt`` is ``tests/fixtures/outputs/F/<id>.<suffix>`` (as ``sources/`` and
+``outputs/``), and its findings are ``tests/fixtures/outputs/findings/<id>.txt``.
+"""
 
 import json
 import re
@@ -8,14 +13,12 @@ import subprocess
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, ROOT, require_jing, require_tex
+from conftest import FIXTURES, ROOT, golden, is_subsequence, pdf_words, require_jing, require_tex, words
 from pipeline.build import process, render_outputs
 from pipeline.pdf import FLAGS, engine_of
-from test_writers import is_subsequence, pdf_words, words
 
 SOURCES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".xml"))
 NAMES = [p.name for p in SOURCES]
-SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +41,14 @@ def test_fixture_findings(built, file_regression, name):
     lines = [d.format().replace(str(FIXTURES) + "/", "") for d in sorted(result.diagnostics, key=lambda d: d.sort_key())]
     assert not [d for d in result.diagnostics if d.code.startswith(("V", "X"))], lines
     assert not result.failed, lines
-    file_regression.check("".join(line + "\n" for line in lines), basename=f"{name}-findings", extension=".txt")
+    file_regression.check("".join(line + "\n" for line in lines),
+                          fullpath=FIXTURES / "outputs" / "findings" / f"{result.id}.txt")
 
 
-@pytest.mark.parametrize("kind", list(SUFFIX))
 @pytest.mark.parametrize("name", NAMES)
-def test_fixture_output(built, file_regression, name, kind):
+def test_fixture_outputs(built, file_regression, name):
     result, outputs = built[name]
-    data = outputs[f"{kind}/{result.id}{SUFFIX[kind]}"]
-    file_regression.check(data.decode("utf-8"), basename=f"{result.id}-{kind}", extension=SUFFIX[kind],
-                          newline="\n")
+    golden(file_regression, FIXTURES / "outputs", outputs)
 
 
 def test_fixtures_are_valid_against_tei_all(built, tmp_path):

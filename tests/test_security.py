@@ -15,10 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import require_tex, write_source
+from conftest import pdf_words, require_tex, words, write_source
 from pipeline.build import process, render_outputs
 from pipeline.validate import parse_tei
-from test_writers import pdf_words, words
 
 SECRET = "root:x:0:0"  # what /etc/passwd holds on any Debian machine
 

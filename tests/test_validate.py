@@ -44,16 +44,30 @@ def test_schema_finding_points_at_the_source_line(sample):
     assert found[0].line == paragraph.sourceline
 
 
-def test_generated_tree_findings_use_origins(sample):
-    from pipeline.build import process
+def test_generated_tree_findings_use_origins():
+    """A schema finding inside a generated tree points at the received line and column of the
+    nearest element that has an origin: here the draft's first paragraph."""
     from conftest import SAMPLE
+    from pipeline.encode import encode
+    from pipeline.normalize import normalize
+    from pipeline.parse import parse
+    from pipeline.read import read_source
 
-    result = process(SAMPLE)
-    paragraph = result.root.find(".//t:div[@n='2']/t:p", NS)
+    source, _ = read_source(SAMPLE)
+    normalized, _ = normalize(source.body, source=source)
+    encoded = encode(source, normalized, parse(source, normalized))
+    paragraph = encoded.root.find(".//t:div[@n='2']/t:p", NS)
     etree.SubElement(paragraph, "{http://www.tei-c.org/ns/1.0}bogus")
-    source = result.source
-    found = validate(result.root, source.path, {}, None)
-    assert found and found[0].code == "V501"
+    found = validate(encoded.root, source.path, encoded.origins, source.position)
+    assert [d.code for d in found] == ["V501"]
+    line, col = found[0].line, found[0].col
+    received_line = source.body.split("\n")[line - 1]
+    first_words = " ".join("".join(paragraph.itertext()).split()[:3])
+    assert received_line[col - 1:].startswith(first_words), (line, col, received_line[:80])
+    assert (line, col) != (1, 1)
+    # without origins the same finding can only point at the file's start
+    unplaced = validate(encoded.root, source.path, {}, None)
+    assert [(d.line, d.col) for d in unplaced] == [(1, 1)]
 
 
 def test_unresolved_reference_and_duplicate_id(sample):
