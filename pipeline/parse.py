@@ -69,6 +69,12 @@ def _matching_bracket(text: str, start: int, end: int) -> int | None:
     return None
 
 
+def _same_words(a: str, b: str) -> bool:
+    """Do two lines say nearly the same words (a heading repeating the title)?"""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return len(wa) >= 3 and len(wa & wb) >= 0.8 * len(wa) and len(wa) <= len(wb) + 3
+
+
 class Cursor:
     """The paragraphs of a document not yet given a part, taken from the front or the back."""
 
@@ -199,7 +205,7 @@ class Parser:
         self._opener(cursor, document)
         self._back(cursor, document)
         self._closer(cursor, document)
-        document.body = self._body(cursor.rest())
+        document.body = self._body(cursor.rest(), info)
         for block in document.blocks():
             block.inlines = parse_inline(ctx, block.start if block.content is None else block.content, block.end)
         if ctx.italics_used and not info.italics_declared:
@@ -395,6 +401,11 @@ class Parser:
                 continue
             kind = self._kind_of_line(s, e)
             if kind is None:
+                header = self._header(cursor, document)
+                if header:
+                    cursor.take_first()
+                    document.opener += header
+                    continue
                 break
             cursor.take_first()
             if kind == "address_line":
@@ -405,6 +416,68 @@ class Parser:
                     document.opener.append(Block("dateline", ds, e))
                     continue
             document.opener.append(Block(names[kind], s, e))
+
+    def _header(self, cursor: Cursor, document: Document) -> list[Block] | None:
+        """Header lines between the title and the first prose: telegram headers, logs, address and
+        attendance lines, headings. In a record of conversation or minutes, what precedes the
+        first speaker label near the top. Each line becomes a furniture block."""
+        s, e = cursor.first()
+        if self._speech(s, e, document.info) or not document.front or document.front[0].kind != "head":
+            return None
+        lines = self._lines(s, e)
+        kinds = [self.conventions.furniture_kind(self.text[a:b]) or self._header_kind(self.text[a:b]) for a, b in lines]
+        if all(kinds):
+            return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
+        if len(lines) == 1 and _same_words(self.text[s:e], document.info.title):
+            return [Block("furniture", s, e, subtype="heading")]  # a heading that repeats the title
+        if document.info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
+            limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
+            ahead = cursor.rest()[:limit]
+            if any(self._speech(a, b, document.info) for a, b in ahead[1:]):
+                return [Block("furniture", a, b, subtype="header") for a, b in lines]
+        return None
+
+    def _header_kind(self, line: str) -> str | None:
+        """A header line that no furniture pattern names: 'header' when it reads like one."""
+        line = line.strip()
+        if any(p.match(line) for p in self._patterns("header")):
+            return "header"
+        words = line.split()
+        if not words or len(words) > int(self.conventions.structure.get("header_max_words", 12)):
+            return None
+        if is_date_only(line):
+            return "header"
+        capital = sum(1 for w in words if not w[:1].isalpha() or w[:1].isupper() or w[:2].startswith("[")
+                      and w[1:2].isupper())
+        if capital * 2 >= len(words) and not re.search(r"[a-z]{2,}[.!?]$", line):
+            return "header"
+        return None
+
+    def _patterns(self, name: str) -> list[re.Pattern]:
+        key = "_compiled_" + name
+        if not hasattr(self, key):
+            setattr(self, key, [re.compile(p) for p in self.conventions.structure.get(name, [])])
+        return getattr(self, key)
+
+    def _speech(self, s: int, e: int, info: DocumentInfo) -> re.Match | None:
+        """The speaker label that opens this paragraph, if any."""
+        paragraph = self.text[s:e]
+        patterns = [self.conventions.pattern("speaker")]
+        if info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
+            patterns += self._patterns("speaker_conversation")
+        exclude = set(self.conventions.structure.get("speaker_exclude", []))
+        for pattern in patterns:
+            m = pattern.match(paragraph)
+            if m is None:
+                continue
+            label = m.group("speaker")
+            first = re.sub(r"^\[[^\]]*\]\s*", "", label).split()
+            if not first or first[0].strip(".").title() in exclude or self.conventions.furniture_kind(label):
+                continue
+            if any(p.match(paragraph) for p in self._patterns("header")):
+                continue
+            return m
+        return None
 
     def _salute(self, line: str) -> re.Match | None:
         salutes = sorted(self.conventions.structure.get("salutes", []), key=len, reverse=True)
@@ -484,20 +557,31 @@ class Parser:
             return None
         return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
 
-    def _body(self, work: list[tuple[int, int]]) -> list[Block]:
-        """Body paragraphs: speeches in a record of conversation, lists, paragraphs."""
+    def _body(self, work: list[tuple[int, int]], info: DocumentInfo) -> list[Block]:
+        """Body paragraphs: speeches in a record of conversation, lists, paragraphs. A speaker label
+        alone on its line takes the next paragraph as its speech."""
         text = self.text
-        speaker = self.conventions.pattern("speaker")
         item = self.conventions.pattern("list_item")
         blocks: list[Block] = []
+        taken = -1
         for number, (s, e) in enumerate(work):
-            paragraph = text[s:e]
-            m = speaker.match(paragraph)
-            if m and len(paragraph[m.end():].split()) >= 3 and not self.conventions.furniture_kind(
-                    paragraph[:m.end()]):
-                blocks.append(Block("sp", s, e, children=[Block("speaker", s, s + m.end("speaker") + 1),
-                                                          Block("p", s + m.end(), e)]))
+            if number == taken:
                 continue
+            paragraph = text[s:e]
+            m = self._speech(s, e, info)
+            if m:
+                label_end = s + (m.end("mark") if m.group("mark") else m.end("speaker"))
+                rest = _trim(text, s + m.end(), e)
+                words = len(text[rest[0]:rest[1]].split())
+                if words == 0 and number + 1 < len(work) and not self._speech(*work[number + 1], info):
+                    taken = number + 1
+                    rest = work[number + 1]
+                    words = len(text[rest[0]:rest[1]].split())
+                if words >= 3 or (words >= 1 and taken == number + 1):
+                    blocks.append(Block("sp", s, rest[1], children=[Block("speaker", s, label_end),
+                                                                     Block("p", rest[0], rest[1])]))
+                    continue
+                taken = -1
             neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
             if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
                 if not blocks or blocks[-1].kind != "list":
