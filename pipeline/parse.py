@@ -17,7 +17,7 @@ from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
-from pipeline.page import dates_in, masked_lines, read_page
+from pipeline.page import PageInfo, dates_in, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
@@ -33,6 +33,7 @@ class Parsed:
     documents: list[Document]
     repairs: list[tuple[int, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    page: PageInfo = field(default_factory=PageInfo)
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -157,7 +158,7 @@ class Parser:
                 0, "R111", Severity.WARNING,
                 f"the metadata describes {len(self.source.metadata.documents)} documents, the text has {len(documents)}",
                 "check the title lines of the documents, or the [[documents]] tables of the sidecar"))
-        return Parsed(documents, self.repairs, self.found)
+        return Parsed(documents, self.repairs, self.found, self.page)
 
     def _paragraphs(self) -> list[tuple[int, int]]:
         """The paragraphs outside the page's chrome. A text pasted with single line breaks only
