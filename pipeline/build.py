@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.datafiles import PACKAGE_DATA, data_dir
 from pipeline.diagnostics import Diagnostic, Severity
 
 SOURCE_SUFFIXES = (".txt", ".xml")
@@ -90,11 +91,17 @@ def _process(path: Path) -> Result:
 
 
 def data_diagnostics() -> list[Diagnostic]:
-    """Findings in the pipeline's own data files (rule table, registers)."""
+    """Findings in the pipeline's own data files (rules, registers, conventions, furniture).
+
+    The runner checks them before it reads any source: a data file with errors stops it.
+    """
+    from pipeline.conventions import load_default_conventions
+    from pipeline.normalize import load_default_furniture
     from pipeline.registers import load_default_register
     from pipeline.rules import load_default_rules
 
-    return load_default_rules()[1] + load_default_register()[1]
+    return (load_default_rules()[1] + load_default_register()[1] + load_default_conventions()[1]
+            + load_default_furniture()[1])
 
 
 def render_outputs(root, sid: str) -> dict[str, bytes]:
@@ -170,12 +177,15 @@ def fingerprint() -> str:
     """A hash of everything besides a source that decides its outputs: code, data, schemas."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted((package / "data").glob("*.toml"))
+    files = sorted(package.rglob("*.py"))
     schemas = package.parent / "schemas"
     if schemas.is_dir():
         files += sorted(schemas.glob("*"))
     for file in files:
         digest.update(str(file.relative_to(package.parent)).encode())
+        digest.update(file.read_bytes())
+    for file in sorted(data_dir().glob("*.toml")):  # the package's data/, or $DISPATCH_DATA_DIR
+        digest.update(f"{PACKAGE_DATA.relative_to(package.parent)}/{file.name}".encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
 

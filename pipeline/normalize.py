@@ -11,16 +11,16 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.findings import make
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules
 
-DATA = Path(__file__).parent / "data"
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
 NAME_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
@@ -82,10 +82,33 @@ class Normalized:
         return change.end + (offset - change.nend)
 
 
+def load_furniture(path: Path | None = None) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """Load and check ``furniture.toml``: a list ``phrases`` of non-empty strings."""
+    path = path or data_path("furniture.toml")
+    text, data, found = read_toml(path)
+    if data is None:
+        return (), found
+    where = TomlLines(text)
+    for key in data:
+        if key != "phrases":
+            found.append(make("D608", str(path), where.line("", 0, key), 1, key=key, where="the file's top level",
+                              known="phrases"))
+    phrases = data.get("phrases", [])
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        found.append(make("D611", str(path), where.line("", 0, "phrases"), 1, key="phrases", value=phrases,
+                          where="the file's top level", allowed="a list of non-empty strings"))
+        return (), found
+    return tuple(phrases), found
+
+
 @functools.cache
+def load_default_furniture() -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """The data directory's furniture phrases and their findings (loaded once per process)."""
+    return load_furniture()
+
+
 def furniture_phrases() -> tuple[str, ...]:
-    with open(DATA / "furniture.toml", "rb") as handle:
-        return tuple(tomllib.load(handle).get("phrases", []))
+    return load_default_furniture()[0]
 
 
 @functools.cache

@@ -25,7 +25,19 @@ def _summary(report: Report, checked: int) -> str:
     return f"{checked} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}\n"
 
 
+def _broken_data(fmt: str = "text", what: str = "built") -> bool:
+    """Print the errors of the pipeline's data files, if any: then no source is read."""
+    broken = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
+    if broken:
+        _print(render(broken, fmt))
+        if fmt == "text":
+            _print(f"the pipeline's data files have errors: nothing was {what}\n")
+    return bool(broken)
+
+
 def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
+    if _broken_data(fmt, "checked"):
+        return 1
     sources = find_sources(paths)
     report = Report()
     report.extend(data_diagnostics())
@@ -47,6 +59,8 @@ def run_normalize(paths: list[Path]) -> int:
     from pipeline.normalize import normalize
     from pipeline.read import read_source
 
+    if _broken_data(what="normalized"):
+        return 1
     code = 0
     for path in find_sources(paths):
         if path.suffix != ".txt":
@@ -145,13 +159,10 @@ class Progress:
 def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = False,
               quiet: bool = False) -> int:
     started = time.monotonic()
+    if _broken_data():
+        return 1
     paths = find_sources([sources_dir])
     report = Report()
-    broken_data = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
-    if broken_data:
-        _print(render(broken_data))
-        _print("the pipeline's data files have errors: nothing was built\n")
-        return 1
     duplicates = duplicate_ids(paths)
     report.extend(duplicates)
     skip = {d.path for d in duplicates}
