@@ -6,13 +6,21 @@ filled from the fields a call site gives). A code that covers several situations
 them in ``cases``, each with its own message and hint. Call sites give a code and fields
 only::
 
+    report.at(offset, "P320", date="31 February 1950")
+    report.at(offset, "P303", case="unopened")
     make("R114", path, 1, 1, id=sid)
-    make("P303", path, line, col, case="unopened")
+
+A ``Reporter`` takes the findings of one file, by offset into the file's text or by line and
+column; it drops exact duplicates and shows at most ``max_findings_per_code`` findings of one
+code for one file (``[tuning]`` in ``conventions.toml``), then one line that says how many
+more were not shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
 from pipeline.diagnostics import Diagnostic, Severity
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -177,3 +185,93 @@ def make(code: str, path: str, line: int, col: int, *, case: str | None = None, 
     message, hint = entry.texts(case)
     return Diagnostic(path, line, col, code, entry.severity, message.format(**fields),
                       hint.format(**fields) if hint else None)
+
+
+def default_cap() -> int:
+    """How many findings of one code one file shows: ``[tuning] max_findings_per_code``."""
+    from pipeline.conventions import default_conventions
+
+    return default_conventions().tuning("max_findings_per_code")
+
+
+class Reporter:
+    """The findings of one file: located, de-duplicated, and capped per code.
+
+    ``position`` maps an offset into the file's text (for a transcription, the text as
+    received) to 1-based (line, column). Findings of another file that belong with this one
+    (a transcription's sidecar) may be added ready-made; the cap counts per file and code.
+    """
+
+    def __init__(self, path: str, position: Callable[[int], tuple[int, int]] | None = None, *,
+                 cap: int | None = None):
+        self.path = path
+        self.position = position
+        self._cap = cap
+        self._shown: list[Diagnostic] = []
+        self._seen: set[tuple] = set()
+        self._counts: dict[tuple[str, str], int] = {}
+        self._hidden: dict[tuple[str, str], tuple[int, Diagnostic]] = {}  # (count, first not shown)
+
+    @classmethod
+    def for_source(cls, source) -> Reporter:
+        """The reporter of a transcription: offsets into its received text."""
+        return cls(source.path, source.position)
+
+    @property
+    def cap(self) -> int:
+        if self._cap is None:
+            self._cap = default_cap()
+        return self._cap
+
+    def at(self, offset: int, code: str, *, case: str | None = None, **fields) -> None:
+        """A finding at an offset into the file's text."""
+        line, col = self.position(offset) if self.position else (1, 1)
+        self.add(make(code, self.path, line, col, case=case, **fields))
+
+    def at_line(self, line: int, col: int, code: str, *, case: str | None = None, **fields) -> None:
+        """A finding at a 1-based line and column of the file."""
+        self.add(make(code, self.path, line, col, case=case, **fields))
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        """A ready-made finding; a count of findings not shown (``omitted``) joins the others."""
+        key = (diagnostic.path, diagnostic.code)
+        if diagnostic.omitted:
+            self._hide(key, diagnostic, diagnostic.omitted)
+            return
+        identity = diagnostic.sort_key()
+        if identity in self._seen:
+            return
+        self._seen.add(identity)
+        count = self._counts[key] = self._counts.get(key, 0) + 1
+        if count > self.cap:
+            self._hide(key, diagnostic, 1)
+        else:
+            self._shown.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    def _hide(self, key: tuple[str, str], diagnostic: Diagnostic, count: int) -> None:
+        hidden, first = self._hidden.get(key, (0, diagnostic))
+        if (diagnostic.line, diagnostic.col) < (first.line, first.col):
+            first = diagnostic
+        self._hidden[key] = (hidden + count, first)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The findings shown, in the order reported, then one line per capped code: how many
+        more there are, at the first one not shown."""
+        summaries = [
+            Diagnostic(first.path, first.line, first.col, code, first.severity,
+                       f"and {count} more {code} finding{'s' * (count != 1)} in this file not shown",
+                       None, count)
+            for (_, code), (count, first) in self._hidden.items()
+        ]
+        return self._shown + summaries
+
+
+def capped(diagnostics: Iterable[Diagnostic], cap: int | None = None) -> list[Diagnostic]:
+    """Findings of any files, de-duplicated and capped per file and code."""
+    reporter = Reporter("", cap=cap)
+    reporter.extend(diagnostics)
+    return reporter.diagnostics()

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from pipeline.conventions import Conventions
 from pipeline.dates import DATE, find_dates
-from pipeline.diagnostics import Severity
 from pipeline.model import DocumentInfo, Span, Text
 from pipeline.registers import Register
 
@@ -63,7 +62,7 @@ class InlineContext:
     register: Register
     conventions: Conventions
     info: DocumentInfo
-    report: callable  # report(offset, code, severity, message, hint)
+    report: callable  # report(offset, code, **fields): a code of findings.REGISTRY and its fields
     repairs: list = field(default_factory=list)  # (offset, message) recorded in the TEI header
     italics_used: bool = False
 
@@ -120,15 +119,11 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
             else:
                 too_deep.append(opened)
         else:
-            ctx.report(i, "P303", Severity.WARNING, "closing bracket ']' without an opening bracket; kept as text",
-                       "add the missing '[' or delete the ']'")
+            ctx.report(i, "P303", case="unopened")
     for i in stack:
-        ctx.report(i, "P303", Severity.WARNING, "opening bracket '[' is never closed; kept as text",
-                   "add the missing ']' where the bracketed passage ends")
+        ctx.report(i, "P303")
     if too_deep:
-        ctx.report(min(too_deep), "P306", Severity.WARNING,
-                   f"brackets nested more than {MAX_DEPTH} deep; the inner ones are kept as text",
-                   "check the brackets: no transcription nests them this deep")
+        ctx.report(min(too_deep), "P306", depth=MAX_DEPTH)
     closes = {c: o for o, c in pairs.items()}
     # 2. italics, paired inside the bracket that contains them
     intervals: list[Interval] = []
@@ -144,17 +139,12 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
             limit = min(limit, opens[later])
         close = _close_at_sentence(text, position + 1, limit)
         if close <= position + 1:
-            ctx.report(position, "P301", Severity.WARNING,
-                       f"italic marker '{marker}' is never closed; kept as text",
-                       f"add the closing '{marker}' where the passage ends")
+            ctx.report(position, "P301", case="unclosed", marker=marker)
             return
         intervals.append(Interval(position, close, position + 1, close, "italic", {"repaired": "true"}))
         ending = _last_words(text[position + 1:close])
         ctx.repairs.append((position, f"unclosed italic marker '{marker}' closed after '{ending}'"))
-        ctx.report(position, "P301", Severity.WARNING,
-                   f"italic marker '{marker}' {why}; the italic is closed at the end of its sentence, "
-                   f"after '{ending}'",
-                   f"add the closing '{marker}' where the passage really ends")
+        ctx.report(position, "P301", marker=marker, why=why, ending=ending)
 
     tokens = sorted(
         [(i, "[", "[") for i in pairs] + [(i, "]", "]") for i in closes] + list(_italic_tokens(text, start, end))
@@ -182,15 +172,10 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
                 continue
             outer = next((s for s, _ in reversed(scopes[:-1]) if s in open_italic), None)
             if outer is not None:
-                ctx.report(position, "P302", Severity.WARNING,
-                           f"italic marker '{marker}' closes inside a bracket opened after the italic began: "
-                           "the spans would cross; the italic is closed before the bracket",
-                           "move the marker so that the italic and the bracket nest")
+                ctx.report(position, "P302", marker=marker)
                 repair(outer, scope, "crosses a bracket")
             else:
-                ctx.report(position, "P301", Severity.WARNING,
-                           f"closing italic marker '{marker}' without an opening one; kept as text",
-                           f"add the opening '{marker}' where the passage begins, or delete this one")
+                ctx.report(position, "P301", case="unopened", marker=marker)
     for scope in list(open_italic):
         repair(scope, end, "is never closed")
     # 3. classify the brackets
@@ -230,9 +215,7 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
         return Interval(o, c + 1, cstart, cend, rule.kind, attrs)
     if ctx.info.brackets == "del":
         return Interval(o, c + 1, o + 1, c, "del")
-    ctx.report(o, "P304", Severity.WARNING,
-               f"cannot tell what the bracket '[{_short(content)}]' is; read as text supplied by the editor",
-               "say what it is explicitly, for example [@del ...], [@gloss ...] or [@supplied ...]")
+    ctx.report(o, "P304", content=_short(content))
     return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": "true"})
 
 
@@ -347,8 +330,7 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
         while stack and interval.start >= stack[-1][0].end:
             close_top()
         if stack and interval.end > stack[-1][0].end:
-            ctx.report(interval.start, "P302", Severity.WARNING, "markup crosses another span; ignored",
-                       "make the markers nest")
+            ctx.report(interval.start, "P302", case="span")
             continue
         parent = stack[-1][1] if stack else root
         flush(interval.start, parent)
@@ -473,8 +455,7 @@ def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) ->
             continue
         attrs = {"when": date.when} if date.when else {}
         if date.when is None:
-            ctx.report(s, "P320", Severity.WARNING, f"the date '{date.text}' does not exist",
-                       "check the transcription against the original; the date is kept without a value")
+            ctx.report(s, "P320", date=date.text)
         found.append((s, e, "date", attrs))
     garbage = ctx.conventions.pattern("garbage")
     fine = ctx.conventions.pattern("not_garbage")
@@ -485,9 +466,7 @@ def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) ->
             e = s + len(token)
             if not free(s, e):
                 continue
-            ctx.report(s, "N230", Severity.WARNING,
-                       f"unrecognised token '{token}' kept and marked unclear",
-                       "check it against the original and correct the transcription")
+            ctx.report(s, "N230", token=token)
             found.append((s, e, "unclear", {"reason": "unrecognised"}))
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.datafiles import TomlLines, data_path, read_toml
-from pipeline.diagnostics import Diagnostic, Severity
-from pipeline.findings import make
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import Reporter, make
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules
 
@@ -160,7 +160,7 @@ def _register_ocr(body: str, register: Register):
                 yield m.start(), m.end(), entry.name
 
 
-def _register_fuzzy(body: str, register: Register, found: list | None = None, source=None):
+def _register_fuzzy(body: str, register: Register, found: Reporter | None = None):
     """Correct confident near misses of register names; report doubtful ones as suggestions.
 
     Runs of capitalized words are read left to right; at each word the longest window (up
@@ -189,13 +189,8 @@ def _register_fuzzy(body: str, register: Register, found: list | None = None, so
                     yield start, end, form
                     step = length
                     break
-                if score >= register.suggest and found is not None and source is not None:
-                    found.append(source.diagnostic(
-                        start, "N212", Severity.WARNING,
-                        f"'{token}' looks like the register name '{form}' "
-                        f"({entry.kind} '{entry.id}', score {score:.0f})",
-                        f"correct it to '{form}', or add '{token}' to the variants or to the "
-                        "ignore list in registers.toml"))
+                if score >= register.suggest and found is not None:
+                    found.at(start, "N212", token=token, form=form, kind=entry.kind, id=entry.id, score=score)
                     step = length
                     break
             i += step
@@ -215,9 +210,9 @@ BUILTIN_FINDERS = {
 }
 
 
-def _matches(rule: Rule, body: str, register: Register, found, source):
+def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
     if rule.builtin == "register-fuzzy":
-        yield from _register_fuzzy(body, register, found, source)
+        yield from _register_fuzzy(body, register, found)
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     else:
@@ -234,13 +229,17 @@ def _matches(rule: Rule, body: str, register: Register, found, source):
 
 def normalize(body: str, rules: RuleTable | None = None, register: Register | None = None,
               source=None) -> tuple[Normalized, list[Diagnostic]]:
-    """Apply the rule table to ``body``; return the normalized text, its changes and findings."""
+    """Apply the rule table to ``body``; return the normalized text, its changes and findings.
+
+    Findings (suggestions, dropped furniture) are made only when ``source`` is given, at
+    offsets of its received text, at most ``max_findings_per_code`` of one code.
+    """
     rules = rules or default_rules()
     register = register or default_register()
-    found: list[Diagnostic] = []
+    found = Reporter.for_source(source) if source is not None else None
     candidates = []
     for order, rule in enumerate(rules.rules):
-        for start, end, after in _matches(rule, body, register, found, source):
+        for start, end, after in _matches(rule, body, register, found):
             if body[start:end] != after:
                 candidates.append((start, -(end - start), order, end, after, rule))
     candidates.sort(key=lambda c: c[:3])
@@ -262,14 +261,12 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
         length += len(after)
         position = end
     pieces.append(body[position:])
-    if source is not None:
-        for change in changes:
-            if change.kind == "furniture":
-                found.append(source.diagnostic(
-                    change.start, "N220", Severity.WARNING,
-                    f"web-page furniture '{change.before.strip()}' dropped from the reading",
-                    "delete it from the transcription if it is not part of the document"))
-    return Normalized("".join(pieces), changes), found
+    if found is None:
+        return Normalized("".join(pieces), changes), []
+    for change in changes:
+        if change.kind == "furniture":
+            found.at(change.start, "N220", phrase=change.before.strip())
+    return Normalized("".join(pieces), changes), found.diagnostics()
 
 
 def apply_rule(rule: Rule, text: str, register: Register | None = None) -> str:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from pipeline.conventions import Conventions, default_conventions
 from pipeline.dates import find_dates, is_date_only, parse_date
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import Reporter
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
@@ -21,7 +22,6 @@ from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
 PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
-MAX_FINDINGS_PER_CODE = 50  # a pathological file gets located findings, not a flood
 CONVENTION_VALUE = re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
 
 
@@ -78,18 +78,12 @@ class Parser:
         self.text = normalized.text
         self.register = register
         self.conventions = conventions
-        self.found: list[Diagnostic] = []
+        self.found = Reporter.for_source(source)  # offsets of the received text; capped per code
         self.repairs: list[tuple[int, str]] = []
-        self.counts: dict[str, int] = {}
 
-    def report(self, offset: int, code: str, severity: Severity, message: str, hint=None) -> None:
-        count = self.counts[code] = self.counts.get(code, 0) + 1
-        if count > MAX_FINDINGS_PER_CODE:
-            return
-        original = self.norm.original_offset(offset)
-        if count == MAX_FINDINGS_PER_CODE:
-            message += f" (further {code} findings in this file are not shown)"
-        self.found.append(self.source.diagnostic(original, code, severity, message, hint))
+    def report(self, offset: int, code: str, **fields) -> None:
+        """A finding at an offset of the normalized text (``findings.REGISTRY`` has the code)."""
+        self.found.at(self.norm.original_offset(offset), code, **fields)
 
     # -- documents -------------------------------------------------------------------------
     def parse(self) -> Parsed:
@@ -104,11 +98,8 @@ class Parser:
             meta = self.source.metadata.documents[number] if number < len(self.source.metadata.documents) else None
             documents.append(self.document(paras[first:last], meta, number))
         if len(self.source.metadata.documents) > len(documents):
-            self.found.append(self.source.diagnostic(
-                0, "R111", Severity.WARNING,
-                f"the metadata describes {len(self.source.metadata.documents)} documents, the text has {len(documents)}",
-                "check the title lines of the documents, or the [[documents]] tables of the sidecar"))
-        return Parsed(documents, self.repairs, self.found)
+            self.found.at(0, "R111", described=len(self.source.metadata.documents), found=len(documents))
+        return Parsed(documents, self.repairs, self.found.diagnostics())
 
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
         text = self.text
@@ -137,10 +128,7 @@ class Parser:
                     if re_ > rs:
                         work.insert(0, (rs, re_))
             if not info.title:
-                self.found.append(self.source.diagnostic(
-                    self.norm.original_offset(work[0][0] if work else 0), "P310", Severity.WARNING,
-                    f"document {number + 1} has no title line and the metadata gives none",
-                    "add a title line such as 'Letter from X to Y, 5 October 1950', or a title in the sidecar"))
+                self.found.at(self.norm.original_offset(work[0][0] if work else 0), "P310", number=number + 1)
         self._infer(info, meta, number, work[0][0] if work else 0)
         ctx = InlineContext(text, self.register, self.conventions, info, self.report, self.repairs)
         # headnote
@@ -164,9 +152,7 @@ class Parser:
             else:
                 block.inlines = parse_inline(ctx, block.start, block.end)
         if ctx.italics_used and not info.italics_declared:
-            self.report(blocks[0].start if blocks else 0, "P305", Severity.WARNING,
-                        "italic markers are used but the document does not declare what they mean; read as emphasis",
-                        "declare the convention in the title's parenthesis or as conventions = [\"italics=add\"] in the sidecar")
+            self.report(blocks[0].start if blocks else 0, "P305")
         return Document(info, blocks, paras[0][0] if paras else 0, paras[-1][1] if paras else 0)
 
     def _title_end(self, s: int, e: int) -> int:
@@ -202,9 +188,8 @@ class Parser:
         for value in (meta.conventions if meta else []):
             cm = CONVENTION_VALUE.match(value.strip())
             if cm is None:
-                self.found.append(self.source.diagnostic(
-                    0, "R110", Severity.ERROR, f"unknown convention '{value}' in the metadata",
-                    "use italics=add|new|hi or brackets=del|supplied"))
+                self.found.add(self.source.sidecar_finding("R110", "conventions", value=value, document=number,
+                                                           case="convention"))
                 continue
             if cm.group("sign") == "italics":
                 italics = cm.group("meaning")
@@ -217,10 +202,7 @@ class Parser:
         missing = [name for name, value in (("sender", info.sender), ("recipient", info.recipient),
                                             ("date", info.date)) if not value]
         if missing:
-            self.found.append(self.source.diagnostic(
-                self.norm.original_offset(offset), "P311", Severity.WARNING,
-                f"document {number + 1}: no {', no '.join(missing)} in the metadata or the title",
-                "add them to the document's [[documents]] table in the sidecar (see README)"))
+            self.found.at(self.norm.original_offset(offset), "P311", number=number + 1, missing=", no ".join(missing))
 
     def _entity_id(self, name: str | None) -> str | None:
         if not name:

@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
                             remove_stale_temporaries, source_key, write_atomic)
 from pipeline.diagnostics import Report, Severity, render
+from pipeline.findings import make
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
@@ -98,7 +99,7 @@ def run_restore(xml: Path) -> int:
         return 1
     text = received_text(root)
     if text is None:
-        _print(f"{xml}:1:1: V520 the TEI holds no received transcription (sourceDoc)\n", sys.stderr)
+        _print(render([make("V520", str(xml), 1, 1)]), sys.stderr)
         return 1
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
@@ -195,7 +196,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
         for path, (result, _written) in zip(todo, outcomes):
             progress.step()
             findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
-            warnings += sum(1 for d in findings if d.severity == Severity.WARNING)
+            warnings += sum(d.omitted or 1 for d in findings if d.severity == Severity.WARNING)
             _print(render(findings, min_severity=threshold))
             if result.failed:
                 failed += 1
