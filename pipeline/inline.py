@@ -200,7 +200,7 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
     inner = content
     if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
         inner = content[1:-1]  # [[two words illegible]]
-    previous = text[max(block_start, o - 120):o]  # the checks look only at what ends here
+    previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
     for rule in ctx.conventions.brackets:
         m = rule.content.search(inner) if rule.content else None
         if rule.content and not m:
@@ -257,7 +257,7 @@ DATE_AT_END = re.compile(rf"(?:{DATE.pattern})\s*$")
 
 
 def _after_date(ctx, previous, inner, text, o, c) -> bool:
-    return DATE_AT_END.search(previous[-40:]) is not None
+    return DATE_AT_END.search(previous[-ctx.conventions.tuning("date_window"):]) is not None
 
 
 FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
@@ -280,7 +280,7 @@ def _beside_name(ctx, previous, inner, text, o, c) -> bool:
     if ctx.info.brackets == "del":
         return False
     before = _previous_word(previous)
-    after = re.match(r"\s*(\S+)", text[c + 1:c + 60])
+    after = re.match(r"\s*(\S+)", text[c + 1:c + ctx.conventions.tuning("bracket_lookahead")])
     attached_before = before and previous.endswith(" ") and before[:1].isupper() and before[-1:].isalpha()
     attached_after = after is not None and after.group(1)[:1].isupper()
     return bool(attached_before or attached_after)
@@ -492,7 +492,7 @@ def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
         node = nodes[i]
         if isinstance(node, Span) and node.kind == "correction" and i + 1 < len(nodes):
             corrected = "".join(ctx.text[t.start:t.end] for t in node.children if isinstance(t, Text))
-            following = ctx.text[node.end:node.end + 40]
+            following = ctx.text[node.end:node.end + ctx.conventions.tuning("date_window")]
             date = next(iter(find_dates(corrected + following)), None) if corrected.isdigit() else None
             if date is not None and date.start == 0 and date.end > len(corrected):
                 limit = node.end + date.end - len(corrected)

@@ -120,7 +120,7 @@ class Parser:
             if not info.title and len(work) > 1:
                 s, e = work[0]
                 first_line = text[s:e].split("\n")[0]
-                if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
+                if len(first_line) <= self.conventions.tuning("title_max_chars") and not first_line.rstrip().endswith((".", ":", ",", ";")):
                     info.title = first_line
                     blocks.append(Block("head", s, s + len(first_line)))
                     rs, re_ = _trim(text, s + len(first_line), e)
@@ -248,9 +248,7 @@ class Parser:
         return blocks
 
     def _salute(self, line: str) -> re.Match | None:
-        salutes = sorted(self.conventions.structure.get("salutes", []), key=len, reverse=True)
-        alternatives = "|".join(re.escape(x) for x in salutes)
-        return re.match(rf"^(?:{alternatives})[,.!]?(?=\s|$)", line)
+        return self.conventions.salute.match(line)
 
     def _closer(self, work: list[tuple[int, int]]) -> tuple[list[Block], list[Block]]:
         text = self.text
@@ -332,7 +330,7 @@ class Parser:
         for number, (s, e) in enumerate(work):
             paragraph = text[s:e]
             m = speaker.match(paragraph)
-            if m and len(paragraph[m.end():].split()) >= 3 and not self.conventions.furniture_kind(
+            if m and len(paragraph[m.end():].split()) >= self.conventions.tuning("speech_min_words") and not self.conventions.furniture_kind(
                     paragraph[:m.end()]):
                 blocks.append(Block("speaker", s, s + m.end("speaker") + 1))
                 blocks.append(Block("p", s + m.end(), e, attrs={"speech": "true"}))
@@ -359,7 +357,7 @@ class Parser:
     def _closer_line(self, s: int, e: int) -> list[Block] | None:
         """The closer blocks one line makes (salute, signature, dateline), or None."""
         line = self.text[s:e]
-        if len(line) > 160:
+        if len(line) > self.conventions.tuning("closer_line_max_chars"):
             return None
         if is_date_only(line):
             return [Block("dateline", s, e)]
@@ -377,7 +375,7 @@ class Parser:
         line = self.conventions.pattern("signature_label").sub("", line)
         bare = re.sub(r"\[[^\]]*\]", "", line).strip(" .,()")
         words = bare.split()
-        if not words or len(words) > 5:
+        if not words or len(words) > self.conventions.tuning("signature_max_words"):
             return False
         if bare.isupper():
             return True
