@@ -29,6 +29,8 @@ STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "correspondents_comma": ("rest",),
     "correspondents_recipient": ("recipient",),
     "correspondents_stop": (),
+    "correspondents_heading": ("rest",),
+    "correspondents_clause": (),
     "honorifics": (),
     "numbered_heading": (),
     "sender_line": (),
@@ -133,6 +135,7 @@ class Conventions:
 
     def document_kind(self, title: str) -> str | None:
         """The kind of document a title names (telegram, letter, record-of-conversation...)."""
+        title = re.split(r"[,:]?\s*[\u2018\u201c\"']", title or "", maxsplit=1)[0]  # not the subject in quotes
         for kind, pattern in self.kinds:
             if pattern.search(title or ""):
                 return kind

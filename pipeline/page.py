@@ -334,6 +334,9 @@ class PageReader:
             if is_date_only(lines[i].text) and not INDENT.match(lines[i].raw):
                 date_at = n
                 break
+        if date_at == 1 and looks_like_title(lines[content[0]].text, self.furniture) and not is_prose(
+                lines[content[0]].text):
+            date_at = None  # the date line under the title
         title_at = None
         if date_at is not None:
             i = content[date_at]

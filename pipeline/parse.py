@@ -308,6 +308,12 @@ class Parser:
     def _correspondents(self, title: str) -> tuple[str | None, str | None]:
         """The sender and recipient a title names (either may be None)."""
         pattern = self.conventions.pattern
+        heading = pattern("correspondents_heading").match(title)
+        if heading:  # a bulletin's numbered heading: "57. 9 May 1952, ciphered telegram, A to B"
+            title = heading.group("rest")
+        clause = pattern("correspondents_clause").search(title)
+        if clause:  # "..., transmitting a message from A to B": not this document's correspondents
+            title = title[:clause.start()]
         m = pattern("correspondents").search(title) or pattern("correspondents_comma").match(title)
         if m:
             sender, recipient = self._split_to(m.group("rest"))
