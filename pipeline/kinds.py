@@ -136,6 +136,7 @@ class Encoding:
     element: str
     attrs: dict = field(default_factory=dict)
     explicit: tuple[str, ...] = ()  # the names a source may write as [@name text]
+    takes: str | None = None  # a pattern ending at the bracket: the text before it that the kind takes in
 
 
 ENCODINGS: tuple[Encoding, ...] = (
@@ -164,7 +165,7 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("handwritten", "handwritten-note", "note", {"type": "handwritten", "place": "inline"},
              explicit=("handwritten",)),
     Encoding("unclear", "unclear", "unclear", explicit=("unclear",)),
-    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}),  # [?]: the word before is uncertain
+    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}, takes=r"\S+(?=\s*$)"),  # word [?]
     Encoding("stamp", "stamp", "stamp", explicit=("stamp",)),
     Encoding("archival-label", "label", "seg", {"type": "archival-label"}, explicit=("label", "archival-label")),
     Encoding("handwritten-label", "label", "seg", {"type": "label", "subtype": "handwritten"}),
@@ -177,10 +178,12 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("foreign", "foreign", "foreign"),
     Encoding("gap", "gap", "gap", explicit=("gap", "illegible")),
     Encoding("signature-mark", "gap", "gap", {"reason": "signature"}),
-    Encoding("correction", "correction", "choice", explicit=("correction",)),  # sic / corr
-    Encoding("expansion", "expansion", "choice", explicit=("expansion",)),  # abbr / expan
+    Encoding("correction", "correction", "choice", explicit=("correction",), takes=r"[0-9A-Za-z]+$"),  # sic/corr
+    Encoding("expansion", "expansion", "choice", explicit=("expansion",), takes=r"\S+(?=\s*$)"),  # abbr/expan
 )
 ENCODING: dict[str, Encoding] = {kind.name: kind for kind in ENCODINGS}
+# what a kind takes in from the text before it: 8[7] takes 8, VCh [high frequency phone] takes VCh
+TAKES: dict[str, re.Pattern] = {kind.name: re.compile(kind.takes) for kind in ENCODINGS if kind.takes}
 # [@name text] -> the parser's kind
 EXPLICIT: dict[str, str] = {name: kind.name for kind in ENCODINGS for name in kind.explicit}
 # what an explicit name says beyond its kind

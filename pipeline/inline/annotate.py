@@ -15,18 +15,12 @@ from dataclasses import dataclass
 
 from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
-from pipeline.kinds import NON_LATIN, SCRIPTS
+from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
 SCRIPT_PATTERNS = tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
-# what a correction, an expansion or a [?] takes in from the text before it
-PULL_BACK = {
-    "correction": re.compile(r"[0-9A-Za-z]+$"),
-    "expansion": re.compile(r"\S+(?=\s*$)"),
-    "unclear-mark": re.compile(r"\S+(?=\s*$)"),
-}
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
@@ -73,7 +67,7 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
     for node in nodes:
         if isinstance(node, Span):
             node.children = enrich(ctx, node.children)
-            pull = PULL_BACK.get(node.kind)
+            pull = TAKES.get(node.kind)
             if pull and out and isinstance(out[-1], Text):
                 previous = out[-1]
                 m = pull.search(ctx.text[previous.start:previous.end])
