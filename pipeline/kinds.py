@@ -111,6 +111,8 @@ EDITORIAL: tuple[Editorial, ...] = (
               latex_definition="#2",  # #1 is the language; each script's run has its font already
               latex_args="lang-content", plain_in_deletion=True),
     Editorial("speaker", WRAP, latex="edSpeaker", latex_definition=r"\textsc{#1}"),
+    Editorial("sic", WRAP, (("sic", None),), latex="edSic", latex_definition=r"#1\,{[}\textit{sic}{]}",
+              plain_in_deletion=True, diplomatic=("", "", " [sic]")),
     # archival furniture inline: out of the reading, no macro of its own
     Editorial("docket", OMIT, (("seg", "docket"),), annotated=False, diplomatic=("\u27e8", "", "\u27e9")),
     Editorial("classification", OMIT, (("seg", "classification"),), annotated=False,
@@ -166,6 +168,7 @@ ENCODINGS: tuple[Encoding, ...] = (
              explicit=("handwritten",)),
     Encoding("unclear", "unclear", "unclear", explicit=("unclear",)),
     Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}, takes=r"\S+(?=\s*$)"),  # word [?]
+    Encoding("sic-mark", "sic", "sic", takes=r"\S+(?=\s*$)"),  # word [sic]: so in the original
     Encoding("stamp", "stamp", "stamp", explicit=("stamp",)),
     Encoding("archival-label", "label", "seg", {"type": "archival-label"}, explicit=("label", "archival-label")),
     Encoding("handwritten-label", "label", "seg", {"type": "label", "subtype": "handwritten"}),
