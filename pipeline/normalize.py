@@ -231,8 +231,9 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
               source=None) -> tuple[Normalized, list[Diagnostic]]:
     """Apply the rule table to ``body``; return the normalized text, its changes and findings.
 
-    Findings (suggestions, dropped furniture) are made only when ``source`` is given, at
-    offsets of its received text, at most ``max_findings_per_code`` of one code.
+    Findings (suggestions) are made only when ``source`` is given, at offsets of its received
+    text, at most ``max_findings_per_code`` of one code. Dropped web-page furniture is
+    reported by the parser, which knows the page around the documents (N220).
     """
     rules = rules or default_rules()
     register = register or default_register()
@@ -263,9 +264,6 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
     pieces.append(body[position:])
     if found is None:
         return Normalized("".join(pieces), changes), []
-    for change in changes:
-        if change.kind == "furniture":
-            found.at(change.start, "N220", phrase=change.before.strip())
     return Normalized("".join(pieces), changes), found.diagnostics()
 
 

@@ -119,20 +119,23 @@ class Line:
     start: int
     end: int
     raw: str
+    dropped: str = ""  # the web-page phrase normalization dropped from this line, leaving it empty
 
     @property
     def text(self) -> str:
-        return self.raw.strip(" \t\u00a0")
+        return self.raw.strip(" \t\u00a0") or self.dropped
 
     @property
     def blank(self) -> bool:
-        return not self.raw.strip(" \t\u00a0\r")
+        return not self.raw.strip(" \t\u00a0\r") and not self.dropped
 
 
-def lines_of(text: str) -> list[Line]:
+def lines_of(text: str, dropped: dict[int, str] | None = None) -> list[Line]:
+    """The lines of the text; a line that normalization emptied (``dropped``: where it starts ->
+    the phrase) is read as the phrase it held, as the page showed it."""
     out, position = [], 0
     for piece in text.split("\n"):
-        out.append(Line(position, position + len(piece), piece))
+        out.append(Line(position, position + len(piece), piece, (dropped or {}).get(position, "")))
         position += len(piece) + 1
     return out
 
@@ -159,12 +162,13 @@ def looks_like_title(text: str, furniture) -> bool:
 
 
 class PageReader:
-    def __init__(self, text: str, data: PageData, title_pattern: re.Pattern, furniture):
+    def __init__(self, text: str, data: PageData, title_pattern: re.Pattern, furniture,
+                 dropped: dict[int, str] | None = None):
         self.text = text
         self.data = data
         self.title_pattern = title_pattern
         self.furniture = furniture  # line -> furniture kind or None
-        self.lines = lines_of(text)
+        self.lines = lines_of(text, dropped)
         self.chrome_lines: set[int] = set()
         self.info = PageInfo()
 
@@ -405,9 +409,11 @@ def _similar(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) >= 0.5 * min(len(wa), len(wb))
 
 
-def read_page(text: str, title_pattern: re.Pattern, furniture, data: PageData | None = None) -> PageInfo:
-    """The page around the documents of ``text`` (normalized text)."""
-    info = PageReader(text, data or default_page_data(), title_pattern, furniture).read()
+def read_page(text: str, title_pattern: re.Pattern, furniture, data: PageData | None = None,
+              dropped: dict[int, str] | None = None) -> PageInfo:
+    """The page around the documents of ``text`` (normalized text). ``dropped``: the lines that
+    normalization emptied by dropping a web-page phrase (where each starts -> the phrase)."""
+    info = PageReader(text, data or default_page_data(), title_pattern, furniture, dropped).read()
     seen = set()
     info.translators = [t for t in info.translators if not (t in seen or seen.add(t))]
     return info

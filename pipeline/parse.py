@@ -136,7 +136,9 @@ class Parser:
     # -- documents -------------------------------------------------------------------------
     def parse(self) -> Parsed:
         title_re = self.conventions.pattern("title")
-        self.page = read_page(self.text, title_re, self.conventions.furniture_kind)
+        dropped = self._dropped_lines()
+        self.page = read_page(self.text, title_re, self.conventions.furniture_kind, dropped=dropped)
+        self._report_dropped(dropped)
         paras = self._paragraphs()
         heading = self.conventions.pattern("numbered_heading")
         starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
@@ -150,6 +152,33 @@ class Parser:
         if len(self.source.metadata.documents) > len(documents):
             self.found.at(0, "R111", described=len(self.source.metadata.documents), found=len(documents))
         return Parsed(documents, self.repairs, self.found.diagnostics(), self.page)
+
+    def _dropped_lines(self) -> dict[int, str]:
+        """The lines that normalization emptied by dropping web-page furniture: where each starts
+        in the normalized text -> the phrase it held."""
+        out: dict[int, str] = {}
+        for change in self.norm.changes:
+            if change.kind != "furniture":
+                continue
+            start = self.text.rfind("\n", 0, change.nstart) + 1
+            end = self.text.find("\n", change.nstart)
+            end = len(self.text) if end < 0 else end
+            if not self.text[start:end].strip(" \t\u00a0\r"):
+                out[start] = (out.get(start, "") + " " + change.before.strip()).strip()
+        return out
+
+    def _report_dropped(self, dropped: dict[int, str]) -> None:
+        """N220 for a web-page phrase dropped from inside a line of the documents' text: a line that
+        was only the phrase, or a line of the page's chrome, is navigation and needs no review
+        (the header's change list keeps every drop)."""
+        chrome = self.page.chrome
+        for change in self.norm.changes:
+            if change.kind != "furniture":
+                continue
+            line_start = self.text.rfind("\n", 0, change.nstart) + 1
+            if line_start in dropped or any(s <= change.nstart <= e for s, e in chrome):
+                continue
+            self.found.at(change.start, "N220", phrase=change.before.strip())
 
     def _paragraphs(self) -> list[tuple[int, int]]:
         """The paragraphs outside the page's chrome. A text pasted with single line breaks only

@@ -44,9 +44,25 @@ def test_changes_recompose_the_received_body():
     assert normalized.reverse() == source.body
 
 
-def test_furniture_is_reported():
-    _, _, found = sample_changes()
-    assert [(d.code, d.line, d.col) for d in found if d.code == "N220"] == [("N220", 3, 368)]
+def test_furniture_is_dropped_and_reported_inside_a_line_only():
+    from pipeline.stages import process
+
+    source, normalized, found = sample_changes()
+    assert "see down" in [c.before.strip() for c in normalized.changes if c.kind == "furniture"]
+    assert not [d for d in found if d.code == "N220"]  # the parser reports it, knowing the page
+    reported = [(d.code, d.line, d.col) for d in process(SAMPLE).diagnostics if d.code == "N220"]
+    assert reported == [("N220", 3, 368)]
+
+
+def test_furniture_alone_on_its_line_is_dropped_silently(tmp_path):
+    from conftest import write_source
+    from pipeline.stages import process
+
+    path = write_source(tmp_path, "Skip to content\n\nLetter from Ivanov to Petrov, 2 March 1951\n\n"
+                                  "The delegation arrived. Skip to content It left.\n")
+    result = process(path)
+    assert [(d.code, d.line) for d in result.diagnostics if d.code == "N220"] == [("N220", 5)]
+    assert [c.before.strip() for c in result.changes if c.kind == "furniture"] == ["Skip to content"] * 2
 
 
 def test_suggestion_names_the_candidate(tmp_path):
