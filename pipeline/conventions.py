@@ -67,7 +67,7 @@ TUNING = (
 
 TOP_KEYS = ("declaration", "bracket", "structure", "tuning")
 DECLARATION_KEYS = ("pattern", "italics", "brackets")
-BRACKET_KEYS = ("kind", "content", "check", "reason")
+BRACKET_KEYS = ("kind", "content", "before", "after", "check", "reason")
 
 
 def known_kinds() -> frozenset[str]:
@@ -97,6 +97,8 @@ class BracketClassifier:
     content: re.Pattern | None
     check: str | None
     reason: str | None
+    before: re.Pattern | None = None  # searched in the text before the bracket (anchor it with $)
+    after: re.Pattern | None = None  # matched at the start of the text after the bracket
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,11 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
         if "content" in item:
             content = check.compile(item["content"], 0, "bracket", index, "content", where)
             good = good and content is not None
+        around = {}
+        for key in ("before", "after"):
+            if key in item:
+                around[key] = check.compile(item[key], 0, "bracket", index, key, where)
+                good = good and around[key] is not None
         name = item.get("check")
         if name is not None and name not in checks:
             check.report("D609", "bracket", index, "check", check=name, where=where, known=", ".join(sorted(checks)))
@@ -267,7 +274,7 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
                          allowed="a string")
             good = False
         if good:
-            brackets.append(BracketClassifier(kind, content, name, reason))
+            brackets.append(BracketClassifier(kind, content, name, reason, around.get("before"), around.get("after")))
 
     structure = data.get("structure", {})
     if not isinstance(structure, dict):

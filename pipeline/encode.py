@@ -9,6 +9,7 @@ text as ``choice`` with the received ``sic`` beside the ``corr``, naming their r
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -295,15 +296,18 @@ class Encoder:
         if encoding.element == "gap":
             element = sub(parent, "gap", reason=span.reason or encoding.attrs.get("reason"))
             self.origin(element, span.start)
+            words = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
+            if re.search(r"\w", words):  # [two words illegible]: what the bracket said is kept
+                sub(element, "desc", " ".join(words.split()))
             return
         if encoding.element == "choice":
             choice = sub(parent, "choice")
             self.origin(choice, span.start)
-            first, second = ("sic", "corr") if kind == "correction" else ("abbr", "expan")
+            first, second = ("sic", "corr") if encoding.editorial == "correction" else ("abbr", "expan")
             original = sub(choice, first)
             if span.pulled:
                 self.text_run(original, *span.pulled)
-            reading = sub(choice, second)
+            reading = sub(choice, second, **encoding.attrs)
             self.inlines(reading, span.children)
             return
         if encoding.takes:  # word [?]: the element holds the word it took in, not the mark

@@ -180,8 +180,12 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("literal", "literal", "seg", {"type": "literal"}, explicit=("literal",)),
     Encoding("foreign", "foreign", "foreign"),
     Encoding("gap", "gap", "gap", explicit=("gap", "illegible")),
-    Encoding("signature-mark", "gap", "gap", {"reason": "signature"}),
+    # placeholders that name what stands on the page: [signature], [Stamp] (their words kept)
+    Encoding("signature-mark", "label", "seg", {"type": "label", "subtype": "signature"}),
+    Encoding("stamp-label", "label", "seg", {"type": "label", "subtype": "stamp"}),
     Encoding("correction", "correction", "choice", explicit=("correction",), takes=r"[0-9A-Za-z]+$"),  # sic/corr
+    # 27 [26?]: a figure the editor questions, and the figure it may stand for (corr cert="low")
+    Encoding("correction-questioned", "correction", "choice", {"cert": "low"}, takes=r"[0-9]+(?=\s*$)"),
     Encoding("expansion", "expansion", "choice", explicit=("expansion",), takes=r"\S+(?=\s*$)"),  # abbr/expan
 )
 ENCODING: dict[str, Encoding] = {kind.name: kind for kind in ENCODINGS}

@@ -9,6 +9,7 @@ deletions, otherwise text supplied by the editor, reported (P304).
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
@@ -30,17 +31,23 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
         attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
         return Interval(o, c + 1, o + 1 + explicit.end(), c, EXPLICIT_KINDS[name], attrs)
     inner = content
-    if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
-        inner = content[1:-1]  # [[two words illegible]]
+    doubled = content.startswith("[") and content.endswith("]") and "[" not in content[1:]
+    if doubled:
+        inner = content[1:-1]  # [[two words illegible]], [[December]]: one bracket, doubled
     previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
+    following = text[c + 1:c + 1 + ctx.conventions.tuning("bracket_lookahead")]
     for rule in ctx.conventions.brackets:
         m = rule.content.search(inner) if rule.content else None
         if rule.content and not m:
             continue
+        if rule.before and not rule.before.search(previous):
+            continue
+        if rule.after and not rule.after.match(following):
+            continue
         if rule.check and not CHECKS[rule.check](ctx, previous, inner, text, o, c):
             continue
         attrs = {"reason": rule.reason} if rule.reason else {}
-        cstart, cend = o + 1, c
+        cstart, cend = (o + 2, c - 1) if doubled else (o + 1, c)
         if m is not None and "text" in (m.groupdict() or {}) and m.group("text") is not None:
             offset = content.find(inner)
             cstart, cend = o + 1 + offset + m.start("text"), o + 1 + offset + m.end("text")
@@ -106,6 +113,33 @@ def _same_word_with_diacritics(ctx, previous, inner, text, o, c) -> bool:
             and _without_diacritics(inner).lower() == _without_diacritics(word).lower())
 
 
+def _folded(words: list[str]) -> str:
+    return "".join(ch for ch in _without_diacritics(" ".join(words)).lower() if ch.isalpha())
+
+
+def _respelled_name(ctx, previous, inner, text, o, c) -> bool:
+    """The bracket spells the name just before it another way (another romanization or
+    transliteration): 'Pak Seong-cheol [Pak Song Chol]', 'Ri Man-seok [Ri Man Sok]'. Compared
+    letter by letter with the same number of capitalized words before it, or one fewer or more."""
+    words = previous.split()
+    run = []
+    for word in reversed(words):
+        if not word[:1].isupper() or not word.rstrip(".").replace("-", "").replace("\u2019", "").replace(
+                "\x27", "").isalpha():
+            break
+        run.insert(0, word)
+    if not previous.endswith(" ") or not run:
+        return False
+    size = len(inner.split())
+    target = _folded(inner.split())
+    for n in {size - 1, size, size + 1}:
+        if 0 < n <= len(run):
+            name = _folded(run[-n:])
+            if name != target and len(name) >= 4 and difflib.SequenceMatcher(None, name, target).ratio() >= 0.75:
+                return True
+    return False
+
+
 def _beside_name(ctx, previous, inner, text, o, c) -> bool:
     if ctx.info.brackets == "del":
         return False
@@ -120,6 +154,11 @@ def _inside_word(ctx, previous, inner, text, o, c) -> bool:
     attached_before = o > 0 and text[o - 1].isalpha()
     attached_after = c + 1 < len(text) and text[c + 1].isalpha()
     return inner.isalpha() and (attached_before or attached_after)
+
+
+def _doubled(ctx, previous, inner, text, o, c) -> bool:
+    """'[[December]]': a bracket doubled around its words (what it holds is read from inside)."""
+    return text[o + 1:o + 2] == "[" and text[c - 1:c] == "]" and "[" not in text[o + 2:c - 1]
 
 
 def _brackets_not_deletions(ctx, previous, inner, text, o, c) -> bool:
@@ -137,4 +176,6 @@ CHECKS = {
     "inside-word": _inside_word,
     "same-word-with-diacritics": _same_word_with_diacritics,
     "beside-name": _beside_name,
+    "respelled-name": _respelled_name,
+    "doubled": _doubled,
 }

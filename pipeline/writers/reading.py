@@ -117,7 +117,7 @@ class Renderer:
             self.annotate(node, start, {"content": plain(node.children)})
             self.drop()
         elif role == EMPTY:
-            self.annotate(node, start, {"content": ""})
+            self.annotate(node, start, {"content": plain(node.children)})
             self.drop()
         elif role == NOTE:
             content = self.inline_string(node.children)
@@ -153,7 +153,8 @@ class Renderer:
         if kind.role in (CHOICE, ABBREVIATION):
             self.nodes(node.alt)
             self.emit(between)
-        self.nodes(node.children)
+        if kind.role != EMPTY:
+            self.nodes(node.children)
         self.emit(after)
 
     def inline_string(self, nodes: list[Node]) -> str:

@@ -126,7 +126,10 @@ def inline_element(element) -> Node | None:
     if name == "lb":
         return Node("text", " ")
     kind = BY_TEI.get((name, element.get("type"))) or BY_TEI.get((name, None)) or BY_NAME["literal"]
-    return Node(kind.name, children=[] if kind.role == EMPTY else inline(element), attrs=_kept(kind, element))
+    if kind.role == EMPTY:  # a gap: what the bracket said of it, if anything, is its desc
+        desc = next((c for c in element if isinstance(c.tag, str) and local(c) == "desc"), None)
+        return Node(kind.name, children=inline(desc) if desc is not None else [], attrs=_kept(kind, element))
+    return Node(kind.name, children=inline(element), attrs=_kept(kind, element))
 
 
 def blocks(div) -> list[Block]:
@@ -175,6 +178,8 @@ def blocks(div) -> list[Block]:
                                                   Node("text", " "), *inline(child)]))
         elif name == "note" and child.get("type") == "archival":
             out.append(Block("furniture", "back" if seen_body else "front", inline(child)))
+        elif name == "note" and child.get("type") == "stamp":  # a stamp on the page: furniture, kept whole
+            out.append(Block("furniture", "back" if seen_body else "front", [inline_element(child)]))
         elif name == "note":
             out.append(Block("annotation", "back" if seen_body else "front", inline(child)))
         elif name == "list":
