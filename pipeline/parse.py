@@ -18,7 +18,7 @@ from pipeline.findings import Reporter
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
-from pipeline.page import PageInfo, dates_in, masked_lines, read_page
+from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
@@ -107,6 +107,11 @@ class Cursor:
         """The rest [start, end) of the paragraph just taken stays at the front."""
         self.low -= 1
         self.spans[self.low] = (start, end)
+
+    def split_first(self, first: tuple[int, int], rest: tuple[int, int]) -> None:
+        """The first paragraph is two: ``first``, then ``rest`` (a label run onto a line)."""
+        self.spans[self.low:self.low + 1] = [first, rest]
+        self.high += 1
 
     def narrow_last(self, start: int, end: int) -> None:
         """The last paragraph is only [start, end) (what follows went to the closer)."""
@@ -197,8 +202,22 @@ class Parser:
         lines = sum(len(g) for g in groups)
         minimum = int(self.conventions.structure.get("line_mode_min_lines", 6))
         if lines >= minimum and max(len(g) for g in groups) >= minimum and len(groups) <= max(3, lines // 8):
-            return [line for g in groups for line in g if line[1] > line[0]]
+            return self._rejoined([line for g in groups for line in g if line[1] > line[0]])
         return [(g[0][0], g[-1][1]) for g in groups]
+
+    def _rejoined(self, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Lines read one a paragraph, with a sentence wrapped over two lines made one again: a line
+        of prose (eight words or more, not in capitals) that ends without a sentence's last sign,
+        followed by one that starts in lower case."""
+        out: list[tuple[int, int]] = []
+        for s, e in lines:
+            last = self.text[out[-1][0]:out[-1][1]] if out else ""
+            if (out and last[-1] not in ".!?:;\"'\u201d\u2019)]" and self.text[s].islower()
+                    and len(last.split()) >= 8 and not last.isupper()):
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+        return out
 
     def _starts_document(self, s: int, e: int, i: int, title_re, heading) -> bool:
         """Does this paragraph open a document? A title line that is not archival furniture; on a
@@ -417,6 +436,8 @@ class Parser:
                 cursor.take_first()
                 document.front.append(annotation)
                 continue
+            if self._without_correspondents(document.info) and self._speech(s, e, document.info):
+                break  # the first speaker label: the body starts ("Cde. X:" is no salutation here)
             kind = self._kind_of_line(s, e)
             if kind is None:
                 header = self._header(cursor, document)
@@ -442,17 +463,48 @@ class Parser:
         s, e = cursor.first()
         if self._speech(s, e, document.info) or not document.front or document.front[0].kind != "head":
             return None
+        label = self._label_run_on(s, e, document.info) if self._without_correspondents(document.info) else None
+        if label is not None:  # "The meeting began at 11.00. Cde. X:": the header line, then the label
+            head = (s, _trim(self.text, s, label)[1])
+            cursor.split_first(head, (label, e))
+            return [Block("furniture", *head, subtype="header")]
         lines = self._lines(s, e)
         kinds = [self.conventions.furniture_kind(self.text[a:b]) or self._header_kind(self.text[a:b]) for a, b in lines]
         if all(kinds):
             return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
         if len(lines) == 1 and _same_words(self.text[s:e], document.info.title):
             return [Block("furniture", s, e, subtype="heading")]  # a heading that repeats the title
-        if document.info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
+        if self._without_correspondents(document.info):
             limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
             ahead = cursor.rest()[:limit]
-            if any(self._speech(a, b, document.info) for a, b in ahead[1:]):
+            if self._reads_as_prose(self.text[s:e]):
+                return None  # the header stops at prose: a paragraph of sentences is the body's
+            if any(self._speech(a, b, document.info) or self._label_run_on(a, b, document.info)
+                   for a, b in ahead[1:]):
                 return [Block("furniture", a, b, subtype="header") for a, b in lines]
+        return None
+
+    @staticmethod
+    def _reads_as_prose(text: str) -> bool:
+        """Sentences, or (a text pasted line by line) a line of ten words or more mostly in lower case."""
+        words = text.split()
+        return is_prose(text) or (len(words) >= 10 and sum(w[:1].isupper() for w in words) * 3 < len(words))
+
+    def _without_correspondents(self, info: DocumentInfo) -> bool:
+        """A record of conversation, minutes, a journal: speakers, no sender and recipient."""
+        return info.kind in self.conventions.structure.get("kinds_without_correspondents", [])
+
+    def _label_run_on(self, s: int, e: int, info: DocumentInfo) -> int | None:
+        """Where a speaker label run onto the end of a header line starts, if one is: the label
+        alone after the line's last sentence ('... ended at 11.45. Cde. X:')."""
+        text = self.text[s:e]
+        if "\n" in text.strip():
+            return None
+        for m in re.finditer(r"(?<=[.!?])\s+", text):
+            start = s + m.end()
+            speech = self._speech(start, e, info)
+            if speech and not text[m.end() + speech.end():].strip():
+                return start
         return None
 
     def _header_kind(self, line: str) -> str | None:
@@ -590,7 +642,9 @@ class Parser:
                     taken = number + 1
                     rest = work[number + 1]
                     words = len(text[rest[0]:rest[1]].split())
-                if words >= self.conventions.tuning("speech_min_words") or (words >= 1 and taken == number + 1):
+                honorific = self.conventions.pattern("honorifics").match(m.group("speaker")) is not None
+                if words >= self.conventions.tuning("speech_min_words") or (
+                        words >= 1 and (taken == number + 1 or honorific)):
                     blocks.append(Block("sp", s, rest[1], children=[Block("speaker", s, label_end),
                                                                      Block("p", rest[0], rest[1])]))
                     continue
