@@ -31,6 +31,7 @@ STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "correspondents_stop": (),
     "correspondents_heading": ("rest",),
     "correspondents_clause": (),
+    "title_subject": (),
     "honorifics": (),
     "numbered_heading": (),
     "sender_line": (),
@@ -138,9 +139,12 @@ class Conventions:
     def document_kind(self, title: str) -> str | None:
         """The kind of document a title names (telegram, letter, record-of-conversation...)."""
         title = re.split(r"[,:]?\s*[\u2018\u201c\"']", title or "", maxsplit=1)[0]  # not the subject in quotes
-        for kind, pattern in self.kinds:
-            if pattern.search(title or ""):
-                return kind
+        subject = self.patterns.get("title_subject")
+        head = subject.split(title, maxsplit=1)[0] if subject else title
+        for words in (head, title):  # "Draft Telegram to X on Instructions for Meeting with Y": a telegram
+            for kind, pattern in self.kinds:
+                if pattern.search(words):
+                    return kind
         return None
 
     def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:

@@ -239,10 +239,13 @@ class Parser:
         document = Document(info, start=paras[0][0] if paras else 0, end=paras[-1][1] if paras else 0)
         cursor = Cursor(paras)
         self._title(cursor, document, meta, number)
-        self._infer(info, meta, number, cursor.first()[0] if cursor else 0)
+        offset = cursor.first()[0] if cursor else 0
+        self._infer(info, meta, number, offset)
         ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs)
         self._headnote(cursor, document)
         self._opener(cursor, document)
+        self._addressee(document)
+        self._missing(info, number, offset)
         self._back(cursor, document)
         self._closer(cursor, document)
         document.body = self._body(cursor.rest(), info)
@@ -346,9 +349,21 @@ class Parser:
         info.italics = italics or "hi"
         info.brackets = brackets or "supplied"
         info.italics_declared = italics is not None
-        wanted = (("date", info.date),) if kind in self.conventions.structure.get(
-            "kinds_without_correspondents", []) else (("sender", info.sender), ("recipient", info.recipient),
-                                                     ("date", info.date))
+
+    def _addressee(self, document: Document) -> None:
+        """A recipient the title does not name: the letter's address line ('To the Foreign Ministry:')."""
+        info = document.info
+        if info.recipient or self._without_correspondents(info):
+            return
+        address = next((b for b in document.opener if b.kind == "address"), None)
+        if address is not None:
+            line = re.sub(r"^(?:TO|To)\s+", "", self.text[address.start:address.end])
+            info.recipient = self._entity_id(self._name_of(line))
+
+    def _missing(self, info: DocumentInfo, number: int, offset: int) -> None:
+        """P311: what the metadata, the title and the letter's own lines leave unknown."""
+        wanted = (("date", info.date),) if self._without_correspondents(info) else (
+            ("sender", info.sender), ("recipient", info.recipient), ("date", info.date))
         missing = [name for name, value in wanted if not value]
         if missing:
             self.found.at(self.norm.original_offset(offset), "P311", number=number + 1, missing=", no ".join(missing))
