@@ -58,6 +58,7 @@ STRUCTURE_PATTERN_LISTS = ("speaker_conversation", "header")
 TUNING = (
     "bracket_lookbehind",
     "bracket_lookahead",
+    "bracket_max_paragraphs",
     "date_window",
     "title_max_chars",
     "closer_line_max_chars",

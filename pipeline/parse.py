@@ -144,7 +144,7 @@ class Parser:
         dropped = self._dropped_lines()
         self.page = read_page(self.text, title_re, self.conventions.furniture_kind, dropped=dropped)
         self._report_dropped(dropped)
-        paras = self._paragraphs()
+        paras = self._bracket_joined(self._paragraphs())
         heading = self.conventions.pattern("numbered_heading")
         starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
         if not starts or starts[0] != 0:
@@ -204,6 +204,40 @@ class Parser:
         if lines >= minimum and max(len(g) for g in groups) >= minimum and len(groups) <= max(3, lines // 8):
             return self._rejoined([line for g in groups for line in g if line[1] > line[0]])
         return [(g[0][0], g[-1][1]) for g in groups]
+
+    def _bracket_joined(self, paras: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """A bracket opened in one paragraph and closed a few paragraphs later (a stamp or a
+        handwritten note copied line by line, '[faded stamp:' ... '13 November 1957]') makes
+        those paragraphs one, when none of them is prose. A bracket that does not close within
+        ``bracket_max_paragraphs`` stays open (a page cut off), and is reported as unbalanced."""
+        limit = self.conventions.tuning("bracket_max_paragraphs")
+        out: list[tuple[int, int]] = []
+        i = 0
+        while i < len(paras):
+            s, e = paras[i]
+            depth, j = self._depth(s, e, 0), i
+            while (depth > 0 and j + 1 < len(paras) and j - i + 1 < limit
+                   and not self._reads_as_prose(self.text[slice(*paras[j])])):
+                depth = self._depth(*paras[j + 1], depth)
+                j += 1
+            if j > i and self._reads_as_prose(self.text[slice(*paras[j])]):
+                depth = -1
+            if j > i and depth == 0:
+                out.append((s, paras[j][1]))
+                i = j + 1
+            else:
+                out.append((s, e))
+                i += 1
+        return out
+
+    def _depth(self, s: int, e: int, depth: int) -> int:
+        """How many brackets are open after [s, e), ``depth`` being open before it (never below 0)."""
+        for ch in self.text[s:e]:
+            if ch == "[":
+                depth += 1
+            elif ch == "]" and depth:
+                depth -= 1
+        return depth
 
     def _rejoined(self, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Lines read one a paragraph, with a sentence wrapped over two lines made one again: a line
@@ -473,36 +507,78 @@ class Parser:
 
     def _header(self, cursor: Cursor, document: Document) -> list[Block] | None:
         """Header lines between the title and the first prose: telegram headers, logs, address and
-        attendance lines, headings. In a record of conversation or minutes, what precedes the
-        first speaker label near the top. Each line becomes a furniture block."""
+        attendance lines, headings, stamps. A paragraph that does not read as prose, followed by
+        prose (or, in a record of conversation or minutes, by the first speaker label) within a
+        few paragraphs, is header too; the header stops at prose. Brackets (stamps, notes) are
+        left aside when a line is judged. Each line becomes a furniture block (the paragraph, when
+        a bracket runs over its lines)."""
         s, e = cursor.first()
-        if self._speech(s, e, document.info) or not document.front or document.front[0].kind != "head":
+        info = document.info
+        if self._speech(s, e, info) or not document.front or document.front[0].kind != "head":
             return None
-        label = self._label_run_on(s, e, document.info) if self._without_correspondents(document.info) else None
+        label = self._label_run_on(s, e, info) if self._without_correspondents(info) else None
         if label is not None:  # "The meeting began at 11.00. Cde. X:": the header line, then the label
             head = (s, _trim(self.text, s, label)[1])
             cursor.split_first(head, (label, e))
             return [Block("furniture", *head, subtype="header")]
+        bare = self._unbracketed(s, e)
         lines = self._lines(s, e)
-        kinds = [self.conventions.furniture_kind(self.text[a:b]) or self._header_kind(self.text[a:b]) for a, b in lines]
+        kinds = [self.conventions.furniture_kind(bare[a - s:b - s]) or self._header_kind(bare[a - s:b - s])
+                 or (None if bare[a - s:b - s].strip() else "annotation") for a, b in lines]
+        across = any("\n" in m.group() for m in re.finditer(r"\[[^\[\]]*\]", self.text[s:e]))
+
+        def blocks(subtypes) -> list[Block]:
+            if across:  # a bracket runs over the lines: the paragraph is one block
+                return [Block("furniture", s, e, subtype=next((k for k in subtypes if k != "annotation"), "header"))]
+            return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, subtypes)]
+
         if all(kinds):
-            return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
-        if len(lines) == 1 and _same_words(self.text[s:e], document.info.title):
+            return blocks(kinds)
+        if len(lines) == 1 and _same_words(self.text[s:e], info.title):
             return [Block("furniture", s, e, subtype="heading")]  # a heading that repeats the title
-        if self._without_correspondents(document.info):
-            limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
-            ahead = cursor.rest()[:limit]
-            if self._reads_as_prose(self.text[s:e]):
-                return None  # the header stops at prose: a paragraph of sentences is the body's
-            if any(self._speech(a, b, document.info) or self._label_run_on(a, b, document.info)
-                   for a, b in ahead[1:]):
-                return [Block("furniture", a, b, subtype="header") for a, b in lines]
+        records = self._without_correspondents(info)
+        if self._reads_as_prose(bare) or self._stays_in_body(bare, records):
+            return None  # the header stops at prose
+        limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
+        for a, b in cursor.rest()[1:limit]:
+            if self._speech(a, b, info) or (records and self._label_run_on(a, b, info)):
+                return blocks(["header"] * len(lines))
+            ahead = self._unbracketed(a, b)
+            if self._reads_as_prose(ahead):
+                return blocks(["header"] * len(lines))
+            if self._stays_in_body(ahead, records):
+                return None
         return None
+
+    def _unbracketed(self, s: int, e: int) -> str:
+        """[s, e) with its bracketed passages blanked (same length: offsets and line breaks kept)."""
+        text = self.text[s:e]
+        while True:
+            blanked = re.sub(r"\[[^\[\]]*\]", lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+            if blanked == text:
+                return text
+            text = blanked
+
+    def _stays_in_body(self, text: str, records: bool) -> bool:
+        """A paragraph the header never takes by position alone: a numbered item, a line that
+        announces what follows ('The government proposes:'), a sentence begun by its subject
+        pronoun ('I received your reply [...]')."""
+        text = text.strip()
+        if re.match(r"(?:I|We|He|She|They|It|You)\b(?![.\-])", text):
+            return True
+        # before the first speaker of a record, an agenda's numbered items are header too
+        return not records and (bool(self.conventions.pattern("list_item").match(text)) or text.endswith(":"))
 
     @staticmethod
     def _reads_as_prose(text: str) -> bool:
-        """Sentences, or (a text pasted line by line) a line of ten words or more mostly in lower case."""
+        """Sentences: four words or more, half of them in lower case, ending as a sentence ends (a
+        footnote mark may follow); or (a text pasted line by line) a line of ten words or more
+        mostly in lower case."""
         words = text.split()
+        text = text.strip()
+        lower = sum(w[:1].islower() for w in words)
+        if len(words) >= 4 and lower * 2 >= len(words) and re.search(r"[.!?…][\"'\u201d\u2019)]*(?:\d{1,3}|\(\d{1,3}\)|\[\d{1,3}\])?$", text):
+            return True
         return is_prose(text) or (len(words) >= 10 and sum(w[:1].isupper() for w in words) * 3 < len(words))
 
     def _without_correspondents(self, info: DocumentInfo) -> bool:
@@ -664,6 +740,10 @@ class Parser:
                                                                      Block("p", rest[0], rest[1])]))
                     continue
                 taken = -1
+            furniture = self._furniture(s, e)
+            if furniture:  # archival furniture where it stands: a distribution list, a registry number
+                blocks += furniture
+                continue
             neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
             if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
                 if not blocks or blocks[-1].kind != "list":

@@ -19,6 +19,7 @@ furniture in ``⟨…⟩``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.kinds import (ABBREVIATION, ANNOTATED, BRACKETED, BY_NAME, CHOICE, EMPTY, NOTE, OMIT,
@@ -26,6 +27,7 @@ from pipeline.kinds import (ABBREVIATION, ANNOTATED, BRACKETED, BY_NAME, CHOICE,
 from pipeline.writers.walk import Block, Edition, Node
 
 FURNITURE_BLOCKS = ("docket", "classification", "furniture")
+LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
 
 
 @dataclass
@@ -105,7 +107,7 @@ class Renderer:
 
     def node(self, node: Node) -> None:
         if node.kind == "text":
-            self.emit(" ".join(node.text.split("\n")))
+            self.emit(LINE_BREAKS.sub(" ", node.text))  # a line break, or a blank line kept inside a block
             return
         kind = BY_NAME[node.kind]
         if self.diplomatic:
