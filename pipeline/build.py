@@ -17,6 +17,8 @@ from pipeline import __version__
 from pipeline.diagnostics import Diagnostic, Severity
 
 SOURCE_SUFFIXES = (".txt", ".xml")
+SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
+REVIEW = ".review.toml"  # an editor's decisions on the automatic ones
 
 
 @dataclass
@@ -86,6 +88,10 @@ def _process(path: Path) -> Result:
     encoded = encode(source, normalized, parsed)
     found += validate(encoded.root, source.path, encoded.origins,
                       lambda offset: source.position(offset))
+    if source.metadata.accepts:
+        from pipeline.accept import apply
+
+        found = apply(found, source, str(path.with_name(source.id + SIDECAR)))
     return Result(str(path), source.id, encoded.root, found, normalized.changes, source)
 
 
@@ -143,9 +149,10 @@ def find_sources(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found += [p for p in path.iterdir()
                       if p.is_file() and p.suffix in SOURCE_SUFFIXES and not p.name.startswith(".")]
-        elif path.name.endswith(".meta.toml"):
-            # a sidecar stands for its transcription
-            found.append(path.with_name(path.name[: -len(".meta.toml")] + ".txt"))
+        elif path.name.endswith((SIDECAR, REVIEW)):
+            # a sidecar or a decisions file stands for its transcription
+            suffix = SIDECAR if path.name.endswith(SIDECAR) else REVIEW
+            found.append(path.with_name(path.name[: -len(suffix)] + ".txt"))
         else:
             found.append(path)
     return sorted(set(found), key=lambda p: str(p))
@@ -185,9 +192,11 @@ def fingerprint() -> str:
 def source_key(path: Path, base: str) -> str:
     digest = hashlib.sha256(base.encode())
     digest.update(path.read_bytes())
-    sidecar = path.with_name(path.name[: -len(path.suffix)] + ".meta.toml")
-    if sidecar.exists():
-        digest.update(sidecar.read_bytes())
+    for suffix in (SIDECAR, REVIEW):
+        companion = path.with_name(path.name[: -len(path.suffix)] + suffix)
+        digest.update(suffix.encode())
+        if companion.exists():
+            digest.update(companion.read_bytes())
     return digest.hexdigest()
 
 

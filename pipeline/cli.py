@@ -64,7 +64,7 @@ def build(
 @app.command()
 def check(
     paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt or .xml) or folders of them."),
-    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1 on any warning)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on any warning not accepted in the sidecar ([[accept]])."),
     fmt: Format = typer.Option(Format.text, "--format", help="text (path:line:col: CODE message), json, or github annotations."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print informational findings."),
 ) -> None:
@@ -80,6 +80,28 @@ def check(
     if missing:
         _fail(f"no such file or folder: {missing[0]}")
     raise typer.Exit(run_check(paths, strict=strict, fmt=fmt.value, verbose=verbose))
+
+
+@app.command()
+def accept(
+    path: Path = typer.Argument(..., help="The transcription (.txt) the finding is in."),
+    code: str = typer.Argument(..., help="The finding's code, as dispatch check prints it (P303)."),
+    at: str = typer.Option(None, "--at", help="The received text the finding points at; needed when the "
+                                              "source has several findings of that code."),
+    reason: str = typer.Option(..., "--reason", help="Why the finding is right as it stands (required)."),
+) -> None:
+    """Accept a warning on purpose: append an [[accept]] entry to the source's sidecar.
+
+    The entry names the code and the received text the finding points at (so it survives
+    edits elsewhere) with the reason; the sidecar is created if missing, and the rest of it
+    is left as it was. Without --at, the source must have exactly one such warning. An
+    accepted warning no longer fails dispatch check --strict (and the dispatch-check hook).
+    """
+    from pipeline.runner import run_accept
+
+    if not path.exists():
+        _fail(f"no such file: {path}")
+    raise typer.Exit(run_accept(path, code.strip().upper(), at, reason))
 
 
 @app.command()

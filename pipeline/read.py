@@ -32,6 +32,7 @@ SOURCE_KEYS: dict[str, type | tuple] = {
     "translators": list,
     "editors": list,
     "documents": list,
+    "accept": list,
 }
 DOCUMENT_KEYS: dict[str, type | tuple] = {
     "title": str,
@@ -81,6 +82,7 @@ class Metadata:
     editors: list[str] = field(default_factory=list)
     documents: list[DocumentMeta] = field(default_factory=list)
     declared: bool = False  # True when a sidecar exists
+    accepts: list = field(default_factory=list)  # the findings an editor accepted (pipeline.accept)
 
 
 @dataclass
@@ -220,6 +222,12 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         if any(d.severity == Severity.ERROR for d in problems):
             continue
         documents.append(DocumentMeta(**{k: v for k, v in table.items() if k in DOCUMENT_KEYS}))
+    accepts = []
+    if "accept" in data:
+        from pipeline.accept import read_acceptances
+
+        accepts, problems = read_acceptances(data["accept"], text, spath)
+        found += problems
     meta = Metadata(
         id=declared_id,
         title=data.get("title"),
@@ -232,6 +240,7 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         editors=[str(t) for t in data.get("editors", [])],
         documents=documents,
         declared=True,
+        accepts=accepts,
     )
     return meta, found
 

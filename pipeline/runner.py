@@ -22,7 +22,9 @@ def _print(text: str, stream=None) -> None:
 
 def _summary(report: Report, checked: int) -> str:
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    return f"{checked} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}\n"
+    accepted = sum(1 for d in report.items if d.severity == Severity.INFO and "[accepted: " in d.message)
+    return (f"{checked} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            + (f", {accepted} accepted" if accepted else "") + "\n")
 
 
 def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
@@ -41,6 +43,73 @@ def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", ver
     worst = report.worst()
     limit = Severity.WARNING if strict else Severity.ERROR
     return 1 if worst is not None and worst >= limit else 0
+
+
+def run_accept(path: Path, code: str, at: str | None, reason: str) -> int:
+    """Write an [[accept]] entry for one finding into the source's sidecar."""
+    import tomllib
+
+    from pipeline.accept import append_table, context_text, occurrences, offset_of
+    from pipeline.build import SIDECAR, process
+
+    if path.name.endswith(SIDECAR):
+        path = path.with_name(path.name[: -len(SIDECAR)] + ".txt")
+    if path.suffix != ".txt":
+        _print(f"dispatch: acceptances are for plain-text transcriptions (.txt), not {path}\n", sys.stderr)
+        return 2
+    if not reason.strip():
+        _print("dispatch: give the reason for accepting the finding (--reason)\n", sys.stderr)
+        return 2
+    result = process(path)
+    source = result.source
+    if source is None:
+        _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key())))
+        _print(f"dispatch: {path} cannot be read; nothing was accepted\n", sys.stderr)
+        return 1
+    body = source.body
+    candidates = [d for d in result.diagnostics
+                  if d.code == code and d.severity == Severity.WARNING and d.path == source.path]
+    listing = "".join(f"  {d.format()}\n" for d in candidates)
+    if at is not None:
+        starts = occurrences(body, at) if at else []
+        if not starts:
+            _print(f"dispatch: the text {json.dumps(at, ensure_ascii=False)} is not in {path}\n", sys.stderr)
+            return 1
+        covered = [d for d in candidates
+                   if any(s <= offset_of(source.index, d.line, d.col) < s + len(at) for s in starts)]
+        if not covered:
+            _print(f"dispatch: no {code} warning (not yet accepted) points into {json.dumps(at, ensure_ascii=False)}"
+                   + (f"; the {code} warnings of {path}:\n{listing}" if candidates else "") + "\n", sys.stderr)
+            return 1
+    else:
+        if len(candidates) != 1:
+            if candidates:
+                _print(f"dispatch: {path} has {len(candidates)} {code} warnings; say which with --at TEXT "
+                       f"(the received text it points at):\n{listing}", sys.stderr)
+            else:
+                _print(f"dispatch: {path} has no {code} warning that is not accepted already\n", sys.stderr)
+            return 1
+        finding = candidates[0]
+        at = context_text(body, offset_of(source.index, finding.line, finding.col))
+        covered = candidates
+    sidecar = path.with_name(source.id + SIDECAR)
+    try:
+        existing = sidecar.read_bytes().decode("utf-8") if sidecar.exists() else ""
+    except (OSError, UnicodeDecodeError) as err:
+        _print(f"dispatch: cannot read {sidecar}: {err}\n", sys.stderr)
+        return 1
+    updated = append_table(existing, "accept", [("code", code), ("at", at), ("reason", reason.strip())])
+    try:
+        tomllib.loads(updated)
+    except tomllib.TOMLDecodeError as err:
+        _print(f"dispatch: {sidecar} would not be valid TOML with the entry appended ({err}); "
+               "add it by hand\n", sys.stderr)
+        return 1
+    write_atomic(sidecar, updated.encode("utf-8"))
+    for d in covered:
+        _print(f"{d.format()}\n")
+    _print(f"{sidecar}: accepted {code} at {json.dumps(at, ensure_ascii=False)}\n")
+    return 0
 
 
 def run_normalize(paths: list[Path]) -> int:
