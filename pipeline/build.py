@@ -31,20 +31,21 @@ class Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     changes: list = field(default_factory=list)
     source: object = None
+    ledger: object = None  # the automatic decisions (pipeline.decisions.Ledger), when asked for or reviewed
 
     @property
     def failed(self) -> bool:
         return self.root is None or any(d.severity >= Severity.ERROR for d in self.diagnostics)
 
 
-def process(path: Path) -> Result:
+def process(path: Path, collect: bool = False) -> Result:
     """Read, normalize, parse, encode and validate one source (``.txt`` or contributed ``.xml``).
 
     An unexpected failure inside a stage becomes an X900 finding on the source, never a
     traceback.
     """
     try:
-        return _process(path)
+        return _process(path, collect)
     except RecursionError:
         return Result(str(path), path.stem, None, [Diagnostic(
             str(path), 1, 1, "X901", Severity.ERROR, "the document is nested too deeply to process",
@@ -56,7 +57,7 @@ def process(path: Path) -> Result:
             "please report it with the source attached")])
 
 
-def _process(path: Path) -> Result:
+def _process(path: Path, collect: bool = False) -> Result:
     from pipeline.read import source_id, valid_id
 
     if path.suffix == ".xml":
@@ -81,18 +82,33 @@ def _process(path: Path) -> Result:
     source, found = read_source(path)
     if source is None:
         return Result(str(path), source_id(path), None, found)
-    normalized, more = normalize(source.body, source=source)
+    ledger = None
+    decisions = path.with_name(source.id + REVIEW)
+    if collect or decisions.exists():  # the decisions are recorded only when someone reads them
+        from pipeline.decisions import Ledger, read_review
+        from pipeline.kinds import EXPLICIT
+
+        review = None
+        if decisions.exists():
+            review, more = read_review(decisions, EXPLICIT)
+            found += more
+            if review is None:
+                return Result(str(path), source.id, None, found, source=source)
+        ledger = Ledger(source.body, review, collect)
+    normalized, more = normalize(source.body, source=source, ledger=ledger)
     found += more
-    parsed = parse(source, normalized)
+    parsed = parse(source, normalized, ledger=ledger)
     found += parsed.diagnostics
-    encoded = encode(source, normalized, parsed)
+    encoded = encode(source, normalized, parsed, ledger=ledger)
     found += validate(encoded.root, source.path, encoded.origins,
                       lambda offset: source.position(offset))
+    if ledger is not None:
+        found += ledger.finish()
     if source.metadata.accepts:
         from pipeline.accept import apply
 
         found = apply(found, source, str(path.with_name(source.id + SIDECAR)))
-    return Result(str(path), source.id, encoded.root, found, normalized.changes, source)
+    return Result(str(path), source.id, encoded.root, found, normalized.changes, source, ledger)
 
 
 def data_diagnostics() -> list[Diagnostic]:

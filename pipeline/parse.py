@@ -112,8 +112,9 @@ class Parser:
     """Parses one normalized source; holds what every document shares."""
 
     def __init__(self, source: Source, normalized: Normalized, register: Register,
-                 conventions: Conventions):
+                 conventions: Conventions, ledger=None):
         self.source = source
+        self.ledger = ledger
         self.norm = normalized
         self.text = normalized.text
         self.register = register
@@ -483,7 +484,9 @@ class Parser:
 
 
 def parse(source: Source, normalized: Normalized, register: Register | None = None,
-          conventions: Conventions | None = None) -> Parsed:
-    """Parse a normalized source into documents."""
-    parser = Parser(source, normalized, register or default_register(), conventions or default_conventions())
+          conventions: Conventions | None = None, ledger=None) -> Parsed:
+    """Parse a normalized source into documents (recording its heuristic decisions in ``ledger``,
+    and honouring the editor's decisions on them)."""
+    parser = Parser(source, normalized, register or default_register(), conventions or default_conventions(),
+                    ledger)
     return parser.parse()
