@@ -28,6 +28,11 @@ class Format(str, Enum):
     github = "github"
 
 
+class ReviewFormat(str, Enum):
+    html = "html"
+    md = "md"
+
+
 class Target(str, Enum):
     latex = "latex"
     text = "text"
@@ -102,6 +107,32 @@ def accept(
     if not path.exists():
         _fail(f"no such file: {path}")
     raise typer.Exit(run_accept(path, code.strip().upper(), at, reason))
+
+
+@app.command()
+def review(
+    paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt) or folders of them."),
+    output: Path = typer.Option(None, "--output", "-o", help="Folder for <id>.html (or <id>.md); default: "
+                                                            "review/ for HTML, standard output for Markdown."),
+    fmt: ReviewFormat = typer.Option(ReviewFormat.html, "--format", help="html: a self-contained page per "
+                                                                         "source; md: Markdown."),
+) -> None:
+    """Show every automatic decision of a source for review, the doubtful ones first.
+
+    Every normalization change (OCR fix, fuzzy register match, layout and markup repair,
+    web-page chrome) and every heuristic decision (a bracket's kind, where a document starts,
+    inferred title, date, sender and recipient, archival furniture, an italic closed), with
+    its stable id, the received text around it, the reading and the rule. Copy an id into
+    sources/<id>.review.toml to accept, reject or set it; the page shows what is decided.
+    """
+    from pipeline.runner import run_review
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {missing[0]}")
+    if output is None and fmt == ReviewFormat.html:
+        output = Path("review")
+    raise typer.Exit(run_review(paths, output, fmt.value))
 
 
 @app.command()

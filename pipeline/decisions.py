@@ -154,6 +154,7 @@ class Ledger:
         self.collect = collect
         self.decisions: list[Decision] = []
         self.ids: set[str] = set()
+        self.by_id: dict[str, Decision] = {}  # the decisions the editor decided on
         self.found: list[Diagnostic] = []
 
     @property
@@ -165,8 +166,8 @@ class Ledger:
         """Record an automatic decision; return it when the editor decided on it (its ``editor``
         set), else None. ``id_rule`` is the rule as it enters the id ("" for none)."""
         did = decision_id(self.body, kind, rule if id_rule is None else id_rule, start, end)
-        if did in self.ids:
-            return None
+        if did in self.ids:  # asked again (a look-ahead of the parser): the same answer
+            return self.by_id.get(did)
         self.ids.add(did)
         ed = self.review.decisions.get(did) if self.review is not None else None
         if ed is not None and ed.action not in KINDS[kind].actions:
@@ -182,8 +183,20 @@ class Ledger:
         self.decisions.append(decision)
         if ed is not None:
             ed.used = True
+            self.by_id[did] = decision
             return decision
         return None
+
+    def impose(self, kind: str, rule: str, start: int, end: int, reading: str, ed: EditorDecision) -> Decision:
+        """A decision the editor made where the rules made none (a document boundary they missed)."""
+        did = decision_id(self.body, kind, "", start, end)
+        ed.used = True
+        decision = Decision(did, kind, rule, start, end, self.body[start:end], reading, "high",
+                            "decided by the editor", ed, "set")
+        self.ids.add(did)
+        self.by_id[did] = decision
+        self.decisions.append(decision)
+        return decision
 
     def finish(self) -> list[Diagnostic]:
         """Findings for the editor's decisions that matched nothing (their target is gone)."""
@@ -339,7 +352,9 @@ def describe(decision: Decision) -> str:
     ed = decision.editor
     label = KINDS[decision.kind].label
     quoted = f"'{shown(decision.text)}'"
-    if decision.kind == "bracket" and ed.action == "set":
+    if decision.kind == "boundary" and ed.action == "set":
+        sentence = f"The editor started a document at {quoted}."
+    elif decision.kind == "bracket" and ed.action == "set":
         sentence = f"The editor read the bracket {quoted} as '{ed.value}' (the rules read it as '{decision.reading}')."
     elif decision.kind == "metadata" and ed.action == "set":
         sentence = f"The editor set the {decision.rule} to '{ed.value}' (inferred: '{decision.reading}' from {quoted})."

@@ -122,6 +122,48 @@ class Parser:
         self.found: list[Diagnostic] = []
         self.repairs: list[tuple[int, str]] = []
         self.counts: dict[str, int] = {}
+        self.not_titles: set[int] = set()  # title paragraphs the editor said start no document
+
+    def decide(self, kind: str, rule: str, start: int, end: int, reading: str, confidence: str, why: str,
+               id_rule: str | None = None):
+        """Record a heuristic decision on [start, end) of the normalized text; the editor's
+        decision on it (``Decision`` with ``editor``), or None."""
+        if self.ledger is None:
+            return None
+        rs = self.norm.original_offset(start)
+        re_ = self.norm.original_offset(end - 1) + 1 if end > start else rs
+        return self.ledger.decide(kind, rule, rs, re_, reading, confidence, why, id_rule)
+
+    def _boundaries(self, paras: list[tuple[int, int]], starts: list[int]) -> list[int]:
+        """The title paragraphs the editor kept, and the document starts the editor added."""
+        agreed = len(self.source.metadata.documents) == len(starts) + (0 if starts and starts[0] == 0 else 1)
+        kept = []
+        for i in starts:
+            s, e = paras[i]
+            decision = self.decide("boundary", "conventions.toml [structure] title", s, self._title_end(s, e),
+                                   "a document starts here", "high" if agreed else "medium",
+                                   "the paragraph's first line reads as a document's title" +
+                                   ("" if agreed else " (the sidecar describes another number of documents)"),
+                                   id_rule="")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                self.not_titles.add(s)
+                continue
+            if decision is not None:
+                self.boundary_decisions[i] = decision
+            kept.append(i)
+        review = self.ledger.review
+        for ed in (review.boundaries if review is not None else []):
+            for i, (s, e) in enumerate(paras):
+                received = self.norm.original_offset(s)
+                if self.source.body.startswith(ed.at, received):
+                    self.boundary_decisions[i] = self.ledger.impose(
+                        "boundary", "the editor's [[boundary]]", received, received + len(ed.at),
+                        "a document starts here", ed)
+                    if i not in kept:
+                        kept.append(i)
+                    break
+        return sorted(kept)
 
     def report(self, offset: int, code: str, severity: Severity, message: str, hint=None) -> None:
         count = self.counts[code] = self.counts.get(code, 0) + 1
@@ -137,6 +179,9 @@ class Parser:
         paras = paragraphs(self.text)
         title_re = self.conventions.pattern("title")
         starts = [i for i, (s, e) in enumerate(paras) if title_re.match(self.text[s:e])]
+        self.boundary_decisions: dict[int, object] = {}
+        if self.ledger is not None:
+            starts = self._boundaries(paras, starts)
         if not starts or starts[0] != 0:
             starts = [0] + starts
         documents = []
@@ -144,6 +189,8 @@ class Parser:
             last = starts[number + 1] if number + 1 < len(starts) else len(paras)
             meta = self.source.metadata.documents[number] if number < len(self.source.metadata.documents) else None
             documents.append(self.document(paras[first:last], meta, number))
+            if first in self.boundary_decisions:
+                self.boundary_decisions[first].target = f"d{number + 1}"
         if len(self.source.metadata.documents) > len(documents):
             self.found.append(self.source.diagnostic(
                 0, "R111", Severity.WARNING,
@@ -158,7 +205,8 @@ class Parser:
         document = Document(info, start=paras[0][0] if paras else 0, end=paras[-1][1] if paras else 0)
         cursor = Cursor(paras)
         self._title(cursor, document, meta, number)
-        self._infer(info, meta, number, cursor.first()[0] if cursor else 0)
+        head = next((b for b in document.front if b.kind == "head"), None)
+        self._infer(info, meta, number, cursor.first()[0] if cursor else 0, head)
         ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs)
         self._headnote(cursor, document)
         self._opener(cursor, document)
@@ -178,21 +226,41 @@ class Parser:
         """The title line (the rest of its paragraph is the docket), else the metadata's title, else a
         short first line."""
         text, info = self.text, document.info
-        if cursor and self.conventions.pattern("title").match(text[slice(*cursor.first())]):
+        if cursor and cursor.first()[0] not in self.not_titles and \
+                self.conventions.pattern("title").match(text[slice(*cursor.first())]):
             s, e = cursor.take_first()
             title_end = self._title_end(s, e)
             info.title = text[s:title_end]
             document.front.append(Block("head", s, title_end))
             rs, re_ = _trim(text, title_end, e)
             if re_ > rs:  # the rest of the title paragraph: archival labels, version notes
-                document.opener.append(Block("docket", rs, re_))
+                decision = self.decide("furniture", "docket", rs, re_, "docket: archival labels after the title, "
+                                       "out of the reading", "medium",
+                                       "the rest of the title's paragraph", id_rule="")
+                if decision is not None and decision.editor.action == "reject":
+                    decision.applied = "rejected"
+                    cursor.give_back_first(rs, re_)
+                else:
+                    document.opener.append(Block("docket", rs, re_))
             return
         info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
         if not info.title and len(cursor) > 1:
             s, e = cursor.first()
             first_line = text[s:e].split("\n")[0]
+            decision = None
             if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
+                decision = self.decide("metadata", "title", s, s + len(first_line), first_line, "low",
+                                       "a short first line without a title's pattern, read as the title",
+                                       id_rule="title")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+            elif len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
                 info.title = first_line
+                if decision is not None:
+                    decision.target = f"d{number + 1}"
+                    if decision.editor.action == "set":
+                        info.title = decision.editor.value
+                        decision.applied = "set"
                 document.front.append(Block("head", s, s + len(first_line)))
                 cursor.take_first()
                 rs, re_ = _trim(text, s + len(first_line), e)
@@ -236,7 +304,8 @@ class Parser:
         bracket = text.find("[", after, limit)
         return _trim(text, s, bracket if bracket >= 0 else limit)[1]
 
-    def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int) -> None:
+    def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int,
+               head: Block | None = None) -> None:
         """Correspondence metadata: the sidecar first, else what the title says."""
         title = info.title
         m = self.conventions.pattern("correspondents").search(title)
@@ -246,6 +315,8 @@ class Parser:
         info.sender = (meta.sender if meta and meta.sender else None) or self._entity_id(sender)
         info.recipient = (meta.recipient if meta and meta.recipient else None) or self._entity_id(recipient)
         info.date = (meta.date if meta and meta.date else None) or parse_date(title)
+        if self.ledger is not None and head is not None and self.text[head.start:head.end] == title:
+            self._inferred(info, meta, number, head.start, m)
         info.place = meta.place if meta and meta.place else None
         italics, brackets, phrases = self.conventions.declare(title)
         info.declared = phrases
@@ -271,6 +342,34 @@ class Parser:
                 self.norm.original_offset(offset), "P311", Severity.WARNING,
                 f"document {number + 1}: no {', no '.join(missing)} in the metadata or the title",
                 "add them to the document's [[documents]] table in the sidecar (see README)"))
+
+    def _inferred(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, base: int, m) -> None:
+        """The values read from the title (not given by the sidecar) as decisions an editor may
+        accept, reject or set."""
+        spans = {}
+        if m:
+            for name in ("sender", "recipient"):
+                if not (meta and getattr(meta, name)) and getattr(info, name):
+                    spans[name] = (base + m.start(name), base + m.end(name),
+                                   f"the title names the {name}: 'from ... to ...' (conventions.toml correspondents)")
+        if not (meta and meta.date) and info.date:
+            first = next(iter(find_dates(info.title)), None)
+            if first is not None:
+                spans["date"] = (base + first.start, base + first.end, "the first date of the title")
+        for name, (start, end, why) in spans.items():
+            decision = self.decide("metadata", name, start, end, getattr(info, name), "medium", why, id_rule=name)
+            if decision is None:
+                continue
+            decision.target = f"d{number + 1}"
+            if decision.editor.action == "reject":
+                decision.applied = "rejected"
+                setattr(info, name, None)
+            elif decision.editor.action == "set":
+                decision.applied = "set"
+                value = decision.editor.value
+                if name != "date" and value not in self.register.by_id:
+                    value = self._entity_id(value)
+                setattr(info, name, value)
 
     def _entity_id(self, name: str | None) -> str | None:
         if not name:
@@ -395,6 +494,14 @@ class Parser:
         kinds = [self.conventions.furniture_kind(self.text[a:b]) for a, b in lines]
         if not lines or any(k is None for k in kinds):
             return None
+        if self.ledger is not None:
+            for (a, b), k in zip(lines, kinds):
+                decision = self.decide("furniture", f"conventions.toml furniture.{k}", a, b,
+                                       f"archival furniture ({k}), out of the reading", "high",
+                                       "the whole line matches a furniture pattern", id_rule="")
+                if decision is not None and decision.editor.action == "reject":
+                    decision.applied = "rejected"
+                    return None
         return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
 
     def _body(self, work: list[tuple[int, int]]) -> list[Block]:

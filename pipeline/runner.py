@@ -112,6 +112,37 @@ def run_accept(path: Path, code: str, at: str | None, reason: str) -> int:
     return 0
 
 
+def run_review(paths: list[Path], output: Path | None, fmt: str = "html") -> int:
+    """Write the review page of every transcription (or print it, Markdown without --output)."""
+    from pipeline.build import process
+    from pipeline.review import render_html, render_markdown
+
+    code = 0
+    sources = [p for p in find_sources(paths) if p.suffix == ".txt"]
+    if not sources:
+        _print("dispatch: no plain-text transcription (.txt) to review\n", sys.stderr)
+        return 2
+    for path in sources:
+        result = process(path, collect=True)
+        if result.source is None or result.ledger is None:
+            _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key())))
+            _print(f"dispatch: {path} cannot be reviewed: it does not read\n", sys.stderr)
+            code = 1
+            continue
+        if result.failed:
+            _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key()), min_severity=Severity.ERROR))
+            code = 1
+        page = render_markdown(result) if fmt == "md" else render_html(result)
+        if output is None:
+            _print(page)
+            continue
+        target = output / f"{result.id}.{'md' if fmt == 'md' else 'html'}"
+        write_atomic(target, page.encode("utf-8"))
+        decided = sum(1 for d in result.ledger.decisions if d.editor is not None)
+        _print(f"{target}: {len(result.ledger.decisions)} decisions, {decided} decided\n")
+    return code
+
+
 def run_normalize(paths: list[Path]) -> int:
     from pipeline.normalize import normalize
     from pipeline.read import read_source
