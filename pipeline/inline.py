@@ -59,6 +59,8 @@ class InlineContext:
     report: callable  # report(offset, code, severity, message, hint)
     repairs: list = field(default_factory=list)  # (offset, message) recorded in the TEI header
     italics_used: bool = False
+    decide: callable = None  # decide(kind, rule, start, end, reading, confidence, why, id_rule): the editor's
+    #                          decision on a heuristic one (pipeline.decisions), when they are recorded
 
 
 def _italic_tokens(text: str, start: int, end: int):
@@ -136,6 +138,14 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
         if later < len(opens):
             limit = min(limit, opens[later])
         close = _close_at_sentence(text, position + 1, limit)
+        decision = None
+        if close > position + 1 and ctx.decide is not None:
+            decision = ctx.decide("repair", "close-italic-at-sentence-end", position, close,
+                                  f"italic closed after '{_last_words(text[position + 1:close])}'", "low",
+                                  f"the italic marker {why}: closed at the end of its sentence", "")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                close = position + 1
         if close <= position + 1:
             ctx.report(position, "P301", Severity.WARNING,
                        f"italic marker '{marker}' is never closed; kept as text",
@@ -193,19 +203,58 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
 
 
 def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
-    """Decide what a bracket [o, c] is, from its content and what stands before it."""
-    text = ctx.text
-    content = text[o + 1:c]
+    """Decide what a bracket [o, c] is, from its content and what stands before it; an explicit
+    ``[@kind ...]`` first, then the editor's decision on the bracket, then the heuristics."""
+    interval = _explicit(ctx, o, c)
+    if interval is not None:
+        return interval
+    interval, rule, confidence = _heuristic(ctx, block_start, o, c)
+    decision = None
+    if ctx.decide is not None:
+        decision = ctx.decide("bracket", rule, o, c + 1, interval.kind, confidence,
+                              BRACKET_WHY.get(confidence, ""), "")
+    if decision is not None:
+        if decision.editor.action == "set":
+            name = decision.editor.value
+            attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
+            interval = Interval(o, c + 1, o + 1, c, EXPLICIT_KINDS[name], attrs)
+            decision.applied = "set"
+        interval.attrs.pop("unclassified", None)
+        interval.attrs["decision"] = decision
+    elif interval.attrs.get("unclassified"):
+        ctx.report(o, "P304", Severity.WARNING,
+                   f"cannot tell what the bracket '[{_short(ctx.text[o + 1:c])}]' is; read as text supplied by the "
+                   "editor", "say what it is explicitly, for example [@del ...], [@gloss ...] or [@supplied ...]")
+    return interval
+
+
+BRACKET_WHY = {
+    "high": "its content says what it is",
+    "medium": "a heuristic on its content and what stands around it",
+    "low": "no rule recognized it: read as text supplied by the editor (the default)",
+}
+
+
+def _explicit(ctx: InlineContext, o: int, c: int) -> Interval | None:
+    """``[@kind text]``: the source says what the bracket is."""
+    content = ctx.text[o + 1:c]
     explicit = EXPLICIT.match(content)
     if explicit and explicit.group("kind") in EXPLICIT_KINDS:
         name = explicit.group("kind")
         attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
         return Interval(o, c + 1, o + 1 + explicit.end(), c, EXPLICIT_KINDS[name], attrs)
+    return None
+
+
+def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[Interval, str, str]:
+    """What the classifiers of conventions.toml read the bracket as: (interval, rule, confidence)."""
+    text = ctx.text
+    content = text[o + 1:c]
     inner = content
     if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
         inner = content[1:-1]  # [[two words illegible]]
     previous = text[max(block_start, o - 120):o]  # the checks look only at what ends here
-    for rule in ctx.conventions.brackets:
+    for number, rule in enumerate(ctx.conventions.brackets, 1):
         m = rule.content.search(inner) if rule.content else None
         if rule.content and not m:
             continue
@@ -216,13 +265,11 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
         if m is not None and "text" in (m.groupdict() or {}) and m.group("text") is not None:
             offset = content.find(inner)
             cstart, cend = o + 1 + offset + m.start("text"), o + 1 + offset + m.end("text")
-        return Interval(o, c + 1, cstart, cend, rule.kind, attrs)
+        name = f"[[bracket]] {number} of conventions.toml: {rule.kind}" + (f" ({rule.check})" if rule.check else "")
+        return Interval(o, c + 1, cstart, cend, rule.kind, attrs), name, "medium" if rule.check else "high"
     if ctx.info.brackets == "del":
-        return Interval(o, c + 1, o + 1, c, "del")
-    ctx.report(o, "P304", Severity.WARNING,
-               f"cannot tell what the bracket '[{_short(content)}]' is; read as text supplied by the editor",
-               "say what it is explicitly, for example [@del ...], [@gloss ...] or [@supplied ...]")
-    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True})
+        return Interval(o, c + 1, o + 1, c, "del"), "brackets=del, declared by the document", "medium"
+    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
 
 
 def _short(text: str, width: int = 30) -> str:

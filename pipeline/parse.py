@@ -207,7 +207,8 @@ class Parser:
         self._title(cursor, document, meta, number)
         head = next((b for b in document.front if b.kind == "head"), None)
         self._infer(info, meta, number, cursor.first()[0] if cursor else 0, head)
-        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs)
+        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs,
+                            decide=self.decide if self.ledger is not None else None)
         self._headnote(cursor, document)
         self._opener(cursor, document)
         self._back(cursor, document)
