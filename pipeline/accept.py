@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.findings import make
 
 CODE = re.compile(r"^[A-Z]\d{3}$")
 KEYS = ("code", "at", "reason")
@@ -48,13 +49,11 @@ def read_acceptances(entries, text: str, path: str) -> tuple[list[Acceptance], l
     found: list[Diagnostic] = []
     accepted: list[Acceptance] = []
     if not isinstance(entries, list):
-        return [], [Diagnostic(path, 1, 1, "R122", Severity.ERROR, "'accept' must be a list of [[accept]] tables",
-                               'write each acceptance as [[accept]] with code, at and reason')]
+        return [], [make("R122", path, 1, 1, case="list")]
     for number, entry in enumerate(entries):
         line = lines[number] if number < len(lines) else 1
         if not isinstance(entry, dict):
-            found.append(Diagnostic(path, line, 1, "R122", Severity.ERROR,
-                                    f"acceptance {number + 1} is not a table", "write it as [[accept]]"))
+            found.append(make("R122", path, line, 1, case="table", number=number + 1))
             continue
         unknown = sorted(set(entry) - set(KEYS))
         missing = [key for key in KEYS if not isinstance(entry.get(key), str) or not entry[key].strip()]
@@ -62,13 +61,10 @@ def read_acceptances(entries, text: str, path: str) -> tuple[list[Acceptance], l
             problem = (f"has no {', no '.join(missing)}" if missing else "") + \
                       ("; " if missing and unknown else "") + \
                       (f"has unknown keys {', '.join(unknown)}" if unknown else "")
-            found.append(Diagnostic(path, line, 1, "R122", Severity.ERROR, f"acceptance {number + 1} {problem}",
-                                    'an acceptance needs code = "P303", at = "received text" and reason = "why"'))
+            found.append(make("R122", path, line, 1, number=number + 1, problem=problem))
             continue
         if not CODE.match(entry["code"]):
-            found.append(Diagnostic(path, line, 1, "R122", Severity.ERROR,
-                                    f"acceptance {number + 1}: '{entry['code']}' is not a finding code",
-                                    "codes are a letter and three digits, as printed by dispatch check"))
+            found.append(make("R122", path, line, 1, case="code", number=number + 1, finding=entry["code"]))
             continue
         accepted.append(Acceptance(entry["code"], entry["at"], entry["reason"].strip(), line))
     return accepted, found
@@ -111,14 +107,9 @@ def apply(diagnostics: list[Diagnostic], source, sidecar: str) -> list[Diagnosti
         out.append(d)
     for number, a in enumerate(acceptances):
         if not starts[a.at]:
-            out.append(Diagnostic(sidecar, a.line, 1, "R120", Severity.WARNING,
-                                  f"stale acceptance of {a.code}: the text '{_short(a.at)}' is no longer in the "
-                                  "transcription", "delete the [[accept]] entry, or accept the finding again "
-                                  "with dispatch accept"))
+            out.append(make("R120", sidecar, a.line, 1, finding=a.code, at=_short(a.at)))
         elif number not in used:
-            out.append(Diagnostic(sidecar, a.line, 1, "R121", Severity.WARNING,
-                                  f"the acceptance of {a.code} at '{_short(a.at)}' accepts no finding any more",
-                                  "the finding is gone: delete the [[accept]] entry"))
+            out.append(make("R121", sidecar, a.line, 1, finding=a.code, at=_short(a.at)))
     return out
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.datafiles import PACKAGE_DATA, data_dir
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.findings import capped, make
 
 SOURCE_SUFFIXES = (".txt", ".xml")
 SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
@@ -42,19 +44,18 @@ def process(path: Path, collect: bool = False) -> Result:
     """Read, normalize, parse, encode and validate one source (``.txt`` or contributed ``.xml``).
 
     An unexpected failure inside a stage becomes an X900 finding on the source, never a
-    traceback.
+    traceback. The findings of every stage are capped together: at most
+    ``max_findings_per_code`` of one code for one file.
     """
     try:
-        return _process(path, collect)
+        result = _process(path, collect)
     except RecursionError:
-        return Result(str(path), path.stem, None, [Diagnostic(
-            str(path), 1, 1, "X901", Severity.ERROR, "the document is nested too deeply to process",
-            "reduce the nesting of brackets or elements")])
+        return Result(str(path), path.stem, None, [make("X901", str(path), 1, 1)])
     except Exception as err:  # noqa: BLE001 - reported as a finding, by design
-        return Result(str(path), path.stem, None, [Diagnostic(
-            str(path), 1, 1, "X900", Severity.ERROR,
-            f"internal error while processing this source ({type(err).__name__}: {err})",
-            "please report it with the source attached")])
+        return Result(str(path), path.stem, None, [make("X900", str(path), 1, 1,
+                                                        error=f"{type(err).__name__}: {err}")])
+    result.diagnostics = capped(result.diagnostics)
+    return result
 
 
 def _process(path: Path, collect: bool = False) -> Result:
@@ -65,9 +66,7 @@ def _process(path: Path, collect: bool = False) -> Result:
 
         sid = source_id(path)
         if not valid_id(sid):
-            return Result(str(path), sid, None, [Diagnostic(str(path), 1, 1, "R114", Severity.ERROR,
-                                                            f"'{sid}' is not a usable source id",
-                                                            "rename the file")])
+            return Result(str(path), sid, None, [make("R114", str(path), 1, 1, id=sid)])
         root, found = parse_tei(path)
         if root is None:
             return Result(str(path), sid, None, found)
@@ -112,11 +111,17 @@ def _process(path: Path, collect: bool = False) -> Result:
 
 
 def data_diagnostics() -> list[Diagnostic]:
-    """Findings in the pipeline's own data files (rule table, registers)."""
+    """Findings in the pipeline's own data files (rules, registers, conventions, furniture).
+
+    The runner checks them before it reads any source: a data file with errors stops it.
+    """
+    from pipeline.conventions import load_default_conventions
+    from pipeline.normalize import load_default_furniture
     from pipeline.registers import load_default_register
     from pipeline.rules import load_default_rules
 
-    return load_default_rules()[1] + load_default_register()[1]
+    return (load_default_rules()[1] + load_default_register()[1] + load_default_conventions()[1]
+            + load_default_furniture()[1])
 
 
 def render_outputs(root, sid: str) -> dict[str, bytes]:
@@ -183,9 +188,7 @@ def duplicate_ids(paths: list[Path]) -> list[Diagnostic]:
     for path in paths:
         sid = source_id(path)
         if sid in seen:
-            found.append(Diagnostic(str(path), 1, 1, "R115", Severity.ERROR,
-                                    f"the id '{sid}' is already used by {seen[sid]}",
-                                    "rename one of the two sources"))
+            found.append(make("R115", str(path), 1, 1, id=sid, other=seen[sid]))
         else:
             seen[sid] = path
     return found
@@ -195,12 +198,15 @@ def fingerprint() -> str:
     """A hash of everything besides a source that decides its outputs: code, data, schemas."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted((package / "data").glob("*.toml"))
+    files = sorted(package.rglob("*.py"))
     schemas = package.parent / "schemas"
     if schemas.is_dir():
         files += sorted(schemas.glob("*"))
     for file in files:
         digest.update(str(file.relative_to(package.parent)).encode())
+        digest.update(file.read_bytes())
+    for file in sorted(data_dir().glob("*.toml")):  # the package's data/, or $DISPATCH_DATA_DIR
+        digest.update(f"{PACKAGE_DATA.relative_to(package.parent)}/{file.name}".encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
 
@@ -224,10 +230,8 @@ def build_one(path: Path, outputs: Path) -> tuple[Result, dict[str, str]]:
         try:
             rendered = render_outputs(result.root, result.id)
         except Exception as err:  # noqa: BLE001 - reported as a finding, by design
-            result.diagnostics.append(Diagnostic(
-                str(path), 1, 1, "X900", Severity.ERROR,
-                f"internal error while writing the outputs ({type(err).__name__}: {err})",
-                "please report it with the source attached"))
+            result.diagnostics.append(make("X900", str(path), 1, 1, case="writing",
+                                           error=f"{type(err).__name__}: {err}"))
             rendered = {}
         for relative, data in rendered.items():
             target = outputs / relative

@@ -1,14 +1,76 @@
-"""The convention language's data: declarations, bracket classifiers, structure patterns."""
+"""The convention language's data: declarations, bracket classifiers, structure patterns, tuning.
+
+Loaded from ``conventions.toml`` and checked on loading: an unknown key, a bad regular
+expression, a check or a bracket kind the code does not know, a meaning outside the allowed
+ones, a missing structure pattern or a bad tuning value is a D finding at ``file:line``,
+never a failure on the first source that reaches it. Every pattern is compiled once, when
+the ``Conventions`` object is built.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+from pipeline.datafiles import TomlLines, data_path, read_toml
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import make
+
+# what a sign may mean, in a declaration or in a sidecar's `conventions = ["italics=add"]`
+MEANINGS: dict[str, tuple[str, ...]] = {"italics": ("add", "new", "hi"), "brackets": ("del", "supplied")}
+
+# the structure patterns the parser uses, each with the named groups it reads
+STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "title": (),
+    "correspondents": ("sender", "recipient"),
+    "sender_line": (),
+    "address_line": (),
+    "salutation": (),
+    "list_item": (),
+    "elision": (),
+    "speaker": ("speaker",),
+    "time": ("h", "m", "suffix", "h2", "m2", "h3"),
+    "signature_label": (),
+    "postscript": (),
+    "footnote": ("n",),
+    "garbage": (),
+    "not_garbage": (),
+    "citation": (),
+}
+STRUCTURE_OTHER = ("salutes", "headnote_min_words", "furniture")
+
+# the numbers the stages use; every one is required, a positive integer
+TUNING = (
+    "bracket_lookbehind",
+    "bracket_lookahead",
+    "date_window",
+    "title_max_chars",
+    "closer_line_max_chars",
+    "signature_max_words",
+    "speech_min_words",
+    "max_findings_per_code",
+)
+
+TOP_KEYS = ("declaration", "bracket", "structure", "tuning")
+DECLARATION_KEYS = ("pattern", "italics", "brackets")
+BRACKET_KEYS = ("kind", "content", "check", "reason")
+
+
+def known_kinds() -> frozenset[str]:
+    """The bracket kinds a classifier may name: the parser's kinds of the kinds table."""
+    from pipeline.kinds import ENCODING
+
+    return frozenset(ENCODING)
+
+
+def known_checks() -> frozenset[str]:
+    """The names a classifier's ``check`` may give: the tests of ``inline.CHECKS``."""
+    from pipeline import inline
+
+    return frozenset(inline.CHECKS)
 
 
 @dataclass(frozen=True)
@@ -31,27 +93,28 @@ class Conventions:
     declarations: tuple[Declaration, ...]
     brackets: tuple[BracketClassifier, ...]
     structure: dict
+    patterns: dict[str, re.Pattern]  # the structure patterns, compiled
+    furniture: tuple[tuple[str, re.Pattern], ...] = ()
+    salute: re.Pattern = re.compile(r"(?!x)x")  # a closing salute at the start of a line
+    tunings: dict[str, int] | None = None
 
     def pattern(self, name: str) -> re.Pattern:
-        """A structure pattern of the data file, compiled once."""
-        compiled = _COMPILED.get((id(self), name))
-        if compiled is None:
-            compiled = _COMPILED[(id(self), name)] = re.compile(self.structure[name])
-        return compiled
+        """A structure pattern of the data file (compiled when the object was built)."""
+        return self.patterns[name]
+
+    def tuning(self, name: str) -> int:
+        """A number of ``[tuning]``: a window, a length, a limit."""
+        return (self.tunings or {})[name]
 
     def furniture_kind(self, line: str) -> str | None:
         """The kind of archival furniture a line is (classification, telegram...), if any."""
-        for kind, pattern in self.furniture_patterns():
+        for kind, pattern in self.furniture:
             if pattern.match(line.strip()):
                 return kind
         return None
 
     def furniture_patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
-        compiled = _COMPILED.get((id(self), "furniture"))
-        if compiled is None:
-            compiled = _COMPILED[(id(self), "furniture")] = tuple(
-                (kind, re.compile(pattern)) for kind, pattern in self.structure.get("furniture", {}).items())
-        return compiled
+        return self.furniture
 
     def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:
         """What a title's parenthesis declares: (italics meaning, brackets meaning, phrases)."""
@@ -66,24 +129,188 @@ class Conventions:
         return italics, brackets, phrases
 
 
-_COMPILED: dict[tuple[int, str], re.Pattern] = {}
+def salute_pattern(salutes: list[str]) -> re.Pattern:
+    """A closing salute at the start of a line, the longest alternative first."""
+    alternatives = "|".join(re.escape(x) for x in sorted(salutes, key=len, reverse=True))
+    return re.compile(rf"^(?:{alternatives})[,.!]?(?=\s|$)")
 
 
+def _shown(value) -> str:
+    """A value as TOML writes it, for a message."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class _Checker:
+    """Checks the parsed file, collecting findings at the lines of ``TomlLines``."""
+
+    def __init__(self, path: str, lines: TomlLines):
+        self.path = path
+        self.lines = lines
+        self.found: list[Diagnostic] = []
+
+    def report(self, code: str, table: str = "", index: int = 0, at: str | None = None, **fields) -> None:
+        """A finding at the key ``at`` of a table (of the n-th of an array of tables), else at its header."""
+        self.found.append(make(code, self.path, self.lines.line(table, index, at), 1, **fields))
+
+    def keys(self, item: dict, allowed, table: str, index: int, where: str) -> None:
+        for key in item:
+            if key not in allowed:
+                self.report("D608", table, index, key, key=key, where=where, known=", ".join(allowed))
+
+    def compile(self, value, flags: int, table: str, index: int, key: str, where: str) -> re.Pattern | None:
+        if not isinstance(value, str):
+            self.report("D611", table, index, key, key=key, value=_shown(value), where=where,
+                        allowed="a regular expression in a string")
+            return None
+        try:
+            return re.compile(value, flags)
+        except re.error as err:
+            self.report("D607", table, index, key, where=f"{where}, {key}", error=err)
+            return None
+
+    def tables(self, data: dict, name: str) -> list:
+        items = data.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            self.report("D611", "", 0, name, key=name, value=f"a {type(items).__name__}",
+                        where="the file's top level", allowed=f"tables [[{name}]]")
+            return []
+        return items
+
+
+def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tuple[Conventions, list[Diagnostic]]:
+    """Load and check ``conventions.toml``; what is wrong is left out and reported.
+
+    ``kinds`` and ``checks`` are the names a bracket classifier may use (by default
+    ``known_kinds()`` and ``known_checks()``).
+    """
+    path = path or data_path("conventions.toml")
+    text, data, found = read_toml(path)
+    if data is None:
+        return Conventions((), (), {}, {}), found
+    check = _Checker(str(path), TomlLines(text))
+    kinds = known_kinds() if kinds is None else kinds
+    checks = known_checks() if checks is None else checks
+    check.keys(data, TOP_KEYS, "", 0, "the file's top level")
+
+    declarations = []
+    for index, item in enumerate(check.tables(data, "declaration")):
+        where = f"[[declaration]] {index + 1}"
+        check.keys(item, DECLARATION_KEYS, "declaration", index, where)
+        if "pattern" not in item:
+            check.report("D612", "declaration", index, where=where, what="pattern")
+            continue
+        pattern = check.compile(item["pattern"], re.I, "declaration", index, "pattern", where)
+        meanings = {}
+        for sign, allowed in MEANINGS.items():
+            value = item.get(sign)
+            if value is not None and value not in allowed:
+                check.report("D611", "declaration", index, sign, key=sign, value=_shown(value), where=where,
+                             allowed=", ".join(allowed))
+                value = None
+            meanings[sign] = value
+        if "italics" not in item and "brackets" not in item:
+            check.report("D612", "declaration", index, where=where, what="italics or brackets meaning")
+        if pattern is not None:
+            declarations.append(Declaration(pattern, meanings["italics"], meanings["brackets"]))
+
+    brackets = []
+    for index, item in enumerate(check.tables(data, "bracket")):
+        where = f"[[bracket]] {index + 1}"
+        check.keys(item, BRACKET_KEYS, "bracket", index, where)
+        good = True
+        kind = item.get("kind")
+        if kind is None:
+            check.report("D612", "bracket", index, where=where, what="kind")
+            good = False
+        elif kind not in kinds:
+            check.report("D610", "bracket", index, "kind", kind=kind, where=where, known=", ".join(sorted(kinds)))
+            good = False
+        content = None
+        if "content" in item:
+            content = check.compile(item["content"], 0, "bracket", index, "content", where)
+            good = good and content is not None
+        name = item.get("check")
+        if name is not None and name not in checks:
+            check.report("D609", "bracket", index, "check", check=name, where=where, known=", ".join(sorted(checks)))
+            good = False
+        reason = item.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            check.report("D611", "bracket", index, "reason", key="reason", value=_shown(reason), where=where,
+                         allowed="a string")
+            good = False
+        if good:
+            brackets.append(BracketClassifier(kind, content, name, reason))
+
+    structure = data.get("structure", {})
+    if not isinstance(structure, dict):
+        check.report("D611", "", 0, "structure", key="structure", value=f"a {type(structure).__name__}",
+                     where="the file's top level",
+                     allowed="a table [structure]")
+        structure = {}
+    check.keys(structure, (*STRUCTURE_PATTERNS, *STRUCTURE_OTHER), "structure", 0, "[structure]")
+    patterns = {}
+    for name, groups in STRUCTURE_PATTERNS.items():
+        if name not in structure:
+            check.report("D612", "structure", where="[structure]", what=f"pattern {name}")
+            continue
+        compiled = check.compile(structure[name], 0, "structure", 0, name, "[structure]")
+        if compiled is None:
+            continue
+        for group in groups:
+            if group not in compiled.groupindex:
+                check.report("D612", "structure", 0, name, where=f"the pattern {name} of [structure]",
+                             what=f"group (?P<{group}>...)")
+        patterns[name] = compiled
+    salutes = structure.get("salutes", [])
+    if not isinstance(salutes, list) or not all(isinstance(s, str) and s for s in salutes):
+        check.report("D611", "structure", 0, "salutes", key="salutes", value=_shown(salutes), where="[structure]",
+                     allowed="a list of non-empty strings")
+        salutes = []
+    minimum = structure.get("headnote_min_words", 12)
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+        check.report("D611", "structure", 0, "headnote_min_words", key="headnote_min_words", value=_shown(minimum),
+                     where="[structure]", allowed="a positive integer")
+    furniture = []
+    table = structure.get("furniture", {})
+    if not isinstance(table, dict):
+        check.report("D611", "structure", 0, "furniture", key="furniture", value=_shown(table), where="[structure]",
+                     allowed="a table [structure.furniture] of patterns")
+        table = {}
+    for kind, value in table.items():
+        compiled = check.compile(value, 0, "structure.furniture", 0, kind, "[structure.furniture]")
+        if compiled is not None:
+            furniture.append((kind, compiled))
+
+    tunings = {}
+    tuning = data.get("tuning", {})
+    if not isinstance(tuning, dict):
+        check.report("D611", "", 0, "tuning", key="tuning", value=_shown(tuning),
+                     where="the file's top level", allowed="a table [tuning]")
+        tuning = {}
+    check.keys(tuning, TUNING, "tuning", 0, "[tuning]")
+    for name in TUNING:
+        value = tuning.get(name)
+        if value is None:
+            check.report("D612", "tuning", where="[tuning]", what=name)
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            check.report("D613", "tuning", 0, name, key=name, value=_shown(value))
+        else:
+            tunings[name] = value
+
+    conventions = Conventions(tuple(declarations), tuple(brackets), structure, patterns, tuple(furniture),
+                              salute_pattern(salutes), tunings)
+    return conventions, check.found
 
 
 @functools.cache
+def load_default_conventions() -> tuple[Conventions, list[Diagnostic]]:
+    """The data directory's ``conventions.toml`` and its findings (loaded once per process)."""
+    return load_conventions()
+
+
 def default_conventions() -> Conventions:
-    """Load ``data/conventions.toml`` once per process."""
-    with open(DATA / "conventions.toml", "rb") as handle:
-        data = tomllib.load(handle)
-    declarations = tuple(
-        Declaration(re.compile(d["pattern"], re.I), d.get("italics"), d.get("brackets"))
-        for d in data.get("declaration", [])
-    )
-    brackets = tuple(
-        BracketClassifier(b["kind"], re.compile(b["content"]) if "content" in b else None,
-                          b.get("check"), b.get("reason"))
-        for b in data.get("bracket", [])
-    )
-    structure = data.get("structure", {})
-    return Conventions(declarations, brackets, structure)
+    """The data directory's conventions, every pattern compiled."""
+    return load_default_conventions()[0]

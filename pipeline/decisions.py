@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.findings import make
 
 REVIEW_SUFFIX = ".review.toml"
 ACTIONS = ("accept", "reject", "set")
@@ -172,10 +173,8 @@ class Ledger:
         ed = self.review.decisions.get(did) if self.review is not None else None
         if ed is not None and ed.action not in KINDS[kind].actions:
             ed.used = True
-            self.found.append(Diagnostic(self.review.path, ed.line, 1, "R132", Severity.WARNING,
-                                         f"decision '{did}': a {KINDS[kind].label} cannot be {_done(ed.action)}; "
-                                         "the automatic decision stands",
-                                         "use one of: " + ", ".join(KINDS[kind].actions)))
+            self.found.append(make("R132", self.review.path, ed.line, 1, id=did, label=KINDS[kind].label,
+                                   done=_done(ed.action), actions=", ".join(KINDS[kind].actions)))
             ed = None
         if ed is None and not self.collect:
             return None
@@ -205,15 +204,10 @@ class Ledger:
             return found
         for ed in self.review.decisions.values():
             if not ed.used:
-                found.append(Diagnostic(self.review.path, ed.line, 1, "R131", Severity.WARNING,
-                                        f"decision '{ed.id}' ({ed.action}) matches no automatic decision of the "
-                                        "transcription: its target no longer exists",
-                                        "run dispatch review to see the current ids; delete or update the decision"))
+                found.append(make("R131", self.review.path, ed.line, 1, id=ed.id, action=ed.action))
         for ed in self.review.boundaries:
             if not ed.used:
-                found.append(Diagnostic(self.review.path, ed.line, 1, "R131", Severity.WARNING,
-                                        f"document boundary at '{ed.at}': no paragraph of the transcription starts "
-                                        "with that text", "quote the received text at the start of the paragraph"))
+                found.append(make("R131", self.review.path, ed.line, 1, case="boundary", at=shown(ed.at, 40)))
         return found
 
     def applied(self) -> list[Decision]:
@@ -238,16 +232,13 @@ def read_review(path: Path, bracket_kinds=None) -> tuple[Review | None, list[Dia
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        return None, [Diagnostic(spath, 1, 1, "R130", Severity.ERROR, f"cannot read the decisions file: {err}",
-                                 "save it as UTF-8 TOML")]
+        return None, [make("R130", spath, 1, 1, case="read", error=err)]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         m = re.search(r"at line (\d+), column (\d+)", str(err))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        return None, [Diagnostic(spath, line, col, "R130", Severity.ERROR,
-                                 f"the decisions file is not valid TOML: {str(err).split(' (at')[0]}",
-                                 "see the .review.toml format in README.md")]
+        return None, [make("R130", spath, line, col, error=str(err).split(" (at")[0])]
     lines = text.split("\n")
     headers = {"decision": [], "boundary": []}
     for number, content in enumerate(lines, 1):
@@ -257,42 +248,39 @@ def read_review(path: Path, bracket_kinds=None) -> tuple[Review | None, list[Dia
     found: list[Diagnostic] = []
     review = Review(spath)
 
-    def bad(line: int, message: str, hint: str | None = None) -> None:
-        found.append(Diagnostic(spath, line, 1, "R130", Severity.ERROR, message,
-                                hint or "see the .review.toml format in README.md"))
+    def bad(line: int, case: str, **fields) -> None:
+        found.append(make("R130", spath, line, 1, case=case, **fields))
 
     for key in sorted(set(data) - {"editor", "decision", "boundary"}):
-        bad(next((n for n, c in enumerate(lines, 1) if re.match(rf"\s*{re.escape(key)}\s*=", c)), 1),
-            f"unknown key '{key}' in the decisions file", "keys: editor, [[decision]], [[boundary]]")
+        bad(next((n for n, c in enumerate(lines, 1) if re.match(rf"\s*{re.escape(key)}\s*=", c)), 1), "key", key=key)
     editor = data.get("editor")
     if editor is not None and (not isinstance(editor, str) or not editor.strip()):
-        bad(1, "'editor' must be a name")
+        bad(1, "editor")
     elif editor:
         review.editor = editor.strip()
     entries = data.get("decision", [])
     if not isinstance(entries, list):
         entries = []
-        bad(1, "'decision' must be a list of [[decision]] tables")
+        bad(1, "list", key="decision")
     for number, entry in enumerate(entries):
         line = headers["decision"][number] if number < len(headers["decision"]) else 1
         if not isinstance(entry, dict):
-            bad(line, f"decision {number + 1} is not a table")
+            bad(line, "table", number=number + 1)
             continue
         unknown = sorted(set(entry) - {"id", "action", "kind", "value", "reason"})
         if unknown:
-            bad(line, f"decision {number + 1} has unknown keys {', '.join(unknown)}",
-                "keys: id, action, kind (a bracket), value (metadata), reason")
+            bad(line, "keys", number=number + 1, keys=", ".join(unknown))
             continue
         did, action = entry.get("id"), entry.get("action")
         if not isinstance(did, str) or not did.strip():
-            bad(line, f"decision {number + 1} has no id", "copy the id from the page dispatch review writes")
+            bad(line, "id", number=number + 1)
             continue
         if action not in ACTIONS:
-            bad(line, f"decision '{did}': action must be accept, reject or set", None)
+            bad(line, "action", id=did)
             continue
         reason = entry.get("reason")
         if reason is not None and not isinstance(reason, str):
-            bad(line, f"decision '{did}': reason must be text")
+            bad(line, "reason", id=did)
             continue
         value = None
         if action == "set":
@@ -300,38 +288,34 @@ def read_review(path: Path, bracket_kinds=None) -> tuple[Review | None, list[Dia
             spec = KINDS.get(kind)
             key = spec.set_key if spec else None
             if key is None:
-                bad(line, f"decision '{did}': only a bracket's kind or a metadata value can be set",
-                    "use accept or reject for this decision")
+                bad(line, "not-settable", id=did)
                 continue
             value = entry.get(key)
             other = "value" if key == "kind" else "kind"
             if not isinstance(value, str) or not value.strip() or other in entry:
-                bad(line, f"decision '{did}': a set needs {key} = \"...\"" + (f" (not {other})" if other in entry
-                                                                               else ""))
+                bad(line, "value", id=did, key=key)
                 continue
             value = value.strip()
             if key == "kind" and bracket_kinds is not None and value not in bracket_kinds:
-                bad(line, f"decision '{did}': '{value}' is not a bracket kind",
-                    "kinds: " + ", ".join(sorted(bracket_kinds)))
+                bad(line, "kind", id=did, value=value, kinds=", ".join(sorted(bracket_kinds)))
                 continue
         elif "kind" in entry or "value" in entry:
-            bad(line, f"decision '{did}': kind and value go with action = \"set\" only")
+            bad(line, "unset", id=did)
             continue
         did = did.strip()
         if did in review.decisions:
-            bad(line, f"decision '{did}' is given twice (also at line {review.decisions[did].line})",
-                "keep one decision per id")
+            bad(line, "twice", id=did, other=review.decisions[did].line)
             continue
         review.decisions[did] = EditorDecision(did, action, value, reason.strip() if reason else None, line)
     boundaries = data.get("boundary", [])
     if not isinstance(boundaries, list):
         boundaries = []
-        bad(1, "'boundary' must be a list of [[boundary]] tables")
+        bad(1, "list", key="boundary")
     for number, entry in enumerate(boundaries):
         line = headers["boundary"][number] if number < len(headers["boundary"]) else 1
         if not isinstance(entry, dict) or set(entry) - {"at", "reason"} or not isinstance(entry.get("at"), str) \
                 or not entry["at"].strip() or not isinstance(entry.get("reason", ""), str):
-            bad(line, f"boundary {number + 1} needs at = \"received text\" (and may have a reason)")
+            bad(line, "boundary", number=number + 1)
             continue
         reason = entry.get("reason")
         review.boundaries.append(EditorDecision(f"boundary@{entry['at']}", "set", None,

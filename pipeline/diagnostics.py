@@ -1,7 +1,8 @@
 """One finding type for every stage, printed as ``path:line:col: CODE message``.
 
-Codes are stable: the catalogue in ``docs/diagnostics.md`` lists each one with its meaning,
-an example that triggers it and the fix.
+Codes are stable: ``pipeline/findings.py`` defines each one (severity, message, hint) and
+the catalogue in ``docs/diagnostics.md`` lists each one with its meaning, an example that
+triggers it and the fix. Findings are made through that registry, not built here.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Diagnostic:
     severity: Severity
     message: str
     hint: str | None = None
+    omitted: int = 0  # on the line that stands for findings not shown: how many
 
     def format(self) -> str:
         """The one-line form, ``path:line:col: CODE message``."""
@@ -42,7 +44,7 @@ class Diagnostic:
         return (self.path, self.line, self.col, self.code, self.message)
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "path": self.path,
             "line": self.line,
             "col": self.col,
@@ -51,6 +53,9 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+        if self.omitted:
+            data["omitted"] = self.omitted
+        return data
 
 
 @dataclass
@@ -76,7 +81,8 @@ class Report:
         return unique
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for d in self.items if d.severity == severity)
+        """How many findings of a severity, counting those a capped file did not show."""
+        return sum(d.omitted or 1 for d in self.items if d.severity == severity)
 
     def worst(self) -> Severity | None:
         return max((d.severity for d in self.items), default=None)

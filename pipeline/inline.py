@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from pipeline.conventions import Conventions
 from pipeline.dates import DATE, find_dates
-from pipeline.diagnostics import Severity
 from pipeline.kinds import EXPLICIT as EXPLICIT_NAMES
 from pipeline.kinds import EXPLICIT_REASON, NON_LATIN, SCRIPTS
 from pipeline.model import DocumentInfo, Span, Text
@@ -56,7 +55,7 @@ class InlineContext:
     register: Register
     conventions: Conventions
     info: DocumentInfo
-    report: callable  # report(offset, code, severity, message, hint)
+    report: callable  # report(offset, code, **fields): a code of findings.REGISTRY and its fields
     repairs: list = field(default_factory=list)  # (offset, message) recorded in the TEI header
     italics_used: bool = False
     decide: callable = None  # decide(kind, rule, start, end, reading, confidence, why, id_rule): the editor's
@@ -115,15 +114,11 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
             else:
                 too_deep.append(opened)
         else:
-            ctx.report(i, "P303", Severity.WARNING, "closing bracket ']' without an opening bracket; kept as text",
-                       "add the missing '[' or delete the ']'")
+            ctx.report(i, "P303", case="unopened")
     for i in stack:
-        ctx.report(i, "P303", Severity.WARNING, "opening bracket '[' is never closed; kept as text",
-                   "add the missing ']' where the bracketed passage ends")
+        ctx.report(i, "P303")
     if too_deep:
-        ctx.report(min(too_deep), "P306", Severity.WARNING,
-                   f"brackets nested more than {MAX_DEPTH} deep; the inner ones are kept as text",
-                   "check the brackets: no transcription nests them this deep")
+        ctx.report(min(too_deep), "P306", depth=MAX_DEPTH)
     closes = {c: o for o, c in pairs.items()}
     # 2. italics, paired inside the bracket that contains them
     intervals: list[Interval] = []
@@ -147,17 +142,12 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
                 decision.applied = "rejected"
                 close = position + 1
         if close <= position + 1:
-            ctx.report(position, "P301", Severity.WARNING,
-                       f"italic marker '{marker}' is never closed; kept as text",
-                       f"add the closing '{marker}' where the passage ends")
+            ctx.report(position, "P301", case="unclosed", marker=marker)
             return
         intervals.append(Interval(position, close, position + 1, close, "italic", {"repaired": True}))
         ending = _last_words(text[position + 1:close])
         ctx.repairs.append((position, f"unclosed italic marker '{marker}' closed after '{ending}'"))
-        ctx.report(position, "P301", Severity.WARNING,
-                   f"italic marker '{marker}' {why}; the italic is closed at the end of its sentence, "
-                   f"after '{ending}'",
-                   f"add the closing '{marker}' where the passage really ends")
+        ctx.report(position, "P301", marker=marker, why=why, ending=ending)
 
     tokens = sorted(
         [(i, "[", "[") for i in pairs] + [(i, "]", "]") for i in closes] + list(_italic_tokens(text, start, end))
@@ -185,15 +175,10 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
                 continue
             outer = next((s for s, _ in reversed(scopes[:-1]) if s in open_italic), None)
             if outer is not None:
-                ctx.report(position, "P302", Severity.WARNING,
-                           f"italic marker '{marker}' closes inside a bracket opened after the italic began: "
-                           "the spans would cross; the italic is closed before the bracket",
-                           "move the marker so that the italic and the bracket nest")
+                ctx.report(position, "P302", marker=marker)
                 repair(outer, scope, "crosses a bracket")
             else:
-                ctx.report(position, "P301", Severity.WARNING,
-                           f"closing italic marker '{marker}' without an opening one; kept as text",
-                           f"add the opening '{marker}' where the passage begins, or delete this one")
+                ctx.report(position, "P301", case="unopened", marker=marker)
     for scope in list(open_italic):
         repair(scope, end, "is never closed")
     # 3. classify the brackets
@@ -222,9 +207,7 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
         interval.attrs.pop("unclassified", None)
         interval.attrs["decision"] = decision
     elif interval.attrs.get("unclassified"):
-        ctx.report(o, "P304", Severity.WARNING,
-                   f"cannot tell what the bracket '[{_short(ctx.text[o + 1:c])}]' is; read as text supplied by the "
-                   "editor", "say what it is explicitly, for example [@del ...], [@gloss ...] or [@supplied ...]")
+        ctx.report(o, "P304", content=_short(ctx.text[o + 1:c]))
     return interval
 
 
@@ -253,7 +236,7 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     inner = content
     if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
         inner = content[1:-1]  # [[two words illegible]]
-    previous = text[max(block_start, o - 120):o]  # the checks look only at what ends here
+    previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
     for number, rule in enumerate(ctx.conventions.brackets, 1):
         m = rule.content.search(inner) if rule.content else None
         if rule.content and not m:
@@ -310,7 +293,7 @@ DATE_AT_END = re.compile(rf"(?:{DATE.pattern})\s*$")
 
 
 def _after_date(ctx, previous, inner, text, o, c) -> bool:
-    return DATE_AT_END.search(previous[-40:]) is not None
+    return DATE_AT_END.search(previous[-ctx.conventions.tuning("date_window"):]) is not None
 
 
 FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
@@ -333,7 +316,7 @@ def _beside_name(ctx, previous, inner, text, o, c) -> bool:
     if ctx.info.brackets == "del":
         return False
     before = _previous_word(previous)
-    after = re.match(r"\s*(\S+)", text[c + 1:c + 60])
+    after = re.match(r"\s*(\S+)", text[c + 1:c + ctx.conventions.tuning("bracket_lookahead")])
     attached_before = before and previous.endswith(" ") and before[:1].isupper() and before[-1:].isalpha()
     attached_after = after is not None and after.group(1)[:1].isupper()
     return bool(attached_before or attached_after)
@@ -383,8 +366,7 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
         while stack and interval.start >= stack[-1][0].end:
             close_top()
         if stack and interval.end > stack[-1][0].end:
-            ctx.report(interval.start, "P302", Severity.WARNING, "markup crosses another span; ignored",
-                       "make the markers nest")
+            ctx.report(interval.start, "P302", case="span")
             continue
         parent = stack[-1][1] if stack else root
         flush(interval.start, parent)
@@ -508,8 +490,7 @@ def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) ->
             continue
         attrs = {"when": date.when} if date.when else {}
         if date.when is None:
-            ctx.report(s, "P320", Severity.WARNING, f"the date '{date.text}' does not exist",
-                       "check the transcription against the original; the date is kept without a value")
+            ctx.report(s, "P320", date=date.text)
         found.append((s, e, "date", attrs))
     garbage = ctx.conventions.pattern("garbage")
     fine = ctx.conventions.pattern("not_garbage")
@@ -520,9 +501,7 @@ def _numbers(ctx: InlineContext, node: Text, segment: str, found: list, free) ->
             e = s + len(token)
             if not free(s, e):
                 continue
-            ctx.report(s, "N230", Severity.WARNING,
-                       f"unrecognised token '{token}' kept and marked unclear",
-                       "check it against the original and correct the transcription")
+            ctx.report(s, "N230", token=token)
             found.append((s, e, "unclear", {"reason": "unrecognised"}))
 
 
@@ -548,7 +527,7 @@ def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
         node = nodes[i]
         if isinstance(node, Span) and node.kind == "correction" and i + 1 < len(nodes):
             corrected = "".join(ctx.text[t.start:t.end] for t in node.children if isinstance(t, Text))
-            following = ctx.text[node.end:node.end + 40]
+            following = ctx.text[node.end:node.end + ctx.conventions.tuning("date_window")]
             date = next(iter(find_dates(corrected + following)), None) if corrected.isdigit() else None
             if date is not None and date.start == 0 and date.end > len(corrected):
                 limit = node.end + date.end - len(corrected)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.datafiles import TomlLines, data_path, read_toml
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import Reporter, make
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules
 
-DATA = Path(__file__).parent / "data"
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
 NAME_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
@@ -82,10 +82,33 @@ class Normalized:
         return change.end + (offset - change.nend)
 
 
+def load_furniture(path: Path | None = None) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """Load and check ``furniture.toml``: a list ``phrases`` of non-empty strings."""
+    path = path or data_path("furniture.toml")
+    text, data, found = read_toml(path)
+    if data is None:
+        return (), found
+    where = TomlLines(text)
+    for key in data:
+        if key != "phrases":
+            found.append(make("D608", str(path), where.line("", 0, key), 1, key=key, where="the file's top level",
+                              known="phrases"))
+    phrases = data.get("phrases", [])
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        found.append(make("D611", str(path), where.line("", 0, "phrases"), 1, key="phrases", value=phrases,
+                          where="the file's top level", allowed="a list of non-empty strings"))
+        return (), found
+    return tuple(phrases), found
+
+
 @functools.cache
+def load_default_furniture() -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """The data directory's furniture phrases and their findings (loaded once per process)."""
+    return load_furniture()
+
+
 def furniture_phrases() -> tuple[str, ...]:
-    with open(DATA / "furniture.toml", "rb") as handle:
-        return tuple(tomllib.load(handle).get("phrases", []))
+    return load_default_furniture()[0]
 
 
 @functools.cache
@@ -137,7 +160,7 @@ def _register_ocr(body: str, register: Register):
                 yield m.start(), m.end(), entry.name
 
 
-def _register_fuzzy(body: str, register: Register, found: list | None = None, source=None):
+def _register_fuzzy(body: str, register: Register, found: Reporter | None = None):
     """Correct confident near misses of register names; report doubtful ones as suggestions.
 
     Runs of capitalized words are read left to right; at each word the longest window (up
@@ -166,13 +189,8 @@ def _register_fuzzy(body: str, register: Register, found: list | None = None, so
                     yield start, end, form
                     step = length
                     break
-                if score >= register.suggest and found is not None and source is not None:
-                    found.append(source.diagnostic(
-                        start, "N212", Severity.WARNING,
-                        f"'{token}' looks like the register name '{form}' "
-                        f"({entry.kind} '{entry.id}', score {score:.0f})",
-                        f"correct it to '{form}', or add '{token}' to the variants or to the "
-                        "ignore list in registers.toml"))
+                if score >= register.suggest and found is not None:
+                    found.at(start, "N212", token=token, form=form, kind=entry.kind, id=entry.id, score=score)
                     step = length
                     break
             i += step
@@ -192,9 +210,9 @@ BUILTIN_FINDERS = {
 }
 
 
-def _matches(rule: Rule, body: str, register: Register, found, source):
+def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
     if rule.builtin == "register-fuzzy":
-        yield from _register_fuzzy(body, register, found, source)
+        yield from _register_fuzzy(body, register, found)
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     else:
@@ -222,14 +240,17 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
               source=None, ledger=None) -> tuple[Normalized, list[Diagnostic]]:
     """Apply the rule table to ``body``; return the normalized text, its changes and findings.
 
-    With a ``ledger`` (``pipeline.decisions``) every change is recorded as a decision, and a
-    change the editor rejected is not made: the received form stays in the reading."""
+    Findings (suggestions, dropped furniture) are made only when ``source`` is given, at
+    offsets of its received text, at most ``max_findings_per_code`` of one code. With a
+    ``ledger`` (``pipeline.decisions``) every change is recorded as a decision, and a change
+    the editor rejected is not made: the received form stays in the reading.
+    """
     rules = rules or default_rules()
     register = register or default_register()
-    found: list[Diagnostic] = []
+    found = Reporter.for_source(source) if source is not None else None
     candidates = []
     for order, rule in enumerate(rules.rules):
-        for start, end, after in _matches(rule, body, register, found, source):
+        for start, end, after in _matches(rule, body, register, found):
             if body[start:end] != after:
                 candidates.append((start, -(end - start), order, end, after, rule))
     candidates.sort(key=lambda c: c[:3])
@@ -257,14 +278,12 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
         length += len(after)
         position = end
     pieces.append(body[position:])
-    if source is not None:
-        for change in changes:
-            if change.kind == "furniture":
-                found.append(source.diagnostic(
-                    change.start, "N220", Severity.WARNING,
-                    f"web-page furniture '{change.before.strip()}' dropped from the reading",
-                    "delete it from the transcription if it is not part of the document"))
-    return Normalized("".join(pieces), changes), found
+    if found is None:
+        return Normalized("".join(pieces), changes), []
+    for change in changes:
+        if change.kind == "furniture":
+            found.at(change.start, "N220", phrase=change.before.strip())
+    return Normalized("".join(pieces), changes), found.diagnostics()
 
 
 def apply_rule(rule: Rule, text: str, register: Register | None = None) -> str:

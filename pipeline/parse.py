@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from pipeline.conventions import Conventions, default_conventions
 from pipeline.dates import find_dates, is_date_only, parse_date
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import Reporter
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
@@ -21,7 +22,6 @@ from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
 PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
-MAX_FINDINGS_PER_CODE = 50  # a pathological file gets located findings, not a flood
 CONVENTION_VALUE = re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
 
 
@@ -119,9 +119,8 @@ class Parser:
         self.text = normalized.text
         self.register = register
         self.conventions = conventions
-        self.found: list[Diagnostic] = []
+        self.found = Reporter.for_source(source)  # offsets of the received text; capped per code
         self.repairs: list[tuple[int, str]] = []
-        self.counts: dict[str, int] = {}
         self.not_titles: set[int] = set()  # title paragraphs the editor said start no document
 
     def decide(self, kind: str, rule: str, start: int, end: int, reading: str, confidence: str, why: str,
@@ -165,14 +164,9 @@ class Parser:
                     break
         return sorted(kept)
 
-    def report(self, offset: int, code: str, severity: Severity, message: str, hint=None) -> None:
-        count = self.counts[code] = self.counts.get(code, 0) + 1
-        if count > MAX_FINDINGS_PER_CODE:
-            return
-        original = self.norm.original_offset(offset)
-        if count == MAX_FINDINGS_PER_CODE:
-            message += f" (further {code} findings in this file are not shown)"
-        self.found.append(self.source.diagnostic(original, code, severity, message, hint))
+    def report(self, offset: int, code: str, **fields) -> None:
+        """A finding at an offset of the normalized text (``findings.REGISTRY`` has the code)."""
+        self.found.at(self.norm.original_offset(offset), code, **fields)
 
     # -- documents -------------------------------------------------------------------------
     def parse(self) -> Parsed:
@@ -192,11 +186,8 @@ class Parser:
             if first in self.boundary_decisions:
                 self.boundary_decisions[first].target = f"d{number + 1}"
         if len(self.source.metadata.documents) > len(documents):
-            self.found.append(self.source.diagnostic(
-                0, "R111", Severity.WARNING,
-                f"the metadata describes {len(self.source.metadata.documents)} documents, the text has {len(documents)}",
-                "check the title lines of the documents, or the [[documents]] tables of the sidecar"))
-        return Parsed(documents, self.repairs, self.found)
+            self.found.at(0, "R111", described=len(self.source.metadata.documents), found=len(documents))
+        return Parsed(documents, self.repairs, self.found.diagnostics())
 
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
         """One document: its parts found from the front (title, headnote, opener) and from the
@@ -218,9 +209,7 @@ class Parser:
             block.inlines = parse_inline(ctx, block.start if block.content is None else block.content, block.end)
         if ctx.italics_used and not info.italics_declared:
             first = next(document.blocks(), None)
-            self.report(first.start if first else 0, "P305", Severity.WARNING,
-                        "italic markers are used but the document does not declare what they mean; read as emphasis",
-                        "declare the convention in the title's parenthesis or as conventions = [\"italics=add\"] in the sidecar")
+            self.report(first.start if first else 0, "P305")
         return document
 
     def _title(self, cursor: Cursor, document: Document, meta: DocumentMeta | None, number: int) -> None:
@@ -249,13 +238,15 @@ class Parser:
             s, e = cursor.first()
             first_line = text[s:e].split("\n")[0]
             decision = None
-            if len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
+            title_like = len(first_line) <= self.conventions.tuning("title_max_chars") and \
+                not first_line.rstrip().endswith((".", ":", ",", ";"))
+            if title_like:
                 decision = self.decide("metadata", "title", s, s + len(first_line), first_line, "low",
                                        "a short first line without a title's pattern, read as the title",
                                        id_rule="title")
             if decision is not None and decision.editor.action == "reject":
                 decision.applied = "rejected"
-            elif len(first_line) <= 120 and not first_line.rstrip().endswith((".", ":", ",", ";")):
+            elif title_like:
                 info.title = first_line
                 if decision is not None:
                     decision.target = f"d{number + 1}"
@@ -268,10 +259,7 @@ class Parser:
                 if re_ > rs:
                     cursor.give_back_first(rs, re_)
         if not info.title:
-            self.found.append(self.source.diagnostic(
-                self.norm.original_offset(cursor.first()[0] if cursor else 0), "P310", Severity.WARNING,
-                f"document {number + 1} has no title line and the metadata gives none",
-                "add a title line such as 'Letter from X to Y, 5 October 1950', or a title in the sidecar"))
+            self.found.at(self.norm.original_offset(cursor.first()[0] if cursor else 0), "P310", number=number + 1)
 
     def _headnote(self, cursor: Cursor, document: Document) -> None:
         """A bracketed paragraph of some length right after the title."""
@@ -324,9 +312,8 @@ class Parser:
         for value in (meta.conventions if meta else []):
             cm = CONVENTION_VALUE.match(value.strip())
             if cm is None:
-                self.found.append(self.source.diagnostic(
-                    0, "R110", Severity.ERROR, f"unknown convention '{value}' in the metadata",
-                    "use italics=add|new|hi or brackets=del|supplied"))
+                self.found.add(self.source.sidecar_finding("R110", "conventions", value=value, document=number,
+                                                           case="convention"))
                 continue
             if cm.group("sign") == "italics":
                 italics = cm.group("meaning")
@@ -339,10 +326,7 @@ class Parser:
         missing = [name for name, value in (("sender", info.sender), ("recipient", info.recipient),
                                             ("date", info.date)) if not value]
         if missing:
-            self.found.append(self.source.diagnostic(
-                self.norm.original_offset(offset), "P311", Severity.WARNING,
-                f"document {number + 1}: no {', no '.join(missing)} in the metadata or the title",
-                "add them to the document's [[documents]] table in the sidecar (see README)"))
+            self.found.at(self.norm.original_offset(offset), "P311", number=number + 1, missing=", no ".join(missing))
 
     def _inferred(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, base: int, m) -> None:
         """The values read from the title (not given by the sidecar) as decisions an editor may
@@ -420,9 +404,7 @@ class Parser:
             document.opener.append(Block(names[kind], s, e))
 
     def _salute(self, line: str) -> re.Match | None:
-        salutes = sorted(self.conventions.structure.get("salutes", []), key=len, reverse=True)
-        alternatives = "|".join(re.escape(x) for x in salutes)
-        return re.match(rf"^(?:{alternatives})[,.!]?(?=\s|$)", line)
+        return self.conventions.salute.match(line)
 
     BACK = ("_furniture", "_annotation", "_footnote", "_postscript")  # tried in order on the last paragraph
 
@@ -514,7 +496,7 @@ class Parser:
         for number, (s, e) in enumerate(work):
             paragraph = text[s:e]
             m = speaker.match(paragraph)
-            if m and len(paragraph[m.end():].split()) >= 3 and not self.conventions.furniture_kind(
+            if m and len(paragraph[m.end():].split()) >= self.conventions.tuning("speech_min_words") and not self.conventions.furniture_kind(
                     paragraph[:m.end()]):
                 blocks.append(Block("sp", s, e, children=[Block("speaker", s, s + m.end("speaker") + 1),
                                                           Block("p", s + m.end(), e)]))
@@ -544,7 +526,7 @@ class Parser:
     def _closer_line(self, s: int, e: int) -> list[Block] | None:
         """The closer blocks one line makes (salute, signature, dateline), or None."""
         line = self.text[s:e]
-        if len(line) > 160:
+        if len(line) > self.conventions.tuning("closer_line_max_chars"):
             return None
         if is_date_only(line):
             return [Block("dateline", s, e)]
@@ -562,7 +544,7 @@ class Parser:
         line = self.conventions.pattern("signature_label").sub("", line)
         bare = re.sub(r"\[[^\]]*\]", "", line).strip(" .,()")
         words = bare.split()
-        if not words or len(words) > 5:
+        if not words or len(words) > self.conventions.tuning("signature_max_words"):
             return False
         if bare.isupper():
             return True

@@ -13,12 +13,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.conventions import MEANINGS
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.findings import make
 
 ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$))[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 ID_MAX = 100  # an id names output files: short, no path separators, no '..', no device names
 SIDECAR_SUFFIX = ".meta.toml"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+TABLE_HEADER = re.compile(r"^\s*\[")
+DOCUMENTS_HEADER = re.compile(r"^\s*\[\[\s*documents\s*\]\]")
 
 # key -> expected Python type for the sidecar's top level and for each [[documents]] table
 SOURCE_KEYS: dict[str, type | tuple] = {
@@ -56,6 +60,54 @@ class LineIndex:
 
 
 @dataclass
+class Sidecar:
+    """A sidecar's path and text: where its keys and values stand, for located findings."""
+
+    path: str
+    text: str
+
+    def _region(self, document: int | None) -> tuple[int, int]:
+        """The lines [first, end) of the top level (``None``) or of the n-th ``[[documents]]``."""
+        lines = self.text.split("\n")
+        headers = [i for i, line in enumerate(lines) if TABLE_HEADER.match(line)]
+        if document is None:
+            return 0, headers[0] if headers else len(lines)
+        tables = [i for i, line in enumerate(lines) if DOCUMENTS_HEADER.match(line)]
+        if document >= len(tables):
+            return 0, len(lines)
+        start = tables[document]
+        return start, next((h for h in headers if h > start), len(lines))
+
+    def position(self, key: str, value: str | None = None, document: int | None = None) -> tuple[int, int]:
+        """1-based (line, column) of a key of the top level or of a document's table, or of one
+        of its string values (the opening quote); (1, 1) when it cannot be found."""
+        lines = self.text.split("\n")
+        first, end = self._region(document)
+        key_line = re.compile(rf"\s*{re.escape(key)}\s*=")
+        for start, stop in ((first, end), (0, len(lines))):
+            for number in range(start, stop):
+                if not key_line.match(lines[number]):
+                    continue
+                if value is None:
+                    return number + 1, 1
+                for following in range(number, stop):  # the value may be on a later line of an array
+                    for quote in ('"', "'"):
+                        col = lines[following].find(f"{quote}{value}{quote}")
+                        if col >= 0:
+                            return following + 1, col + 1
+                return number + 1, 1
+        return 1, 1
+
+    def finding(self, code: str, at: str, *, value: str | None = None, document: int | None = None,
+                case: str | None = None, **fields) -> Diagnostic:
+        """A finding at the key ``at`` (or at one of its values) of this sidecar."""
+        line, col = self.position(at, value, document)
+        if value is not None:
+            fields["value"] = value
+        return make(code, self.path, line, col, case=case, **fields)
+
+
+@dataclass
 class DocumentMeta:
     """What the sidecar says about one document of a source (all optional)."""
 
@@ -82,6 +134,7 @@ class Metadata:
     editors: list[str] = field(default_factory=list)
     documents: list[DocumentMeta] = field(default_factory=list)
     declared: bool = False  # True when a sidecar exists
+    sidecar: Sidecar | None = None
     accepts: list = field(default_factory=list)  # the findings an editor accepted (pipeline.accept)
 
 
@@ -98,9 +151,12 @@ class Source:
     def position(self, offset: int) -> tuple[int, int]:
         return self.index.position(offset)
 
-    def diagnostic(self, offset: int, code: str, severity: Severity, message: str, hint=None):
-        line, col = self.position(offset)
-        return Diagnostic(self.path, line, col, code, severity, message, hint)
+    def sidecar_finding(self, code: str, at: str, *, value: str | None = None, document: int | None = None,
+                        case: str | None = None, **fields) -> Diagnostic:
+        """A finding about the metadata, at its key or value in the sidecar (else at 1:1 of the text)."""
+        if self.metadata.sidecar is None:
+            return make(code, self.path, 1, 1, case=case, **({"value": value} if value is not None else {}), **fields)
+        return self.metadata.sidecar.finding(code, at, value=value, document=document, case=case, **fields)
 
 
 def valid_id(sid: str) -> bool:
@@ -117,8 +173,7 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Decode UTF-8 bytes, reporting every encoding problem at its line and column."""
     found: list[Diagnostic] = []
     if not raw:
-        return None, [Diagnostic(path, 1, 1, "R105", Severity.ERROR, "the file is empty",
-                                 "paste the transcription's text into the file")]
+        return None, [make("R105", path, 1, 1)]
     if raw.count(b"\x00") > 0:
         text_part = raw[: raw.index(b"\x00")]
         line = text_part.count(b"\n") + 1
@@ -129,52 +184,50 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         except UnicodeDecodeError:
             binary = True
         if binary:
-            return None, [Diagnostic(path, 1, 1, "R106", Severity.ERROR,
-                                     "the file is binary, not a text transcription",
-                                     "export the transcription as UTF-8 plain text")]
-        return None, [Diagnostic(path, line, col, "R104", Severity.ERROR,
-                                 "NUL byte in the text", "delete the NUL byte (U+0000)")]
+            return None, [make("R106", path, 1, 1)]
+        return None, [make("R104", path, line, col, character="NUL byte")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         before = raw[: err.start]
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        return None, [Diagnostic(path, line, col, "R101", Severity.ERROR,
-                                 f"the file is not UTF-8 (byte 0x{raw[err.start]:02x})",
-                                 "re-save the file as UTF-8 (for example with iconv -f cp1252 -t utf-8)")]
+        return None, [make("R101", path, line, col, byte=raw[err.start])]
     index = LineIndex(text)
     if text.startswith("\ufeff"):
-        found.append(Diagnostic(path, 1, 1, "R102", Severity.WARNING,
-                                "the file starts with a byte-order mark",
-                                "save the file as UTF-8 without BOM"))
+        found.append(make("R102", path, 1, 1))
     endings = {e for e in re.findall(r"\r\n|\r(?!\n)|(?<!\r)\n", text)}
     if len(endings) > 1:
         first_cr = text.find("\r")
         line, col = index.position(first_cr)
-        found.append(Diagnostic(path, line, col, "R103", Severity.WARNING,
-                                "mixed line endings (CRLF and LF) in one file",
-                                "convert the file to LF line endings (dos2unix)"))
+        found.append(make("R103", path, line, col))
     for m in CONTROL.finditer(text):
         line, col = index.position(m.start())
-        found.append(Diagnostic(path, line, col, "R104", Severity.ERROR,
-                                f"control character U+{ord(m.group()):04X} in the text",
-                                "delete the character; it cannot appear in XML"))
+        found.append(make("R104", path, line, col, character=f"control character U+{ord(m.group()):04X}"))
         break
     return text, found
 
 
-def _check_keys(table: dict, allowed: dict, where: str, path: str, line_of) -> list[Diagnostic]:
+def _check_keys(table: dict, allowed: dict, where: str, sidecar: Sidecar, document: int | None) -> list[Diagnostic]:
     found = []
     for key, value in table.items():
         if key not in allowed:
-            found.append(Diagnostic(path, line_of(key), 1, "R112", Severity.WARNING,
-                                    f"unknown metadata key '{key}'{where}",
-                                    "allowed keys: " + ", ".join(sorted(allowed))))
+            found.append(sidecar.finding("R112", at=key, document=document, key=key, where=where,
+                                         allowed=", ".join(sorted(allowed))))
         elif not isinstance(value, allowed[key]):
-            found.append(Diagnostic(path, line_of(key), 1, "R110", Severity.ERROR,
-                                    f"metadata key '{key}'{where} must be a {allowed[key].__name__}",
-                                    None))
+            found.append(sidecar.finding("R110", at=key, document=document, case="type", key=key, where=where,
+                                         type=allowed[key].__name__))
+    return found
+
+
+def _check_conventions(values: list, sidecar: Sidecar, document: int) -> list[Diagnostic]:
+    """Each of a document's ``conventions`` is ``sign=meaning`` with a meaning the sign allows."""
+    found = []
+    for value in values:
+        sign, _, meaning = str(value).partition("=")
+        if meaning.strip() not in MEANINGS.get(sign.strip(), ()):
+            found.append(sidecar.finding("R110", at="conventions", value=str(value), document=document,
+                                         case="convention"))
     return found
 
 
@@ -193,31 +246,22 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
     except tomllib.TOMLDecodeError as err:
         m = re.search(r"at line (\d+), column (\d+)", str(err))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        return Metadata(), [Diagnostic(spath, line, col, "R110", Severity.ERROR,
-                                       f"metadata is not valid TOML: {str(err).split(' (at')[0]}",
-                                       "see the source format in README.md")]
-    lines = text.split("\n")
-
-    def line_of(key: str) -> int:
-        for number, content in enumerate(lines, 1):
-            if re.match(rf"\s*{re.escape(key)}\s*=", content):
-                return number
-        return 1
-
-    found += _check_keys(data, SOURCE_KEYS, "", spath, line_of)
+        return Metadata(), [make("R110", spath, line, col, error=str(err).split(" (at")[0])]
+    sidecar = Sidecar(spath, text)
+    found += _check_keys(data, SOURCE_KEYS, "", sidecar, None)
     if found and any(d.severity == Severity.ERROR for d in found):
-        return Metadata(declared=True), found
+        return Metadata(declared=True, sidecar=sidecar), found
     declared_id = data.get("id")
     if declared_id is not None and declared_id != expected_id:
-        found.append(Diagnostic(spath, line_of("id"), 1, "R113", Severity.ERROR,
-                                f"metadata id '{declared_id}' differs from the file name '{expected_id}'",
-                                f"rename the files or set id = \"{expected_id}\""))
+        found.append(sidecar.finding("R113", at="id", declared=declared_id, expected=expected_id))
     documents = []
     for number, table in enumerate(data.get("documents", []), 1):
         if not isinstance(table, dict):
             continue
         where = f" in document {number}"
-        problems = _check_keys(table, DOCUMENT_KEYS, where, spath, line_of)
+        problems = _check_keys(table, DOCUMENT_KEYS, where, sidecar, number - 1)
+        if not problems and "conventions" in table:
+            problems = _check_conventions(table["conventions"], sidecar, number - 1)
         found += problems
         if any(d.severity == Severity.ERROR for d in problems):
             continue
@@ -240,6 +284,7 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         editors=[str(t) for t in data.get("editors", [])],
         documents=documents,
         declared=True,
+        sidecar=sidecar,
         accepts=accepts,
     )
     return meta, found
@@ -250,21 +295,16 @@ def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     spath = str(path)
     sid = source_id(path)
     if not valid_id(sid):
-        return None, [Diagnostic(spath, 1, 1, "R114", Severity.ERROR,
-                                 f"'{sid}' is not a usable source id",
-                                 "name the file with lower-case letters, digits, '.', '_' and '-' only")]
+        return None, [make("R114", spath, 1, 1, id=sid)]
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return None, [Diagnostic(spath, 1, 1, "R100", Severity.ERROR,
-                                 f"cannot read the file: {err.strerror}", None)]
+        return None, [make("R100", spath, 1, 1, reason=err.strerror)]
     body, found = decode(spath, raw)
     if body is None:
         return None, found
     if not body.strip():
-        return None, found + [Diagnostic(spath, 1, 1, "R105", Severity.ERROR,
-                                         "the file holds only white space",
-                                         "paste the transcription's text into the file")]
+        return None, found + [make("R105", spath, 1, 1)]
     meta, meta_found = read_metadata(path, sid)
     found += meta_found
     if any(d.severity == Severity.ERROR for d in found):

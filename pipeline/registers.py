@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.datafiles import TomlLines, data_path, read_toml
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import make
 
-DATA = Path(__file__).parent / "data"
 KINDS = {"person": "persName", "place": "placeName", "org": "orgName"}
+ENTRY_KEYS = ("id", "name", "variants", "ocr", "index")
+TABLE_KEYS = {"fuzzy": ("correct", "suggest", "margin", "min_length", "ignore"), "abbreviation": ("abbr", "expan"),
+              **{kind: ENTRY_KEYS for kind in KINDS}}
 ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -115,17 +118,25 @@ def _locate(text: str, needle: str) -> int:
 
 def load_register(path: Path | None = None) -> tuple[Register, list[Diagnostic]]:
     """Load and check the registers; problems are located findings in the data file."""
-    path = path or DATA / "registers.toml"
-    text = path.read_text(encoding="utf-8")
+    path = path or data_path("registers.toml")
     spath = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        m = re.search(r"at line (\d+), column (\d+)", str(err))
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        return Register([], {}), [Diagnostic(spath, line, col, "D601", Severity.ERROR,
-                                             f"register file is not valid TOML: {err}", None)]
-    found: list[Diagnostic] = []
+    text, data, found = read_toml(path)
+    if data is None:
+        return Register([], {}), found
+    where = TomlLines(text)
+    for table, value in data.items():
+        if table not in TABLE_KEYS:
+            line = max(where.line("", 0, table), where.line(table))  # a key, or a table's header
+            found.append(make("D608", spath, line, 1, key=table, where="the file's top level",
+                              known=", ".join(TABLE_KEYS)))
+            continue
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            for key in item if isinstance(item, dict) else ():
+                if key not in TABLE_KEYS[table]:
+                    found.append(make("D608", spath, where.line(table, index, key), 1, key=key,
+                                      where=f"[{table}]" if table == "fuzzy" else f"[[{table}]] {index + 1}",
+                                      known=", ".join(TABLE_KEYS[table])))
     entries: list[Entry] = []
     seen: set[str] = set()
     for kind in KINDS:
@@ -133,13 +144,10 @@ def load_register(path: Path | None = None) -> tuple[Register, list[Diagnostic]]
             eid = item.get("id", "")
             line = _locate(text, f'id = "{eid}"')
             if not ID_RE.match(str(eid)) or "name" not in item:
-                found.append(Diagnostic(spath, line, 1, "D602", Severity.ERROR,
-                                        f"register entry '{eid}' needs an id of lower-case letters, digits and '-', and a name",
-                                        None))
+                found.append(make("D602", spath, line, 1, id=eid))
                 continue
             if eid in seen:
-                found.append(Diagnostic(spath, line, 1, "D603", Severity.ERROR,
-                                        f"register id '{eid}' is used twice", "give each entry its own id"))
+                found.append(make("D603", spath, line, 1, what="register", id=eid))
                 continue
             seen.add(eid)
             entries.append(Entry(eid, kind, item["name"], tuple(item.get("variants", [])),
@@ -160,7 +168,7 @@ def load_register(path: Path | None = None) -> tuple[Register, list[Diagnostic]]
 
 @functools.cache
 def load_default_register() -> tuple[Register, list[Diagnostic]]:
-    """The package's registers and their findings (loaded once per process)."""
+    """The data directory's registers and their findings (loaded once per process)."""
     return load_register()
 
 

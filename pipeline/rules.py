@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.datafiles import TomlLines, data_path, read_toml
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import make
 
-DATA = Path(__file__).parent / "data"
 KINDS = ("ocr", "layout", "markup", "furniture")
 BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9-]+$")
 ID_LINE = re.compile(r'\s*id\s*=\s*"([^"]*)"')
+RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "replacement", "builtin", "examples")
 
 
 @dataclass(frozen=True)
@@ -66,18 +67,17 @@ def compile_pattern(item: dict) -> tuple[re.Pattern, re.Pattern | None]:
 
 def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
     """Load and check the rule table."""
-    path = path or DATA / "rules.toml"
+    path = path or data_path("rules.toml")
     spath = str(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        m = re.search(r"at line (\d+), column (\d+)", str(err))
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        return RuleTable(path=spath), [Diagnostic(spath, line, col, "D601", Severity.ERROR,
-                                                  f"rule table is not valid TOML: {str(err).split(' (at')[0]}", None)]
+    text, data, found = read_toml(path)
+    if data is None:
+        return RuleTable(path=spath), found
     lines = text.split("\n")
-    found: list[Diagnostic] = []
+    where = TomlLines(text)
+    for key in data:
+        if key != "rule":
+            found.append(make("D608", spath, where.line("", 0, key), 1, key=key, where="the file's top level",
+                              known="rule"))
     rules: list[Rule] = []
     seen: set[str] = set()
     id_lines: dict[str, list[int]] = {}
@@ -86,50 +86,56 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
         if m:
             id_lines.setdefault(m.group(1), []).append(number)
     occurrences: dict[str, int] = {}
-    for item in data.get("rule", []):
+    for index, item in enumerate(data.get("rule", [])):
         rid = str(item.get("id", ""))
         occurrences[rid] = occurrences.get(rid, 0) + 1
         matching = id_lines.get(rid, [])
         line = matching[occurrences[rid] - 1] if len(matching) >= occurrences[rid] else 1
 
-        def bad(code: str, message: str, hint: str | None = None) -> None:
-            found.append(Diagnostic(spath, line, 1, code, Severity.ERROR, message, hint))
+        def bad(code: str, case: str | None = None, **fields) -> None:
+            found.append(make(code, spath, line, 1, case=case, **fields))
 
+        unknown = [key for key in item if key not in RULE_KEYS]
+        for key in unknown:
+            found.append(make("D608", spath, where.line("rule", index, key), 1, key=key, where=f"rule {rid}",
+                              known=", ".join(RULE_KEYS)))
+        if unknown:
+            continue
         if not RULE_ID.match(rid):
-            bad("D604", f"rule id '{rid}' must be upper-case letters, digits and '-'")
+            bad("D604", id=rid)
             continue
         if rid in seen:
-            bad("D603", f"rule id '{rid}' is used twice", "give each rule its own id")
+            bad("D603", what="rule", id=rid)
             continue
         seen.add(rid)
         kind = item.get("kind")
         if kind not in KINDS:
-            bad("D605", f"rule {rid}: kind must be one of {', '.join(KINDS)}")
+            bad("D605", rule=rid, kinds=", ".join(KINDS))
             continue
         if not item.get("message"):
-            bad("D605", f"rule {rid} has no message", "say what the change is, for a reviewer")
+            bad("D605", "message", rule=rid)
             continue
         examples = tuple((e.get("input", ""), e.get("output", "")) for e in item.get("examples", []))
         if not examples:
-            bad("D606", f"rule {rid} has no example", "add examples = [{ input = ..., output = ... }]")
+            bad("D606", rule=rid)
             continue
         builtin = item.get("builtin")
         regex = context = None
         if builtin is not None:
             if builtin not in BUILTINS:
-                bad("D605", f"rule {rid}: unknown builtin '{builtin}'", "builtins: " + ", ".join(BUILTINS))
+                bad("D605", "builtin", rule=rid, builtin=builtin, builtins=", ".join(BUILTINS))
                 continue
         else:
             if ("literal" in item) == ("pattern" in item):
-                bad("D605", f"rule {rid} needs exactly one of literal and pattern")
+                bad("D605", "literal", rule=rid)
                 continue
             try:
                 regex, context = compile_pattern(item)
             except re.error as err:
-                bad("D607", f"rule {rid}: bad regular expression: {err}", "fix the pattern, before or after")
+                bad("D607", where=f"rule {rid}", error=err)
                 continue
             if regex.search("") is not None:
-                bad("D607", f"rule {rid}: the pattern matches the empty string")
+                bad("D607", where=f"rule {rid}", error="the pattern matches the empty string")
                 continue
         rules.append(Rule(rid, kind, item["message"], regex, context if builtin is None else None,
                           item.get("replacement", ""), builtin, examples, line))
@@ -138,7 +144,7 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
 
 @functools.cache
 def load_default_rules() -> tuple[RuleTable, list[Diagnostic]]:
-    """The package's rule table and its findings (loaded once per process)."""
+    """The data directory's rule table and its findings (loaded once per process)."""
     return load_rules()
 
 

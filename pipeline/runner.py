@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
                             remove_stale_temporaries, source_key, write_atomic)
 from pipeline.diagnostics import Report, Severity, render
+from pipeline.findings import make
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
@@ -27,7 +28,19 @@ def _summary(report: Report, checked: int) -> str:
             + (f", {accepted} accepted" if accepted else "") + "\n")
 
 
+def _broken_data(fmt: str = "text", what: str = "built") -> bool:
+    """Print the errors of the pipeline's data files, if any: then no source is read."""
+    broken = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
+    if broken:
+        _print(render(broken, fmt))
+        if fmt == "text":
+            _print(f"the pipeline's data files have errors: nothing was {what}\n")
+    return bool(broken)
+
+
 def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
+    if _broken_data(fmt, "checked"):
+        return 1
     sources = find_sources(paths)
     report = Report()
     report.extend(data_diagnostics())
@@ -147,6 +160,8 @@ def run_normalize(paths: list[Path]) -> int:
     from pipeline.normalize import normalize
     from pipeline.read import read_source
 
+    if _broken_data(what="normalized"):
+        return 1
     code = 0
     for path in find_sources(paths):
         if path.suffix != ".txt":
@@ -184,7 +199,7 @@ def run_restore(xml: Path) -> int:
         return 1
     text = received_text(root)
     if text is None:
-        _print(f"{xml}:1:1: V520 the TEI holds no received transcription (sourceDoc)\n", sys.stderr)
+        _print(render([make("V520", str(xml), 1, 1)]), sys.stderr)
         return 1
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
@@ -261,13 +276,10 @@ class Progress:
 def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = False,
               quiet: bool = False) -> int:
     started = time.monotonic()
+    if _broken_data():
+        return 1
     paths = find_sources([sources_dir])
     report = Report()
-    broken_data = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
-    if broken_data:
-        _print(render(broken_data))
-        _print("the pipeline's data files have errors: nothing was built\n")
-        return 1
     duplicates = duplicate_ids(paths)
     report.extend(duplicates)
     skip = {d.path for d in duplicates}
@@ -300,7 +312,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
         for path, (result, _written) in zip(todo, outcomes):
             progress.step()
             findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
-            warnings += sum(1 for d in findings if d.severity == Severity.WARNING)
+            warnings += sum(d.omitted or 1 for d in findings if d.severity == Severity.WARNING)
             _print(render(findings, min_severity=threshold))
             if result.failed:
                 failed += 1

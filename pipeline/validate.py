@@ -13,7 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import Reporter, make
 from pipeline.tei import XML_NS, local
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -70,24 +71,26 @@ def validate(root, path: str, origins: dict | None = None, locate_offset=None, *
     """
     origins = origins or {}
     locate_offset = locate_offset or (lambda offset: (1, 1))
-    found: list[Diagnostic] = []
-    if fast and fast_schema().validate(root):
-        return found + semantic_checks(root, path, origins, locate_offset)
-    for error in schema().iter_errors(root):
-        element = error.elem if error.elem is not None else root
-        where = locate(element, origins, locate_offset, path)
-        reason = (error.reason or str(error.message)).strip().rstrip(".")
-        name = local(element) if isinstance(element.tag, str) else "?"
-        found.append(Diagnostic(*where, "V501", Severity.ERROR,
-                                f"<{name}> is not valid in the TEI subset: {reason}",
-                                "see schemas/tei-dispatch.xsd for what the element may hold"))
-    found += semantic_checks(root, path, origins, locate_offset)
-    return found
+    found = Reporter(path)
+    if not (fast and fast_schema().validate(root)):
+        for error in schema().iter_errors(root):
+            element = error.elem if error.elem is not None else root
+            _, line, col = locate(element, origins, locate_offset, path)
+            reason = (error.reason or str(error.message)).strip().rstrip(".")
+            name = local(element) if isinstance(element.tag, str) else "?"
+            found.at_line(line, col, "V501", element=name, reason=reason)
+    found.extend(semantic_checks(root, path, origins, locate_offset))
+    return found.diagnostics()
 
 
 def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagnostic]:
     """Pointers resolve, ids are unique, dates are real."""
-    found: list[Diagnostic] = []
+    found = Reporter(path)
+
+    def report(element, code: str, **fields) -> None:
+        _, line, col = locate(element, origins, locate_offset, path)
+        found.at_line(line, col, code, **fields)
+
     ids: dict[str, object] = {}
     id_attribute = f"{{{XML_NS}}}id"
     for element in root.iter():
@@ -97,8 +100,7 @@ def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagn
         if value is None:
             continue
         if value in ids:
-            found.append(Diagnostic(*locate(element, origins, locate_offset, path), "V503", Severity.ERROR,
-                                    f"xml:id '{value}' is used twice", "give each element its own id"))
+            report(element, "V503", id=value)
         ids[value] = element
     for element in root.iter():
         if not isinstance(element.tag, str):
@@ -109,15 +111,11 @@ def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagn
                 continue
             for pointer in value.split():
                 if pointer.startswith("#") and pointer[1:] not in ids:
-                    found.append(Diagnostic(*locate(element, origins, locate_offset, path), "V502",
-                                            Severity.ERROR,
-                                            f"@{attribute} points to '{pointer}', which is not in the document",
-                                            "add the entry to the registers (registers.toml) or correct the pointer"))
+                    report(element, "V502", attribute=attribute, pointer=pointer)
         when = element.get("when")
         if when and not _real_date(when):
-            found.append(Diagnostic(*locate(element, origins, locate_offset, path), "V504", Severity.ERROR,
-                                    f"@when '{when}' is not a real date", "correct the date"))
-    return found
+            report(element, "V504", when=when)
+    return found.diagnostics()
 
 
 def _real_date(value: str) -> bool:
@@ -151,25 +149,20 @@ def parse_tei(path: Path) -> tuple[etree._Element | None, list[Diagnostic]]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return None, [Diagnostic(spath, 1, 1, "R100", Severity.ERROR, f"cannot read the file: {err.strerror}")]
+        return None, [make("R100", spath, 1, 1, reason=err.strerror)]
     if len(raw) > MAX_BYTES:
-        return None, [Diagnostic(spath, 1, 1, "V511", Severity.ERROR,
-                                 f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB",
-                                 "split the edition into several files")]
+        return None, [make("V511", spath, 1, 1, limit=MAX_BYTES // (1024 * 1024))]
     if not raw.strip():
-        return None, [Diagnostic(spath, 1, 1, "R105", Severity.ERROR, "the file is empty")]
+        return None, [make("R105", spath, 1, 1)]
     doctype = re.search(rb"<!DOCTYPE", raw[:4096] if len(raw) > 4096 else raw)
     if doctype or b"<!ENTITY" in raw:
         before = raw[: (doctype.start() if doctype else raw.index(b"<!ENTITY"))]
         line = before.count(b"\n") + 1
-        return None, [Diagnostic(spath, line, 1, "V512", Severity.ERROR,
-                                 "a DOCTYPE or entity declaration is not accepted in contributed TEI",
-                                 "delete the DOCTYPE; TEI needs none, and entities are never expanded")]
+        return None, [make("V512", spath, line, 1)]
     try:
         root = etree.fromstring(raw, safe_parser())
     except etree.XMLSyntaxError as err:
         line, col = err.position if err.position else (1, 1)
         message = re.sub(r", line \d+, column \d+$", "", str(err.msg))
-        return None, [Diagnostic(spath, line or 1, max(col, 1), "V510", Severity.ERROR,
-                                 f"not well-formed XML: {message}", "fix the markup at this point")]
+        return None, [make("V510", spath, line or 1, max(col, 1), error=message)]
     return root, []

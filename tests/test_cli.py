@@ -132,3 +132,39 @@ def test_no_input_makes_a_traceback(tmp_path, content):
     xml.write_bytes(content)
     result = dispatch("check", xml)
     assert b"Traceback" not in result.stderr + result.stdout and result.returncode in (0, 1)
+
+
+def broken_data(tmp_path: Path) -> tuple[dict, str]:
+    """A copy of the data files with a typo in conventions.toml, and the environment that points
+    the CLI at it (DISPATCH_DATA_DIR); the finding's expected start."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "pipeline" / "data", data)
+    conventions = data / "conventions.toml"
+    text = conventions.read_text(encoding="utf-8")
+    old = 'check = "attached-to-digits"'
+    line = text[: text.index(old)].count("\n") + 1
+    conventions.write_text(text.replace(old, 'check = "attached-to-digit"'), encoding="utf-8")
+    return dict(os.environ, DISPATCH_DATA_DIR=str(data)), f"{conventions}:{line}:1: D609 unknown check 'attached-to-digit'"
+
+
+def test_a_data_file_typo_stops_check_and_build_before_any_source(tmp_path):
+    env, expected = broken_data(tmp_path)
+    sources = copy_sample(tmp_path / "sources")
+    (sources / "unreadable.txt").write_bytes(b"\xff\xfe not UTF-8")  # would be R101, if it were read
+    check = dispatch("check", sources, env=env)
+    out = check.stdout.decode()
+    assert check.returncode == 1, out
+    assert out.startswith(expected), out
+    assert "R101" not in out and "P301" not in out and "checked:" not in out
+    assert "nothing was checked" in out
+    github = dispatch("check", "--format", "github", sources, env=env).stdout.decode()
+    assert github.startswith("::error file=") and "title=D609::" in github
+    build = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out", env=env)
+    out = build.stdout.decode()
+    assert build.returncode == 1, out
+    assert out.startswith(expected) and "nothing was built" in out
+    assert "R101" not in out and not (tmp_path / "out").exists()
+    # the same sources with the package's data files: checked, and the unreadable one reported
+    assert b"R101" in dispatch("check", sources).stdout

@@ -84,3 +84,31 @@ def test_source_without_metadata_builds_with_warnings(run):
     result = run("Some pasted text without a title or date, ending with a full stop.\n", name="bare")
     assert not result.failed
     assert "P311" in codes(result)
+
+
+def test_bad_sidecar_convention_is_located_in_the_sidecar(tmp_path, run):
+    meta = ('title = "x"\n\n[[documents]]\ntitle = "Letter"\n'
+            'conventions = ["italics=add", "italics=bogus"]\n\n'
+            '[[documents]]\ntitle = "Reply"\nconventions = ["brackets=del"]\n')
+    path = write_source(tmp_path, "Letter from A to B, 1 May 1950\n\nText.\n", meta=meta)
+    source, found = read_source(path)
+    assert source is None
+    assert [(d.code, d.path, d.line, d.col) for d in found] == [("R110", str(tmp_path / "doc.meta.toml"), 5, 31)]
+    assert found[0].message == "unknown convention 'italics=bogus' in the metadata"
+    # through the whole pipeline: reported at the sidecar, not at doc.txt:1:1
+    result = run("Letter from A to B, 1 May 1950\n\nText.\n", meta=meta)
+    assert result.failed
+    assert [(d.path, d.line, d.col) for d in result.diagnostics if d.code == "R110"] == [
+        (str(tmp_path / "doc.meta.toml"), 5, 31)]
+
+
+def test_a_convention_in_the_second_document_is_located_in_its_table(tmp_path):
+    meta = ('[[documents]]\nconventions = ["italics=bogus"]\n'
+            '[[documents]]\nconventions = ["italics=bogus"]\n')
+    _, found = read_source(write_source(tmp_path, "Some text.", meta=meta))
+    assert [(d.code, d.line, d.col) for d in found] == [("R110", 2, 16), ("R110", 4, 16)]
+
+
+def test_a_meaning_the_sign_does_not_have_is_refused(tmp_path):
+    _, found = read_source(write_source(tmp_path, "Some text.", meta='[[documents]]\nconventions = ["italics=del"]\n'))
+    assert [(d.code, d.line) for d in found] == [("R110", 2)]

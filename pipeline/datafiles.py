@@ -1,0 +1,92 @@
+"""The pipeline's data files: where they are, and reading one as TOML with located findings.
+
+The data files (``rules.toml``, ``registers.toml``, ``conventions.toml``, ``furniture.toml``)
+are read from ``pipeline/data/``, or from the folder named by the environment variable
+``DISPATCH_DATA_DIR`` when it is set (every data file is then read from that folder). Every
+loader checks its file and reports problems as D findings at ``file:line``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from pipeline.diagnostics import Diagnostic
+from pipeline.findings import make
+
+ENVIRONMENT = "DISPATCH_DATA_DIR"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+NAMES = ("rules.toml", "registers.toml", "conventions.toml", "furniture.toml")
+
+
+def data_dir() -> Path:
+    """The folder of the data files: ``$DISPATCH_DATA_DIR``, else the package's ``data/``."""
+    value = os.environ.get(ENVIRONMENT)
+    return Path(value) if value else PACKAGE_DATA
+
+
+def data_path(name: str) -> Path:
+    return data_dir() / name
+
+
+def read_toml(path: Path) -> tuple[str | None, dict | None, list[Diagnostic]]:
+    """A data file's text and table; ``None`` and a D600 or D601 finding when it cannot be had."""
+    spath = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        return None, None, [make("D600", spath, 1, 1, reason=reason)]
+    try:
+        return text, tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"at line (\d+), column (\d+)", str(err))
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        return text, None, [make("D601", spath, line, col, error=str(err).split(" (at")[0])]
+
+
+HEADER = re.compile(r"^\s*(?P<array>\[)?\[\s*(?P<name>[A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#.*)?$")
+KEY = re.compile(r"^\s*(?P<key>[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*=")
+
+
+class TomlLines:
+    """Where tables and keys stand in a TOML text, for findings at ``file:line``.
+
+    A table is named as in the file (``structure``, ``structure.furniture``); the n-th table
+    of an array of tables (``[[bracket]]``) is ``index`` n (from 0). The top level is ``""``.
+    """
+
+    def __init__(self, text: str):
+        self.tables: dict[tuple[str, int], int] = {}
+        self.keys: dict[tuple[str, int, str], int] = {}
+        counts: dict[str, int] = {}
+        table = ("", 0)
+        quotes = None  # inside a multi-line string
+        for number, line in enumerate(text.split("\n"), 1):
+            if quotes is not None:
+                if line.count(quotes) % 2:
+                    quotes = None
+                continue
+            header = HEADER.match(line)
+            if header:
+                name = header.group("name").replace('"', "").replace("'", "").replace(" ", "")
+                index = 0
+                if header.group("array"):
+                    index = counts[name] = counts.get(name, -1) + 1
+                table = (name, index)
+                self.tables.setdefault(table, number)
+                continue
+            key = KEY.match(line)
+            if key:
+                self.keys.setdefault((*table, key.group("key").strip("\"'")), number)
+                for mark in ('"""', "'''"):
+                    if line.count(mark) % 2:
+                        quotes = mark
+
+    def line(self, table: str = "", index: int = 0, key: str | None = None) -> int:
+        """The line of a key of a table, else of the table's header, else 1."""
+        if key is not None and (table, index, key) in self.keys:
+            return self.keys[(table, index, key)]
+        return self.tables.get((table, index), 1)
