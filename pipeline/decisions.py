@@ -326,8 +326,8 @@ def read_review(path: Path, bracket_kinds=None) -> tuple[Review | None, list[Dia
 
 
 def shown(text: str, width: int = 60) -> str:
-    """A received or read text on one line, for a message: line breaks shown as ⏎."""
-    text = text.replace("\r\n", "\n").replace("\n", "⏎").replace("\t", " ")
+    """A received or read text on one line, for a message: line breaks shown as ↵."""
+    text = text.replace("\r\n", "\n").replace("\n", "↵").replace("\t", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

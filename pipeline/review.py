@@ -44,10 +44,10 @@ class Row:
 
 
 def visible(text: str) -> str:
-    """A received text with its white space made visible (a line break ⏎, a lone space ␣)."""
+    """A received text with its white space made visible (a line break ↵, a lone space ␣)."""
     if not text:
         return "∅"
-    text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", "⇥")
+    text = text.replace("\r\n", "↵").replace("\n", "↵").replace("\t", "⇥")
     if not text.strip():
         text = text.replace(" ", "␣")
     return text
@@ -239,7 +239,18 @@ at = "Reply from Mao Zedong"
 
 # -- Markdown ----------------------------------------------------------------------------------
 def _md(text) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ")
+    """Text for a Markdown table cell: no emphasis, no code, no cell break."""
+    text = str(text).replace("\n", " ")
+    return re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
+
+
+def _code(text) -> str:
+    """Text for a code span in a Markdown table cell."""
+    return str(text).replace("`", "'").replace("|", "\\|")
+
+
+def _tail(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
 def render_markdown(result) -> str:
@@ -263,11 +274,11 @@ def render_markdown(result) -> str:
         for row in group:
             d = row.decision
             status = row.status + (f": {d.editor.reason}" if d.editor and d.editor.reason else "")
-            out.append(f"| `{_md(d.id)}` | {_md(KINDS[d.kind].label)} | {row.line}:{row.col} | "
-                       f"{_md(shown(row.before.lstrip('… '), 40)[-40:])} **{_md(visible(row.covered))}** "
+            out.append(f"| `{_code(d.id)}` | {_md(KINDS[d.kind].label)} | {row.line}:{row.col} | "
+                       f"{_md(_tail(row.before, 40))}**{_md(shown(visible(row.covered), 80))}**"
                        f"{_md(shown(row.after, 40))} | {_md(reading(d))} | {_md(d.rule)} | {_md(status)} |")
         out.append("")
     findings = _findings(result)
     out += [f"## Findings: {len(findings)}", ""]
-    out += [f"- `{_md(d.format())}`" for d in findings] or ["None."]
+    out += [f"- `{_code(d.format())}`" for d in findings] or ["None."]
     return "\n".join(out) + "\n"
