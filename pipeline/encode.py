@@ -305,8 +305,8 @@ class Encoder:
             reading = sub(choice, second)
             self.inlines(reading, span.children)
             return
-        if kind == "unclear-mark":
-            element = sub(parent, "unclear", **encoding.attrs)
+        if encoding.takes:  # word [?]: the element holds the word it took in, not the mark
+            element = sub(parent, encoding.element, **encoding.attrs)
             self.origin(element, span.start)
             self.decided(element, span)
             if span.pulled:

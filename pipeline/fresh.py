@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.runner import OUTPUT_FOLDERS, run_build
+from pipeline.runner import OUTPUT_FOLDERS, broken_data, run_build
 
 
 def stale_files(sources: Path, outputs: Path) -> list[str]:
@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=Path, default=Path("sources"))
     parser.add_argument("--outputs", type=Path, default=Path("outputs"))
     args = parser.parse_args(argv)
+    if broken_data(what="compared"):
+        return 1
     problems = stale_files(args.sources, args.outputs)
     for line in problems:
         print(line)

@@ -111,6 +111,8 @@ EDITORIAL: tuple[Editorial, ...] = (
               latex_definition="#2",  # #1 is the language; each script's run has its font already
               latex_args="lang-content", plain_in_deletion=True),
     Editorial("speaker", WRAP, latex="edSpeaker", latex_definition=r"\textsc{#1}"),
+    Editorial("sic", WRAP, (("sic", None),), latex="edSic", latex_definition=r"#1\,{[}\textit{sic}{]}",
+              plain_in_deletion=True, diplomatic=("", "", " [sic]")),
     # archival furniture inline: out of the reading, no macro of its own
     Editorial("docket", OMIT, (("seg", "docket"),), annotated=False, diplomatic=("\u27e8", "", "\u27e9")),
     Editorial("classification", OMIT, (("seg", "classification"),), annotated=False,
@@ -136,6 +138,7 @@ class Encoding:
     element: str
     attrs: dict = field(default_factory=dict)
     explicit: tuple[str, ...] = ()  # the names a source may write as [@name text]
+    takes: str | None = None  # a pattern ending at the bracket: the text before it that the kind takes in
 
 
 ENCODINGS: tuple[Encoding, ...] = (
@@ -164,7 +167,8 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("handwritten", "handwritten-note", "note", {"type": "handwritten", "place": "inline"},
              explicit=("handwritten",)),
     Encoding("unclear", "unclear", "unclear", explicit=("unclear",)),
-    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}),  # [?]: the word before is uncertain
+    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}, takes=r"\S+(?=\s*$)"),  # word [?]
+    Encoding("sic-mark", "sic", "sic", takes=r"\S+(?=\s*$)"),  # word [sic]: so in the original
     Encoding("stamp", "stamp", "stamp", explicit=("stamp",)),
     Encoding("archival-label", "label", "seg", {"type": "archival-label"}, explicit=("label", "archival-label")),
     Encoding("handwritten-label", "label", "seg", {"type": "label", "subtype": "handwritten"}),
@@ -177,10 +181,12 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("foreign", "foreign", "foreign"),
     Encoding("gap", "gap", "gap", explicit=("gap", "illegible")),
     Encoding("signature-mark", "gap", "gap", {"reason": "signature"}),
-    Encoding("correction", "correction", "choice", explicit=("correction",)),  # sic / corr
-    Encoding("expansion", "expansion", "choice", explicit=("expansion",)),  # abbr / expan
+    Encoding("correction", "correction", "choice", explicit=("correction",), takes=r"[0-9A-Za-z]+$"),  # sic/corr
+    Encoding("expansion", "expansion", "choice", explicit=("expansion",), takes=r"\S+(?=\s*$)"),  # abbr/expan
 )
 ENCODING: dict[str, Encoding] = {kind.name: kind for kind in ENCODINGS}
+# what a kind takes in from the text before it: 8[7] takes 8, VCh [high frequency phone] takes VCh
+TAKES: dict[str, re.Pattern] = {kind.name: re.compile(kind.takes) for kind in ENCODINGS if kind.takes}
 # [@name text] -> the parser's kind
 EXPLICIT: dict[str, str] = {name: kind.name for kind in ENCODINGS for name in kind.explicit}
 # what an explicit name says beyond its kind

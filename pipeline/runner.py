@@ -28,7 +28,7 @@ def _summary(report: Report, checked: int) -> str:
             + (f", {accepted} accepted" if accepted else "") + "\n")
 
 
-def _broken_data(fmt: str = "text", what: str = "built") -> bool:
+def broken_data(fmt: str = "text", what: str = "built") -> bool:
     """Print the errors of the pipeline's data files, if any: then no source is read."""
     broken = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
     if broken:
@@ -39,7 +39,7 @@ def _broken_data(fmt: str = "text", what: str = "built") -> bool:
 
 
 def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
-    if _broken_data(fmt, "checked"):
+    if broken_data(fmt, "checked"):
         return 1
     sources = find_sources(paths)
     report = Report()
@@ -160,7 +160,7 @@ def run_normalize(paths: list[Path]) -> int:
     from pipeline.normalize import normalize
     from pipeline.read import read_source
 
-    if _broken_data(what="normalized"):
+    if broken_data(what="normalized"):
         return 1
     code = 0
     for path in find_sources(paths):
@@ -276,7 +276,7 @@ class Progress:
 def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = False,
               quiet: bool = False) -> int:
     started = time.monotonic()
-    if _broken_data():
+    if broken_data():
         return 1
     paths = find_sources([sources_dir])
     report = Report()

@@ -168,3 +168,11 @@ def test_a_data_file_typo_stops_check_and_build_before_any_source(tmp_path):
     assert "R101" not in out and not (tmp_path / "out").exists()
     # the same sources with the package's data files: checked, and the unreadable one reported
     assert b"R101" in dispatch("check", sources).stdout
+
+
+def test_the_outputs_check_reports_broken_data_files(tmp_path):
+    env, expected = broken_data(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "pipeline.fresh"], capture_output=True, cwd=ROOT, env=env,
+                            timeout=300)
+    out = result.stdout.decode()
+    assert result.returncode == 1 and out.startswith(expected) and "missing:" not in out

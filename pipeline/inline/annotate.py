@@ -1,0 +1,265 @@
+"""Inline parsing, step 3: the tree of spans, and what the plain text holds.
+
+The paired and classified intervals are nested into a tree; corrected figures and
+abbreviations take in the word before them; then the text runs are annotated by an ordered
+list of small annotators (``ANNOTATORS``: elisions, names, foreign scripts, times, dates,
+unrecognised tokens) with one conflict rule: a place the text claimed by an earlier annotator
+is not claimed again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from pipeline.dates import find_dates
+from pipeline.inline.pairing import InlineContext, Interval
+from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
+from pipeline.model import Span, Text
+
+# runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
+_JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
+SCRIPT_PATTERNS = tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
+
+
+def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
+    """Nest intervals into a tree; then pull back corrected figures and find names and dates."""
+    intervals.sort(key=lambda iv: (iv.start, -iv.end))
+    root: list = []
+    stack: list[tuple[Interval, list]] = []
+    position_stack = [start]
+
+    def flush(until: int, children: list) -> None:
+        if until > position_stack[-1]:
+            children.append(Text(position_stack[-1], until))
+        position_stack[-1] = max(position_stack[-1], until)
+
+    def close_top() -> None:
+        interval, children = stack.pop()
+        flush(interval.cend, children)
+        position_stack.pop()
+        kind = interval.kind if interval.kind != "italic" else ctx.info.italics
+        span = Span(kind, interval.start, interval.end, children, **interval.attrs)
+        parent = stack[-1][1] if stack else root
+        parent.append(span)
+        position_stack[-1] = interval.end
+
+    for interval in intervals:
+        while stack and interval.start >= stack[-1][0].end:
+            close_top()
+        if stack and interval.end > stack[-1][0].end:
+            ctx.report(interval.start, "P302", case="span")
+            continue
+        parent = stack[-1][1] if stack else root
+        flush(interval.start, parent)
+        stack.append((interval, []))
+        position_stack.append(interval.cstart)
+    while stack:
+        close_top()
+    flush(end, root)
+    return enrich(ctx, root)
+
+
+def enrich(ctx: InlineContext, nodes: list) -> list:
+    """Pull corrected figures and abbreviations into their spans; find names, dates, garbage."""
+    out: list = []
+    for node in nodes:
+        if isinstance(node, Span):
+            node.children = enrich(ctx, node.children)
+            pull = TAKES.get(node.kind)
+            if pull and out and isinstance(out[-1], Text):
+                previous = out[-1]
+                m = pull.search(ctx.text[previous.start:previous.end])
+                if m:
+                    pulled = previous.start + m.start()
+                    node.pulled = (pulled, previous.start + m.end())
+                    node.start = pulled
+                    previous.end = pulled
+                    if previous.end == previous.start:
+                        out.pop()
+            out.append(node)
+        else:
+            out.extend(_annotate_text(ctx, node))
+    return _dates_over_corrections(ctx, out)
+
+
+HAS_DIGIT = re.compile(r"\d")
+WITH_DIGIT = re.compile(r"\S*\d\S*")
+
+
+class Occupied:
+    """Non-overlapping intervals, with an overlap test in logarithmic time."""
+
+    def __init__(self):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start)
+        if i > 0 and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A candidate annotation: [start, end) of the segment, its kind and fields, and the finding
+    to report if it is kept."""
+
+    start: int
+    end: int
+    kind: str
+    fields: dict
+    finding: tuple[str, dict] | None = None
+
+
+def _elisions(ctx: InlineContext, segment: str):
+    if ". ." in segment:  # prefilter: spaced full stops
+        for m in ctx.conventions.pattern("elision").finditer(segment):
+            yield Found(m.start(), m.end(), "gap", {"reason": "elided"})
+
+
+def _names(ctx: InlineContext, segment: str):
+    for s, e, entry in ctx.register.find(segment):
+        yield Found(s, e, entry.element, {"ref": entry.id})
+
+
+def _scripts(ctx: InlineContext, segment: str):
+    if NON_LATIN.search(segment):
+        for pattern, lang in SCRIPT_PATTERNS:
+            for m in pattern.finditer(segment):
+                yield Found(m.start(), m.end(), "foreign", {"lang": lang})
+
+
+def _times(ctx: InlineContext, segment: str):
+    for m in ctx.conventions.pattern("time").finditer(segment):
+        when = _time_value(m)
+        if when:
+            yield Found(m.start(), m.end(), "time", {"when": when})
+
+
+def _dates(ctx: InlineContext, segment: str):
+    for date in find_dates(segment):
+        yield Found(date.start, date.end, "date", {"when": date.when} if date.when else {},
+                    None if date.when else ("P320", {"date": date.text}))
+
+
+def _unrecognised(ctx: InlineContext, segment: str):
+    garbage = ctx.conventions.pattern("garbage")
+    fine = ctx.conventions.pattern("not_garbage")
+    for m in WITH_DIGIT.finditer(segment):
+        token = m.group().strip(".,;:!?()\"'")
+        if garbage.match(token) and not fine.match(token):
+            s = m.start() + m.group().find(token)
+            yield Found(s, s + len(token), "unclear", {"reason": "unrecognised"}, ("N230", {"token": token}))
+
+
+# (annotator, needs a digit): tried in this order; the first to claim a place keeps it
+ANNOTATORS = ((_elisions, False), (_names, False), (_scripts, False), (_times, True), (_dates, True),
+              (_unrecognised, True))
+
+
+def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
+    """Split a text run around what the annotators find in it (a citation first: its own span)."""
+    text = ctx.text
+    segment = text[node.start:node.end]
+    if not segment.strip():
+        return [node]
+    digits = HAS_DIGIT.search(segment) is not None
+    if citations and digits:
+        m = ctx.conventions.pattern("citation").search(segment)
+        if m:
+            s, e = node.start + m.start(), node.start + m.end()
+            inner = _annotate_text(ctx, Text(s, e), citations=False)
+            return (_annotate_text(ctx, Text(node.start, s)) if s > node.start else []) + \
+                [Span("bibl", s, e, inner)] + \
+                (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
+    found: list[Found] = []
+    taken = Occupied()
+    for annotator, needs_digit in ANNOTATORS:
+        if needs_digit and not digits:
+            continue
+        for candidate in annotator(ctx, segment):
+            s, e = node.start + candidate.start, node.start + candidate.end
+            if taken.overlaps(s, e):
+                continue
+            taken.add(s, e)
+            if candidate.finding:
+                code, fields = candidate.finding
+                ctx.report(s, code, **fields)
+            found.append(Found(s, e, candidate.kind, candidate.fields))
+    found.sort(key=lambda f: (f.start, -f.end))
+    out: list = []
+    position = node.start
+    for f in found:
+        if f.start < position:
+            continue
+        if f.start > position:
+            out.append(Text(position, f.start))
+        out.append(Span(f.kind, f.start, f.end, [] if f.kind == "gap" else [Text(f.start, f.end)], **f.fields))
+        position = f.end
+    if position < node.end:
+        out.append(Text(position, node.end))
+    return out
+
+
+def _time_value(m: re.Match) -> str | None:
+    hour = m.group("h") or m.group("h2") or m.group("h3")
+    minute = m.group("m") or m.group("m2") or "00"
+    value = int(hour)
+    suffix = (m.group("suffix") or "").lower()
+    if suffix == "p.m." and value < 12:
+        value += 12
+    elif suffix == "a.m." and value == 12:
+        value = 0
+    if value > 23:
+        return None
+    return f"{value:02d}:{minute}:00"
+
+
+def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
+    """``8[7] October 1950``: a corrected day followed by month and year is one date."""
+    out: list = []
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if isinstance(node, Span) and node.kind == "correction" and i + 1 < len(nodes):
+            corrected = "".join(ctx.text[t.start:t.end] for t in node.children if isinstance(t, Text))
+            following = ctx.text[node.end:node.end + ctx.conventions.tuning("date_window")]
+            date = next(iter(find_dates(corrected + following)), None) if corrected.isdigit() else None
+            if date is not None and date.start == 0 and date.end > len(corrected):
+                limit = node.end + date.end - len(corrected)
+                inside: list = [node]
+                j = i + 1
+                while j < len(nodes) and nodes[j].end <= limit:
+                    inside.append(nodes[j].children[0] if isinstance(nodes[j], Span) and nodes[j].kind == "date"
+                                  else nodes[j])
+                    j += 1
+                if j < len(nodes) and isinstance(nodes[j], Text) and nodes[j].start < limit:
+                    inside.append(Text(nodes[j].start, limit))
+                    nodes[j] = Text(limit, nodes[j].end)
+                if inside[-1].end == limit:
+                    attrs = {"when": date.when} if date.when else {}
+                    out.append(Span("date", node.start, limit, inside, **attrs))
+                    i = j
+                    continue
+        if (isinstance(node, Span) and node.kind == "date" and i + 2 < len(nodes)
+                and isinstance(nodes[i + 1], Text) and ctx.text[nodes[i + 1].start:nodes[i + 1].end] == " "
+                and isinstance(nodes[i + 2], Span) and nodes[i + 2].kind == "supplied-date"
+                and re.fullmatch(r"--\d\d-\d\d", node.when or "")):
+            year = "".join(ctx.text[t.start:t.end] for t in nodes[i + 2].children if isinstance(t, Text))
+            when = node.when
+            merged = Span("date", node.start, nodes[i + 2].end, [*node.children, nodes[i + 1], nodes[i + 2]],
+                          when=f"{year}-{when[2:]}" if year.isdigit() else None)
+            out.append(merged)
+            i += 3
+            continue
+        out.append(node)
+        i += 1
+    return out

@@ -1,0 +1,169 @@
+"""Inline parsing, step 2: what each bracket is.
+
+The classifiers of ``conventions.toml`` are tried in order, the first whose tests all pass
+decides (as markdown-it's ordered rules); an explicit ``[@kind text]`` overrides them all. A
+classifier's ``check`` names one of the small tests of ``CHECKS`` on the words around the
+bracket. A bracket no classifier claims is a deletion where the document declares brackets as
+deletions, otherwise text supplied by the editor, reported (P304).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.dates import DATE
+from pipeline.inline.pairing import InlineContext, Interval
+from pipeline.kinds import EXPLICIT as EXPLICIT_KINDS
+from pipeline.kinds import EXPLICIT_REASON
+
+EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
+
+
+def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
+    """Decide what a bracket [o, c] is: an explicit ``[@kind ...]`` first, then the editor's
+    decision on the bracket (``sources/<id>.review.toml``), then the classifiers."""
+    interval = _explicit(ctx, o, c)
+    if interval is not None:
+        return interval
+    interval, rule, confidence = _heuristic(ctx, block_start, o, c)
+    decision = None
+    if ctx.decide is not None:
+        decision = ctx.decide("bracket", rule, o, c + 1, interval.kind, confidence, WHY[confidence], "")
+    if decision is not None:
+        if decision.editor.action == "set":
+            name = decision.editor.value
+            attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
+            interval = Interval(o, c + 1, o + 1, c, EXPLICIT_KINDS[name], attrs)
+            decision.applied = "set"
+        interval.attrs.pop("unclassified", None)  # the editor said what it is: no P304
+        interval.attrs["decision"] = decision
+    elif interval.attrs.get("unclassified"):
+        ctx.report(o, "P304", content=_short(ctx.text[o + 1:c]))
+    return interval
+
+
+WHY = {  # how sure a classification is, for the review page
+    "high": "its content says what it is",
+    "medium": "a heuristic on its content and what stands around it",
+    "low": "no classifier recognized it: read as text supplied by the editor (the default)",
+}
+
+
+def _explicit(ctx: InlineContext, o: int, c: int) -> Interval | None:
+    """``[@kind text]``: the source says what the bracket is."""
+    explicit = EXPLICIT.match(ctx.text[o + 1:c])
+    if explicit and explicit.group("kind") in EXPLICIT_KINDS:
+        name = explicit.group("kind")
+        attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
+        return Interval(o, c + 1, o + 1 + explicit.end(), c, EXPLICIT_KINDS[name], attrs)
+    return None
+
+
+def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[Interval, str, str]:
+    """What the classifiers read the bracket as: (interval, the classifier, its confidence)."""
+    text = ctx.text
+    content = text[o + 1:c]
+    inner = content
+    if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
+        inner = content[1:-1]  # [[two words illegible]]
+    previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
+    for number, rule in enumerate(ctx.conventions.brackets, 1):
+        m = rule.content.search(inner) if rule.content else None
+        if rule.content and not m:
+            continue
+        if rule.check and not CHECKS[rule.check](ctx, previous, inner, text, o, c):
+            continue
+        attrs = {"reason": rule.reason} if rule.reason else {}
+        cstart, cend = o + 1, c
+        if m is not None and "text" in (m.groupdict() or {}) and m.group("text") is not None:
+            offset = content.find(inner)
+            cstart, cend = o + 1 + offset + m.start("text"), o + 1 + offset + m.end("text")
+        name = f"[[bracket]] {number} of conventions.toml: {rule.kind}" + (f" ({rule.check})" if rule.check else "")
+        return Interval(o, c + 1, cstart, cend, rule.kind, attrs), name, "medium" if rule.check else "high"
+    if ctx.info.brackets == "del":
+        return Interval(o, c + 1, o + 1, c, "del"), "brackets=del, declared by the document", "medium"
+    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
+
+
+def _short(text: str, width: int = 30) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _previous_word(previous: str) -> str:
+    m = re.search(r"(\S+)\s*$", previous)
+    return m.group(1) if m else ""
+
+
+def _after_register_name(ctx, previous, inner, text, o, c) -> bool:
+    entry = ctx.register.ends_with_name(previous)
+    other = ctx.register.lookup(inner)
+    return entry is not None and other is not None and other.id == entry.id
+
+
+def _register_name(ctx, previous, inner, text, o, c) -> bool:
+    word = _previous_word(previous).strip(",.;:")
+    return ctx.register.lookup(inner) is not None and word.isupper() and len(word) > 1
+
+
+def _after_abbreviation(ctx, previous, inner, text, o, c) -> bool:
+    word = _previous_word(previous)
+    if word in ctx.register.abbreviations:
+        return True
+    if ctx.info.brackets == "del":
+        return False
+    capitals = sum(ch.isupper() for ch in word)
+    return capitals >= 2 and word.isalpha() and not inner.isupper() and " " in inner.strip()
+
+
+def _attached_to_digits(ctx, previous, inner, text, o, c) -> bool:
+    return o > 0 and text[o - 1].isdigit()
+
+
+DATE_AT_END = re.compile(rf"(?:{DATE.pattern})\s*$")
+
+
+def _after_date(ctx, previous, inner, text, o, c) -> bool:
+    return DATE_AT_END.search(previous[-ctx.conventions.tuning("date_window"):]) is not None
+
+
+FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
+
+
+def _without_diacritics(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.translate(FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _same_word_with_diacritics(ctx, previous, inner, text, o, c) -> bool:
+    word = _previous_word(previous).strip(",.;:")
+    return (bool(word) and inner != word and " " not in inner.strip()
+            and _without_diacritics(inner).lower() == _without_diacritics(word).lower())
+
+
+def _beside_name(ctx, previous, inner, text, o, c) -> bool:
+    if ctx.info.brackets == "del":
+        return False
+    before = _previous_word(previous)
+    after = re.match(r"\s*(\S+)", text[c + 1:c + ctx.conventions.tuning("bracket_lookahead")])
+    attached_before = before and previous.endswith(" ") and before[:1].isupper() and before[-1:].isalpha()
+    attached_after = after is not None and after.group(1)[:1].isupper()
+    return bool(attached_before or attached_after)
+
+
+def _inside_word(ctx, previous, inner, text, o, c) -> bool:
+    attached_before = o > 0 and text[o - 1].isalpha()
+    attached_after = c + 1 < len(text) and text[c + 1].isalpha()
+    return inner.isalpha() and (attached_before or attached_after)
+
+
+CHECKS = {
+    "after-register-name": _after_register_name,
+    "register-name": _register_name,
+    "after-abbreviation": _after_abbreviation,
+    "attached-to-digits": _attached_to_digits,
+    "after-date": _after_date,
+    "inside-word": _inside_word,
+    "same-word-with-diacritics": _same_word_with_diacritics,
+    "beside-name": _beside_name,
+}
