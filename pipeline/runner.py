@@ -139,7 +139,7 @@ def run_review(paths: list[Path], output: Path | None, fmt: str = "html") -> int
         result = process(path, collect=True)
         if result.source is None or result.ledger is None:
             _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key())))
-            _print(f"dispatch: {path} cannot be reviewed: it does not read\n", sys.stderr)
+            _print(f"dispatch: {path} cannot be reviewed until the errors above are corrected\n", sys.stderr)
             code = 1
             continue
         if result.failed:

@@ -320,3 +320,56 @@ def test_the_sample_review_page_in_a_real_browser(tmp_path):
     assert errors == []
     assert requests == [page_path.as_uri()]  # nothing but the page itself
     assert (tmp_path / "review.png").stat().st_size > 10_000
+
+
+def test_the_tei_and_json_of_decided_sources_are_valid(tmp_path):
+    """The editor's decisions (@resp, change/@who, type decision) are valid TEI (tei_all, with
+    jing) and valid JSON (the output schema)."""
+    import json
+
+    import jsonschema
+
+    from conftest import require_jing
+
+    source = write_source(tmp_path, LETTER + "\nLetter from Stalin to Molotov, 4 June 1951\n\n[STRICTLY SECRET]\n\nAgreed.\n")
+    ids = decisions(source)
+    bracket = next(d.id for d in ids.values() if d.kind == "bracket" and d.text == "[tons of]")
+    write_review(tmp_path, f'''editor = "A. Editor"
+[[decision]]
+id = "ocr:OCR-II-IL:II:1"
+action = "reject"
+[[decision]]
+id = "{bracket}"
+action = "set"
+kind = "gap"
+[[decision]]
+id = "metadata:sender:Molotov:1"
+action = "accept"
+''')
+    result, outputs = build(source)
+    schema = json.loads((ROOT / "schemas" / "dispatch-output.schema.json").read_text())
+    data = json.loads(outputs["json"])
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    assert [c["type"] for c in data["changes"]].count("decision") == 3
+    assert "A. Editor" not in data["metadata"].get("editors", [])
+    jing, rng = require_jing()
+    xml = tmp_path / "doc.xml"
+    xml.write_text(outputs["xml"], encoding="utf-8")
+    completed = subprocess.run([jing, str(rng), str(xml)], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout
+
+
+def test_every_kind_an_editor_may_set_builds_valid_tei(tmp_path):
+    from pipeline.kinds import EXPLICIT
+
+    source = write_source(tmp_path, LETTER.replace("[tons of]", "VCh [tons of] and 8[7]"))
+    ids = decisions(source)
+    brackets = [d.id for d in ids.values() if d.kind == "bracket"]
+    for name in sorted(EXPLICIT):
+        write_review(tmp_path, "".join(f'[[decision]]\nid = "{b}"\naction = "set"\nkind = "{name}"\n\n'
+                                       for b in brackets))
+        result = process(source)
+        assert not result.failed, (name, [d.format() for d in result.diagnostics])
+        assert not [d for d in result.diagnostics if d.code.startswith(("R13", "V", "X"))], name
+        outputs = render_outputs(result.root, result.id)
+        assert len(outputs) == 4
