@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
@@ -301,6 +300,8 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     threshold = Severity.ERROR if quiet else Severity.WARNING
     _print(render(report.sorted(), min_severity=threshold))
     if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only a build uses it: check stays light
+
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
         outcomes = pool.map(build_one, todo, [outputs] * len(todo), chunksize=max(1, min(16, len(todo) // (jobs * 4))))
     else:
