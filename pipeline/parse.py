@@ -135,7 +135,8 @@ class Parser:
 
     def _boundaries(self, paras: list[tuple[int, int]], starts: list[int]) -> list[int]:
         """The title paragraphs the editor kept, and the document starts the editor added."""
-        agreed = len(self.source.metadata.documents) == len(starts) + (0 if starts and starts[0] == 0 else 1)
+        described = len(self.source.metadata.documents)
+        agreed = described in (0, len(starts) + (0 if starts and starts[0] == 0 else 1))
         kept = []
         for i in starts:
             s, e = paras[i]

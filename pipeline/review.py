@@ -181,7 +181,7 @@ def render_html(result) -> str:
     out.append("<h2>Deciding</h2>")
     out.append(f"<p>Copy an id into <code>sources/{_e(review_file)}</code> and run <code>make all</code>; "
                "the build honours the decision and the TEI records it as the editor's.</p>")
-    out.append("<pre>" + _e(EXAMPLE.strip()) + "</pre>")
+    out.append("<pre>" + _e(example(all_rows)) + "</pre>")
     findings = _findings(result)
     out.append(f"<h2>Findings: {len(findings)}</h2>")
     if findings:
@@ -214,27 +214,25 @@ def _html_row(row: Row) -> str:
             f"<td>{status}</td></tr>")
 
 
-EXAMPLE = '''
-editor = "Your Name"
-
-[[decision]]
-id = "ocr:OCR-II-IL:II:1"        # an OCR fix, a name match, a layout or markup repair
-action = "reject"                # accept | reject | set
-reason = "the original reads II"
-
-[[decision]]
-id = "bracket:big~3c1f0:1"       # a bracket's kind
-action = "set"
-kind = "del"                     # any name of the [@kind ...] syntax
-
-[[decision]]
-id = "metadata:sender:Stalin:1"  # an inferred title, date, sender or recipient
-action = "set"
-value = "stalin"
-
-[[boundary]]                     # a document the rules did not see starts at this paragraph
-at = "Reply from Mao Zedong"
-'''
+def example(all_rows: list[Row]) -> str:
+    """A decisions file for this source: one entry for a decision of each sort it has (the
+    doubtful ones first), with its real id."""
+    lines = ['editor = "Your Name"']
+    picks = [
+        (("ocr", "name", "layout", "markup", "chrome", "furniture", "repair"), 'action = "reject"',
+         'reason = "why the received form is right"'),
+        (("bracket",), 'action = "set"', 'kind = "del"                 # any name of the [@kind ...] syntax'),
+        (("metadata",), 'action = "set"', 'value = "..."                # a register id, a name, an ISO date'),
+        (("boundary",), 'action = "accept"', None),
+    ]
+    for kinds, action, extra in picks:
+        row = next((r for r in all_rows if r.decision.kind in kinds), None)
+        if row is None:
+            continue
+        lines += ["", "[[decision]]", f'id = "{row.decision.id}"', action] + ([extra] if extra else [])
+    lines += ["", "[[boundary]]                     # a document the rules did not see starts at this paragraph",
+              'at = "the received text at the start of the paragraph"']
+    return "\n".join(lines)
 
 
 # -- Markdown ----------------------------------------------------------------------------------
