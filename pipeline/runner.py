@@ -170,12 +170,25 @@ def run_normalize(paths: list[Path]) -> int:
             _print(render(found))
             code = 1
             continue
-        normalized, found = normalize(source.body, source=source)
-        for change in normalized.changes:
-            line, col = source.position(change.start)
-            before = json.dumps(change.before, ensure_ascii=False)
-            after = json.dumps(change.after, ensure_ascii=False)
-            _print(f"{source.path}:{line}:{col}: {change.rule} {before} -> {after}\n")
+        ledger = None
+        decisions = path.with_name(source.id + ".review.toml")
+        if decisions.exists():  # the changes an editor rejected are listed as such
+            from pipeline.decisions import Ledger, read_review
+            from pipeline.kinds import EXPLICIT
+
+            review, problems = read_review(decisions, EXPLICIT)
+            _print(render(problems))
+            ledger = Ledger(source.body, review, collect=True) if review is not None else None
+        normalized, found = normalize(source.body, source=source, ledger=ledger)
+        listed = [(c.start, c.rule, c.before, c.after, "") for c in normalized.changes]
+        if ledger is not None:
+            listed += [(d.start, d.rule, d.text, d.reading, " (rejected by the editor)")
+                       for d in ledger.decisions if d.applied == "rejected"]
+        for start, rule, before, after, note in sorted(listed, key=lambda item: item[0]):
+            line, col = source.position(start)
+            before = json.dumps(before, ensure_ascii=False)
+            after = json.dumps(after, ensure_ascii=False)
+            _print(f"{source.path}:{line}:{col}: {rule} {before} -> {after}{note}\n")
         # suggestions (near misses of register names) are listed too; furniture is a change above
         _print(render([d for d in found if d.code != "N220"]))
     return code

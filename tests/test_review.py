@@ -373,3 +373,10 @@ def test_every_kind_an_editor_may_set_builds_valid_tei(tmp_path):
         assert not [d for d in result.diagnostics if d.code.startswith(("R13", "V", "X"))], name
         outputs = render_outputs(result.root, result.id)
         assert len(outputs) == 4
+
+
+def test_normalize_lists_a_rejected_change_as_such(tmp_path):
+    source = write_source(tmp_path, LETTER)
+    write_review(tmp_path, '[[decision]]\nid = "ocr:OCR-II-IL:II:1"\naction = "reject"\n')
+    lines = dispatch("normalize", source).stdout.splitlines()
+    assert f'{source}:3:14: OCR-II-IL "II" -> "Il" (rejected by the editor)' in lines
