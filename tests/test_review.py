@@ -379,4 +379,4 @@ def test_normalize_lists_a_rejected_change_as_such(tmp_path):
     source = write_source(tmp_path, LETTER)
     write_review(tmp_path, '[[decision]]\nid = "ocr:OCR-II-IL:II:1"\naction = "reject"\n')
     lines = dispatch("normalize", source).stdout.splitlines()
-    assert f'{source}:3:14: OCR-II-IL "II" -> "Il" (rejected by the editor)' in lines
+    assert f'{source}:3:13: OCR-II-IL "II" -> "Il" (rejected by the editor)' in lines
