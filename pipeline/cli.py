@@ -58,7 +58,7 @@ def build(
     changed are rebuilt. A source with errors gets no new outputs (the old ones stay) and
     makes the exit code 1; the other sources are still built.
     """
-    from pipeline.runner import run_build
+    from pipeline.commands import run_build
 
     if not sources.is_dir():
         _fail(f"no sources folder at '{sources}'")
@@ -79,7 +79,7 @@ def check(
     known, then a summary. Exit 0 when there are no errors, 1 when there are errors (or
     warnings under --strict), 2 on a usage problem.
     """
-    from pipeline.runner import run_check
+    from pipeline.commands import run_check
 
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -144,7 +144,7 @@ def normalize(
     Each line reads path:line:col: RULE-ID before -> after, with the line and column of the
     received text. The rules are in pipeline/data/rules.toml, the names in registers.toml.
     """
-    from pipeline.runner import run_normalize
+    from pipeline.commands import run_normalize
 
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -157,7 +157,7 @@ def restore(
     xml: Path = typer.Argument(..., help="A TEI file written by dispatch (outputs/xml/<id>.xml)."),
 ) -> None:
     """Print the received transcription, byte for byte, from its TEI."""
-    from pipeline.runner import run_restore
+    from pipeline.commands import run_restore
 
     if not xml.exists():
         _fail(f"no such file: {xml}")
@@ -171,7 +171,7 @@ def emit(
     diplomatic: bool = typer.Option(False, "--diplomatic", help="With --to text: the diplomatic text, every intervention marked."),
 ) -> None:
     """Write one output format of a TEI file to standard output (the writers read only the TEI)."""
-    from pipeline.runner import run_emit
+    from pipeline.commands import run_emit
 
     if not xml.exists():
         _fail(f"no such file: {xml}")

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.runner import OUTPUT_FOLDERS, broken_data, run_build
+from pipeline.commands import OUTPUT_FOLDERS, broken_data, run_build
 
 
 def stale_files(sources: Path, outputs: Path) -> list[str]:

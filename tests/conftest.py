@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import process
+from pipeline.stages import process
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"

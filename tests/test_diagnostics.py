@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from pipeline.build import process
+from pipeline.stages import process
 from pipeline.conventions import load_conventions
 from pipeline.findings import REGISTRY
 from pipeline.normalize import load_furniture
@@ -111,7 +111,7 @@ def test_catalogue_example_triggers_its_code(code, tmp_path, capsys):
         found = LOADERS[target.name](target)[1]
     elif code == "R115":
         (tmp_path / "doc.txt").write_text("Some text.\n", encoding="utf-8")
-        from pipeline.build import duplicate_ids, find_sources
+        from pipeline.stages import duplicate_ids, find_sources
 
         found = duplicate_ids(find_sources([tmp_path]))
     else:

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from conftest import FIXTURES, ROOT, golden, is_subsequence, pdf_words, require_jing, require_tex, words
-from pipeline.build import process, render_outputs
+from pipeline.stages import process, render_outputs
 from pipeline.pdf import FLAGS, engine_of
 
 SOURCES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".xml"))

@@ -6,7 +6,7 @@ import json
 import re
 
 from pipeline import kinds
-from pipeline.build import render_outputs
+from pipeline.stages import render_outputs
 from pipeline.tei import NS
 from pipeline.writers.json import write_json
 from pipeline.writers.latex import write_latex

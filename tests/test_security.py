@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import pdf_words, require_tex, words, write_source
-from pipeline.build import process, render_outputs
+from pipeline.stages import process, render_outputs
 from pipeline.validate import parse_tei
 
 SECRET = "root:x:0:0"  # what /etc/passwd holds on any Debian machine
@@ -130,7 +130,7 @@ def test_ids_cannot_leave_outputs(tmp_path):
     for name in ["..", ".hidden", "con", "NUL", "aux.txt", "a..b", "com1", "x" * 150]:
         (sources / f"{name}.txt").write_text("Some text.\n")
     (sources / "good.txt").write_text("Some text.\n")
-    from pipeline.runner import run_build
+    from pipeline.commands import run_build
 
     code = run_build(sources, outputs, jobs=1)
     assert code == 1

@@ -86,7 +86,7 @@ def test_unreal_date_is_a_finding(sample):
 
 
 def test_contributed_tei_is_a_source(tmp_path, sample):
-    from pipeline.build import process
+    from pipeline.stages import process
 
     good = tmp_path / "contributed.xml"
     good.write_bytes(serialize(sample.root))
@@ -137,7 +137,7 @@ def invalid_variants(root):
 
 def test_fast_and_reference_validators_agree_on_every_fixture(sample):
     from conftest import FIXTURES
-    from pipeline.build import process
+    from pipeline.stages import process
     from pipeline.validate import fast_schema
 
     roots = [etree.fromstring(serialize(sample.root))]

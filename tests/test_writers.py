@@ -4,13 +4,12 @@ import json
 import re
 import shutil
 import subprocess
-import unicodedata
 
 import jsonschema
 import pytest
 
 from conftest import ROOT, golden, is_subsequence, pdf_words, require_tex, words
-from pipeline.build import render_outputs
+from pipeline.stages import render_outputs
 from pipeline.writers.latex import escape
 from pipeline.writers.text import write_text
 from pipeline.writers.walk import read_edition

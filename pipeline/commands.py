@@ -7,10 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.build import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache, process,
-                            remove_stale_temporaries, source_key, write_atomic)
 from pipeline.diagnostics import Report, Severity, render
 from pipeline.findings import make
+from pipeline.stages import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache,
+                             process, remove_stale_temporaries, source_key, write_atomic)
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}

@@ -113,7 +113,7 @@ def _process(path: Path, collect: bool = False) -> Result:
 def data_diagnostics() -> list[Diagnostic]:
     """Findings in the pipeline's own data files (rules, registers, conventions, furniture).
 
-    The runner checks them before it reads any source: a data file with errors stops it.
+    The commands check them before they read any source: a data file with errors stops it.
     """
     from pipeline.conventions import load_default_conventions
     from pipeline.normalize import load_default_furniture
