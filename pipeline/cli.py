@@ -102,7 +102,7 @@ def accept(
     is left as it was. Without --at, the source must have exactly one such warning. An
     accepted warning no longer fails dispatch check --strict (and the dispatch-check hook).
     """
-    from pipeline.runner import run_accept
+    from pipeline.commands import run_accept
 
     if not path.exists():
         _fail(f"no such file: {path}")
@@ -125,7 +125,7 @@ def review(
     its stable id, the received text around it, the reading and the rule. Copy an id into
     sources/<id>.review.toml to accept, reject or set it; the page shows what is decided.
     """
-    from pipeline.runner import run_review
+    from pipeline.commands import run_review
 
     missing = [p for p in paths if not p.exists()]
     if missing:

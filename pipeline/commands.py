@@ -62,7 +62,7 @@ def run_accept(path: Path, code: str, at: str | None, reason: str) -> int:
     import tomllib
 
     from pipeline.accept import append_table, context_text, occurrences, offset_of
-    from pipeline.build import SIDECAR, process
+    from pipeline.stages import SIDECAR, process
 
     if path.name.endswith(SIDECAR):
         path = path.with_name(path.name[: -len(SIDECAR)] + ".txt")
@@ -126,7 +126,7 @@ def run_accept(path: Path, code: str, at: str | None, reason: str) -> int:
 
 def run_review(paths: list[Path], output: Path | None, fmt: str = "html") -> int:
     """Write the review page of every transcription (or print it, Markdown without --output)."""
-    from pipeline.build import process
+    from pipeline.stages import process
     from pipeline.review import render_html, render_markdown
 
     code = 0

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from conftest import FIXTURES, ROOT, SAMPLE, write_source
-from pipeline.build import process, render_outputs, source_key
+from pipeline.stages import process, render_outputs, source_key
 from pipeline.decisions import decision_id
 from pipeline.tei import NS
 
