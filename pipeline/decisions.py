@@ -65,6 +65,7 @@ KINDS: dict[str, DecisionKind] = {k.name: k for k in (
     DecisionKind("layout", "layout repair", ("accept", "reject")),
     DecisionKind("markup", "markup repair", ("accept", "reject")),
     DecisionKind("chrome", "web-page chrome dropped", ("accept", "reject")),
+    DecisionKind("page", "page around the documents", ("accept", "reject")),
     DecisionKind("bracket", "bracket kind", ("accept", "set"), "kind"),
     DecisionKind("boundary", "document start", ("accept", "reject")),
     DecisionKind("metadata", "inferred metadata", ("accept", "reject", "set"), "value"),
@@ -356,5 +357,6 @@ REJECTED = {
     "boundary": "no document starts there; the paragraph belongs to the document before",
     "metadata": "the value is left out",
     "furniture": "the line is read as text of the document",
+    "page": "the passage is read as text of the documents",
     "repair": "the marker is kept as text",
 }

@@ -17,7 +17,7 @@ from pipeline.tei import NS
 
 LETTER = """Letter from Molotov to Stalin, 3 June 1951
 
-Comrade Kim II Sung asked for two hundred [tons of] fuel.
+Comrade Kim II Sung asked for two hundred [tons/of] fuel.
 
 The second paragraph stays where it is.
 
@@ -62,7 +62,7 @@ def test_the_made_up_letter_has_its_decisions(tmp_path):
     found = decisions(write_source(tmp_path, LETTER))
     assert "ocr:OCR-II-IL:II:1" in found
     bracket = next(d for d in found.values() if d.kind == "bracket")
-    assert (bracket.text, bracket.reading, bracket.confidence) == ("[tons of]", "supplied", "low")
+    assert (bracket.text, bracket.reading, bracket.confidence) == ("[tons/of]", "supplied", "low")
     assert {d.kind for d in found.values()} >= {"ocr", "bracket", "boundary", "metadata"}
     sender = next(d for d in found.values() if d.id.startswith("metadata:sender:"))
     assert (sender.text, sender.reading) == ("Molotov", "molotov")
@@ -117,7 +117,7 @@ reason = "struck through in the original"
         assert ocr.get("who") == "#editor" and ocr.get("ana") == "#rule.OCR-II-IL"
         assert "'II' stays as received" in ocr.text and "the original reads II" in ocr.text
         deletion = root.find(".//t:del", NS)
-        assert deletion is not None and "".join(deletion.itertext()) == "tons of"
+        assert deletion is not None and "".join(deletion.itertext()) == "tons/of"
         assert deletion.get("resp") == "#editor"
         bracket_change = by_text[bracket]
         assert bracket_change.get("target") == "#" + deletion.get("{http://www.w3.org/XML/1998/namespace}id")
@@ -219,12 +219,12 @@ def test_a_rebuild_honours_a_new_decision(tmp_path):
 # -- accepted findings ------------------------------------------------------------------------
 def test_accept_writes_the_entry_and_strict_check_passes(tmp_path):
     source = write_source(tmp_path, LETTER)
-    assert dispatch("check", "--strict", source).returncode == 1  # P304 on [tons of]
+    assert dispatch("check", "--strict", source).returncode == 1  # P304 on [tons/of]
     accepted = dispatch("accept", source, "P304", "--reason", "supplied by the translator")
     assert accepted.returncode == 0, accepted.stderr
     sidecar = tmp_path / "doc.meta.toml"
     assert tomllib.loads(sidecar.read_text())["accept"] == [
-        {"code": "P304", "at": "[tons of] fuel.", "reason": "supplied by the translator"}]
+        {"code": "P304", "at": "[tons/of] fuel.", "reason": "supplied by the translator"}]
     check = dispatch("check", "--strict", source)
     assert check.returncode == 0, check.stdout
     assert check.stdout.strip().endswith("1 checked: 0 errors, 0 warnings, 1 accepted")
@@ -234,7 +234,7 @@ def test_accept_writes_the_entry_and_strict_check_passes(tmp_path):
 
 def test_accept_appends_without_disturbing_the_sidecar(tmp_path):
     meta = '# kept as it was\ntitle = "A letter"   # with a comment\n\n[[documents]]\ndate = "1951-06-03"\n'
-    source = write_source(tmp_path, LETTER.replace("[tons of]", "[tons of").replace("fuel.", "fuel [x."), meta=meta)
+    source = write_source(tmp_path, LETTER.replace("[tons/of]", "[tons of").replace("fuel.", "fuel [x."), meta=meta)
     several = dispatch("accept", source, "P303", "--reason", "r")
     assert several.returncode == 1 and "has 2 P303 warnings; say which with --at" in several.stderr
     assert dispatch("accept", source, "P303", "--at", "nowhere", "--reason", "r").returncode == 1
@@ -333,7 +333,7 @@ def test_the_tei_and_json_of_decided_sources_are_valid(tmp_path):
 
     source = write_source(tmp_path, LETTER + "\nLetter from Stalin to Molotov, 4 June 1951\n\n[STRICTLY SECRET]\n\nAgreed.\n")
     ids = decisions(source)
-    bracket = next(d.id for d in ids.values() if d.kind == "bracket" and d.text == "[tons of]")
+    bracket = next(d.id for d in ids.values() if d.kind == "bracket" and d.text == "[tons/of]")
     write_review(tmp_path, f'''editor = "A. Editor"
 [[decision]]
 id = "ocr:OCR-II-IL:II:1"
@@ -362,7 +362,7 @@ action = "accept"
 def test_every_kind_an_editor_may_set_builds_valid_tei(tmp_path):
     from pipeline.kinds import EXPLICIT
 
-    source = write_source(tmp_path, LETTER.replace("[tons of]", "VCh [tons of] and 8[7]"))
+    source = write_source(tmp_path, LETTER.replace("[tons/of]", "VCh [tons/of] and 8[7]"))
     ids = decisions(source)
     brackets = [d.id for d in ids.values() if d.kind == "bracket"]
     for name in sorted(EXPLICIT):
@@ -380,3 +380,28 @@ def test_normalize_lists_a_rejected_change_as_such(tmp_path):
     write_review(tmp_path, '[[decision]]\nid = "ocr:OCR-II-IL:II:1"\naction = "reject"\n')
     lines = dispatch("normalize", source).stdout.splitlines()
     assert f'{source}:3:13: OCR-II-IL "II" -> "Il" (rejected by the editor)' in lines
+
+
+@pytest.mark.parametrize("path", sorted(p for p in FIXTURES.glob("*.txt")) + [SAMPLE], ids=lambda p: p.name)
+def test_rejecting_or_accepting_every_decision_builds_valid_tei(path, tmp_path):
+    """An editor may reject every decision that can be rejected (accept the others): the source
+    still builds, validates, and records every decision as the editor's."""
+    from pipeline.decisions import KINDS
+
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    sidecar = path.with_name(path.name[:-4] + ".meta.toml")
+    if sidecar.exists():
+        (tmp_path / sidecar.name).write_bytes(sidecar.read_bytes())
+    found = process(copy, collect=True).ledger.decisions
+    entries = "".join(f'[[decision]]\nid = "{d.id}"\naction = "{"reject" if "reject" in KINDS[d.kind].actions else "accept"}"\n\n'
+                      for d in found)
+    (tmp_path / (path.name[:-4] + ".review.toml")).write_text(entries, encoding="utf-8")
+    result = process(copy)
+    bad = [d.format() for d in result.diagnostics if d.code.startswith(("V", "X", "R130", "R132"))]
+    assert not result.failed and not bad, bad
+    root = etree.fromstring(render_outputs(result.root, result.id)[f"xml/{result.id}.xml"])
+    # a decision may vanish when an earlier one changes what follows (a rejected boundary takes its
+    # document's inferred metadata with it): those are reported as stale (R131), never applied silently
+    recorded = len(root.findall(".//t:change[@type='decision']", NS))
+    assert recorded + sum(1 for d in result.diagnostics if d.code == "R131") >= len(found)
