@@ -142,7 +142,7 @@ class Conventions:
         title = re.split(r"[,:]?\s*[\u2018\u201c\"']", title or "", maxsplit=1)[0]  # not the subject in quotes
         subject = self.patterns.get("title_subject")
         head = subject.split(title, maxsplit=1)[0] if subject else title
-        for words in (head, title):  # "Draft Telegram to X on Instructions for Meeting with Y": a telegram
+        for words in (head, title):  # "Telegram to X on the Agenda for the Meeting": a telegram
             for kind, pattern in self.kinds:
                 if pattern.search(words):
                     return kind

@@ -150,6 +150,8 @@ _ENTRIES = (
           "add the missing ']' where the bracketed passage ends", cases={
               "unopened": ("closing bracket ']' without an opening bracket; kept as text",
                            "add the missing '[' or delete the ']'"),
+              "cut-off": ("the text ends inside the bracket opened here (the page is cut off?); kept as text",
+                          "paste the rest of the page, or add the ']' where the bracketed passage ends"),
           }),
     Entry("P304", WARNING, "unclassified bracket",
           "cannot tell what the bracket '[{content}]' is; read as text supplied by the editor",

@@ -184,7 +184,7 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("signature-mark", "label", "seg", {"type": "label", "subtype": "signature"}),
     Encoding("stamp-label", "label", "seg", {"type": "label", "subtype": "stamp"}),
     Encoding("correction", "correction", "choice", explicit=("correction",), takes=r"[0-9A-Za-z]+$"),  # sic/corr
-    # 27 [26?]: a figure the editor questions, and the figure it may stand for (corr cert="low")
+    # 12 [13?] May: a figure the editor questions, and the figure it may stand for (corr cert="low")
     Encoding("correction-questioned", "correction", "choice", {"cert": "low"}, takes=r"[0-9]+(?=\s*$)"),
     Encoding("expansion", "expansion", "choice", explicit=("expansion",), takes=r"\S+(?=\s*$)"),  # abbr/expan
 )

@@ -276,7 +276,7 @@ class Parser:
 
     def _bracket_joined(self, paras: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """A bracket opened in one paragraph and closed a few paragraphs later (a stamp or a
-        handwritten note copied line by line, '[faded stamp:' ... '13 November 1957]') makes
+        handwritten note copied line by line, '[round stamp:' ... '14 March 1958]') makes
         those paragraphs one, when none of them is prose. A bracket that does not close within
         ``bracket_max_paragraphs`` stays open (a page cut off), and is reported as unbalanced."""
         limit = self.conventions.tuning("bracket_max_paragraphs")
@@ -491,7 +491,7 @@ class Parser:
         info.italics_declared = italics is not None
 
     def _addressee(self, document: Document, number: int) -> None:
-        """A recipient the title does not name: the letter's address line ('To the Foreign Ministry:'),
+        """A recipient the title does not name: the letter's address line ('To the Ministry of Trade:'),
         a decision the editor may reject or set."""
         info = document.info
         if info.recipient or self._without_correspondents(info):
@@ -673,7 +673,7 @@ class Parser:
         if self._speech(s, e, info) or not document.front or document.front[0].kind != "head":
             return None
         label = self._label_run_on(s, e, info) if self._without_correspondents(info) else None
-        if label is not None:  # "The meeting began at 11.00. Cde. X:": the header line, then the label
+        if label is not None:  # "The meeting began at 10.00. Cde. X:": the header line, then the label
             head = (s, _trim(self.text, s, label)[1])
             cursor.split_first(head, (label, e))
             return [Block("furniture", *head, subtype="header")]
@@ -743,7 +743,7 @@ class Parser:
 
     def _label_run_on(self, s: int, e: int, info: DocumentInfo) -> int | None:
         """Where a speaker label run onto the end of a header line starts, if one is: the label
-        alone after the line's last sentence ('... ended at 11.45. Cde. X:')."""
+        alone after the line's last sentence ('... ended at 12.30. Cde. X:')."""
         text = self.text[s:e]
         if "\n" in text.strip():
             return None

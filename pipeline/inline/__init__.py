@@ -19,6 +19,6 @@ __all__ = ["CHECKS", "MAX_DEPTH", "InlineContext", "Interval", "classify", "pars
 def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
     """Parse [start, end) of the normalized text into a list of ``Text`` and ``Span``."""
     intervals, pairs = pair(ctx, start, end)
-    inner_of_doubled = {o + 1 for o, c in pairs.items() if pairs.get(o + 1) == c - 1}  # [[December]]: one bracket
+    inner_of_doubled = {o + 1 for o, c in pairs.items() if pairs.get(o + 1) == c - 1}  # [[May]]: one bracket
     intervals += [classify(ctx, start, o, c) for o, c in pairs.items() if o not in inner_of_doubled]
     return build(ctx, start, end, intervals)

@@ -68,7 +68,7 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     inner = content
     doubled = content.startswith("[") and content.endswith("]") and "[" not in content[1:]
     if doubled:
-        inner = content[1:-1]  # [[two words illegible]], [[December]]: one bracket, doubled
+        inner = content[1:-1]  # [[two words illegible]], [[May]]: one bracket, doubled
     previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
     following = text[c + 1:c + 1 + ctx.conventions.tuning("bracket_lookahead")]
     for number, rule in enumerate(ctx.conventions.brackets, 1):
@@ -155,7 +155,7 @@ def _folded(words: list[str]) -> str:
 
 def _respelled_name(ctx, previous, inner, text, o, c) -> bool:
     """The bracket spells the name just before it another way (another romanization or
-    transliteration): 'Pak Seong-cheol [Pak Song Chol]', 'Ri Man-seok [Ri Man Sok]'. Compared
+    transliteration): 'Choe Seong-ho [Choe Song Ho]', 'Kim Yeong-su [Kim Yong Su]'. Compared
     letter by letter with the same number of capitalized words before it, or one fewer or more."""
     words = previous.split()
     run = []
@@ -193,7 +193,7 @@ def _inside_word(ctx, previous, inner, text, o, c) -> bool:
 
 
 def _doubled(ctx, previous, inner, text, o, c) -> bool:
-    """'[[December]]': a bracket doubled around its words (what it holds is read from inside)."""
+    """'[[May]]': a bracket doubled around its words (what it holds is read from inside)."""
     return text[o + 1:o + 2] == "[" and text[c - 1:c] == "]" and "[" not in text[o + 2:c - 1]
 
 

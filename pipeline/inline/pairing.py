@@ -100,8 +100,9 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
                 too_deep.append(opened)
         else:
             ctx.report(i, "P303", case="unopened")
+    cut_off = not text[end:].strip()  # the text ends in this block: a page cut off inside the bracket
     for i in stack:
-        ctx.report(i, "P303")
+        ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
     if too_deep:
         ctx.report(min(too_deep), "P306", depth=MAX_DEPTH)
     closes = {c: o for o, c in pairs.items()}
