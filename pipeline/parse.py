@@ -620,6 +620,8 @@ class Parser:
             return None
         for kind in ("sender_line", "address_line", "salutation"):
             if self.conventions.pattern(kind).match(line):
+                if kind == "address_line" and self._reads_as_prose(line):
+                    continue  # "To the question of the border, we answer that ...": a sentence
                 return kind
         if is_date_only(line):
             return "dateline"
@@ -718,9 +720,10 @@ class Parser:
     def _stays_in_body(self, text: str, records: bool) -> bool:
         """A paragraph the header never takes by position alone: a numbered item, a line that
         announces what follows ('The government proposes:'), a sentence begun by its subject
-        pronoun ('I received your reply [...]')."""
+        pronoun ('I received your reply [...]'), an exclamation or a greeting ('Esteemed Comrade
+        Kim!', 'My dear friend,')."""
         text = text.strip()
-        if re.match(r"(?:I|We|He|She|They|It|You)\b(?![.\-])", text):
+        if re.match(r"(?:I|We|He|She|They|It|You)\b(?![.\-])", text) or text.endswith(("!", ",")):
             return True
         # before the first speaker of a record, an agenda's numbered items are header too
         return not records and (bool(self.conventions.pattern("list_item").match(text)) or text.endswith(":"))
