@@ -100,7 +100,8 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
                 too_deep.append(opened)
         else:
             ctx.report(i, "P303", case="unopened")
-    cut_off = not text[end:].strip()  # the text ends in this block: a page cut off inside the bracket
+    # the text ends in this block, in the middle of a sentence: a page cut off inside the bracket
+    cut_off = not text[end:].strip() and not SENTENCE_END.search(text[start:end].rstrip()[-3:] + " ")
     for i in stack:
         ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
     if too_deep:
