@@ -17,6 +17,8 @@ from pipeline.diagnostics import Diagnostic, Severity
 
 ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$))[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 ID_MAX = 100  # an id names output files: short, no path separators, no '..', no device names
+# ids whose web page would be one of the web edition's shared pages (pipeline.writers.site)
+RESERVED_IDS = frozenset({"index", "persons", "places", "search"})
 SIDECAR_SUFFIX = ".meta.toml"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -103,7 +105,7 @@ class Source:
 
 def valid_id(sid: str) -> bool:
     """True for an id that can name output files safely inside outputs/."""
-    return len(sid) <= ID_MAX and ID_PATTERN.match(sid) is not None
+    return len(sid) <= ID_MAX and ID_PATTERN.match(sid) is not None and sid not in RESERVED_IDS
 
 
 def source_id(path: Path) -> str:
@@ -243,7 +245,8 @@ def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     if not valid_id(sid):
         return None, [Diagnostic(spath, 1, 1, "R114", Severity.ERROR,
                                  f"'{sid}' is not a usable source id",
-                                 "name the file with lower-case letters, digits, '.', '_' and '-' only")]
+                                 "name the file with lower-case letters, digits, '.', '_' and '-' only"
+                                 + (f" ('{sid}' names a page of the web edition)" if sid in RESERVED_IDS else ""))]
     try:
         raw = path.read_bytes()
     except OSError as err:
