@@ -17,6 +17,8 @@ from pipeline import __version__
 from pipeline.diagnostics import Diagnostic, Severity
 
 SOURCE_SUFFIXES = (".txt", ".xml")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 @dataclass
@@ -123,6 +125,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # readable as any file the user makes (mkstemp's 0600 would hide the web edition from
+        # the web server that serves it)
+        os.fchmod(handle, 0o666 & ~_UMASK)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         # the rename is atomic: a killed build leaves the old file or the new one, never half
@@ -170,7 +175,8 @@ def fingerprint() -> str:
     """A hash of everything besides a source that decides its outputs: code, data, schemas."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted((package / "data").glob("*.toml"))
+    files = (sorted(package.rglob("*.py")) + sorted((package / "data").glob("*.toml"))
+             + sorted((package / "writers" / "templates").glob("*")))
     schemas = package.parent / "schemas"
     if schemas.is_dir():
         files += sorted(schemas.glob("*"))
@@ -189,27 +195,105 @@ def source_key(path: Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def build_one(path: Path, outputs: Path) -> tuple[Result, dict[str, str]]:
-    """Process one source and write its outputs when it has no errors."""
+def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[str, str]]:
+    """Process one source and write its outputs when it has no errors.
+
+    With the web edition among the outputs, the source's entry for the site's shared pages
+    is kept in ``outputs/.dispatch-site/<id>.json``, with the code fingerprint ``code`` and
+    the digest of the TEI it comes from (``build_site`` reads it).
+    """
     result = process(path)
     written: dict[str, str] = {}
     if not result.failed:
         try:
             rendered = render_outputs(result.root, result.id)
+            entry = _site_entry(result.root, result.id)
         except Exception as err:  # noqa: BLE001 - reported as a finding, by design
             result.diagnostics.append(Diagnostic(
                 str(path), 1, 1, "X900", Severity.ERROR,
                 f"internal error while writing the outputs ({type(err).__name__}: {err})",
                 "please report it with the source attached"))
-            rendered = {}
+            rendered, entry = {}, None
         for relative, data in rendered.items():
             target = outputs / relative
             if not target.exists() or target.read_bytes() != data:
                 write_atomic(target, data)
             written[relative] = hashlib.sha256(data).hexdigest()
+        if entry is not None:
+            _write_site_entry(outputs, result.id, code, written[f"xml/{result.id}.xml"], entry)
     result.root = result.root is not None  # lxml trees do not cross process boundaries
     result.source = None
     return result, written
+
+
+SITE_STATE = ".dispatch-site"
+
+
+def _site_entry(root, sid: str) -> dict | None:
+    from pipeline.writers import WRITERS
+    from pipeline.writers.html import site_entry
+
+    return site_entry(root, sid) if "html" in WRITERS else None
+
+
+def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, entry: dict) -> None:
+    data = json.dumps({"code": code, "xml": xml_digest, "entry": entry}, ensure_ascii=False, sort_keys=True)
+    target = outputs / SITE_STATE / f"{sid}.json"
+    if not target.exists() or target.read_bytes() != data.encode("utf-8"):
+        write_atomic(target, data.encode("utf-8"))
+
+
+def build_site(outputs: Path, code: str) -> list[Diagnostic]:
+    """The web edition's shared pages (index, persons, places, search), from every source's TEI.
+
+    Made again, whole, from the TEI files in ``outputs/xml``: each source's entry is the one
+    its build kept when it was made from these very bytes by this very code, and is otherwise
+    made again from the TEI. A file is written only when its bytes change. Returns findings
+    (a TEI file that cannot be read), never raises.
+    """
+    from pipeline.validate import safe_parser
+    from pipeline.writers.html import site_entry
+    from pipeline.writers.site import write_site
+
+    found: list[Diagnostic] = []
+    entries = []
+    state = outputs / SITE_STATE
+    xml_files = sorted((outputs / "xml").glob("*.xml")) if (outputs / "xml").is_dir() else []
+    for xml in xml_files:
+        sid = xml.stem
+        data = xml.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        kept = load_cache(state / f"{sid}.json")
+        if isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest and isinstance(kept.get("entry"), dict):
+            entries.append(kept["entry"])
+            continue
+        try:
+            from lxml import etree
+
+            entry = site_entry(etree.fromstring(data, safe_parser()), sid)
+        except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+            found.append(Diagnostic(str(xml), 1, 1, "X900", Severity.ERROR,
+                                    f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
+                                    "build its source again (dispatch build --force)"))
+            continue
+        _write_site_entry(outputs, sid, code, digest, entry)
+        entries.append(entry)
+    try:
+        files = write_site(entries)
+    except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+        return found + [Diagnostic(str(outputs / "html"), 1, 1, "X900", Severity.ERROR,
+                                   f"internal error while writing the web edition's shared pages "
+                                   f"({type(err).__name__}: {err})", "please report it")]
+    for name, data in files.items():
+        target = outputs / "html" / name
+        if not target.exists() or target.read_bytes() != data:
+            write_atomic(target, data)
+    ids = {xml.stem for xml in xml_files}
+    if state.is_dir():
+        for kept in state.glob("*.json"):
+            if kept.stem not in ids:
+                kept.unlink()
+    return found
 
 
 def load_cache(path: Path) -> dict:

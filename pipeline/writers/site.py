@@ -1,0 +1,110 @@
+"""The web edition's shared pages: index of documents, persons, places, and the search index.
+
+``write_site`` is the one site-level function: from the entries of every source (what
+``pipeline.writers.html.site_entry`` gives for a source's TEI) it returns every shared file of
+``outputs/html/``, by name. It depends on nothing else, sorts everything, and so gives the same
+bytes for the same sources whatever their order. The build runs it at its end whenever a
+source was built or removed (``pipeline.build.build_site``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.writers.html import TEMPLATES, anchor, template, words
+
+SITE_PAGES = ("index.html", "persons.html", "places.html", "search.html")
+SITE_FILES = SITE_PAGES + ("search-index.js", "dispatch.css", "dispatch.js")
+SNIPPET = 200  # characters of a paragraph shown with a search result
+
+
+def _documents(entries: list[dict]) -> list[dict]:
+    """Every document of every source, in date order (undated last), then by source and place."""
+    documents = []
+    for entry in entries:
+        for number, document in enumerate(entry["documents"]):
+            documents.append({**document, "source": entry["id"], "number": number,
+                              "href": f"{entry['id']}.html#{document['anchor']}",
+                              "year": (document["date"] or "")[:4] if (document["date"] or "")[:4].isdigit()
+                              else "undated"})
+    return sorted(documents, key=lambda d: (d["date"] is None or not d["date"][:4].isdigit(), d["date"] or "",
+                                            d["source"], d["number"]))
+
+
+def _entities(entries: list[dict], documents: list[dict], kind: str) -> list[dict]:
+    """The persons (or places) mentioned, each with the documents that mention it, by sort name."""
+    known: dict[str, dict] = {}
+    for entry in entries:  # the first source (by id) to describe an entity names it
+        for key, value in entry["entities"].items():
+            if value["kind"] == kind:
+                known.setdefault(key, value)
+    mentioned: dict[str, list[dict]] = {}
+    field = "persons" if kind == "person" else "places"
+    for document in documents:
+        for key in document[field]:
+            mentioned.setdefault(key, []).append(document)
+    out = []
+    for key, value in known.items():
+        if key in mentioned:
+            variants = [v for v in dict.fromkeys(value.get("variants", [])) if v != value["name"]]
+            out.append({"anchor": anchor(key), "name": value["name"] or key, "sort": value.get("sort") or value["name"],
+                        "variants": variants, "documents": mentioned[key]})
+    return sorted(out, key=lambda e: (e["sort"].casefold(), e["anchor"]))
+
+
+def search_index(entries: list[dict]) -> bytes:
+    """The client's search index, as a script that sets one global (file:// forbids fetch).
+
+    ``documents``: [link, title] of each document; ``blocks``: [link, document, the start of
+    the paragraph]; ``words``: word -> the blocks whose reading text has it; ``diplomatic``:
+    word -> the blocks where only the diplomatic text has it (a deletion, a received form,
+    archival furniture).
+    """
+    documents: list[list[str]] = []
+    blocks: list[list] = []
+    reading: dict[str, list[int]] = {}
+    diplomatic: dict[str, list[int]] = {}
+    for entry in entries:
+        first = len(documents)
+        documents.extend([f"{entry['id']}.html#{d['anchor']}", d["title"]] for d in entry["documents"])
+        for block in entry["blocks"]:
+            index = len(blocks)
+            text = block["reading"] or block["diplomatic"]
+            snippet = text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026"
+            blocks.append([f"{entry['id']}.html#{block['anchor']}", first + block["document"], snippet])
+            found = set(words(block["reading"]))
+            for word in sorted(found):
+                reading.setdefault(word, []).append(index)
+            for word in sorted(set(words(block["diplomatic"])) - found):
+                diplomatic.setdefault(word, []).append(index)
+    data = {"documents": documents, "blocks": blocks, "words": dict(sorted(reading.items())),
+            "diplomatic": dict(sorted(diplomatic.items()))}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # a script, not JSON: keep it valid JavaScript and inert inside any HTML parser
+    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return ("// The search index of the web edition, written by dispatch.\n"
+            f"window.DISPATCH_SEARCH = {text};\n").encode("utf-8")
+
+
+def write_site(entries: list[dict]) -> dict[str, bytes]:
+    """Every shared file of the web edition, by name inside ``outputs/html/``."""
+    entries = sorted(entries, key=lambda e: e["id"])
+    documents = _documents(entries)
+    persons = _entities(entries, documents, "person")
+    places = _entities(entries, documents, "place")
+    years = sorted({d["year"] for d in documents}, key=lambda y: (y == "undated", y))
+    files = {
+        "index.html": template("index.html.j2").render(page="index", documents=documents, persons=persons,
+                                                      years=years),
+        "persons.html": template("entities.html.j2").render(page="persons", heading="Persons", noun="person",
+                                                           entries=persons),
+        "places.html": template("entities.html.j2").render(page="places", heading="Places", noun="place",
+                                                          entries=places),
+        "search.html": template("search.html.j2").render(page="search"),
+    }
+    out = {name: text.encode("utf-8") for name, text in files.items()}
+    out["search-index.js"] = search_index(entries)
+    for name in ("dispatch.css", "dispatch.js"):
+        out[name] = (TEMPLATES / name).read_bytes()
+    return out
+
