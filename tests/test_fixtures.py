@@ -1,5 +1,5 @@
 """The made-up sources of tests/fixtures/: every kind of conventions.md, each encoded, validated
-both ways, emitted in three formats and compared with golden files read before acceptance."""
+both ways, emitted in every format and compared with golden files read before acceptance."""
 
 import json
 import re
@@ -15,7 +15,7 @@ from test_writers import is_subsequence, pdf_words, words
 
 SOURCES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".xml"))
 NAMES = [p.name for p in SOURCES]
-SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
+SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json", "html": ".html"}
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pipeline.build import render_outputs
 from pipeline.writers.latex import escape
 from pipeline.writers.text import write_text
 
-OUTPUTS = ["xml", "latex", "text", "json"]
-SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
+OUTPUTS = ["xml", "latex", "text", "json", "html"]
+SUFFIX = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json", "html": ".html"}
 
 
 @pytest.fixture(scope="module")
