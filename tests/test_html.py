@@ -18,8 +18,8 @@ from pipeline.read import RESERVED_IDS
 from pipeline.runner import run_build
 from pipeline.writers import WRITERS
 from pipeline.writers import walk
-from pipeline.writers.html import (HTML_KINDS, display_date, document_kind, environment, site_entry, words,
-                                   write_html)
+from pipeline.writers.html import (HTML_KINDS, block_texts, display_date, document_kind, environment, site_entry,
+                                   words, write_html)
 from pipeline.writers.reading import NOTE_KINDS
 from pipeline.writers.site import SITE_FILES, SITE_PAGES, write_site
 from test_writers import is_subsequence
@@ -136,11 +136,12 @@ def test_sample_page_shows_both_texts(sample):
     assert "<script>" not in page and " style=" not in page
 
 
-def test_reading_text_of_the_page_is_the_reading_text(sample_entry):
+def test_reading_text_of_the_page_is_the_reading_text(sample):
     """Every word of outputs/text, in order, is in the page's reading text, and none of the
     deletions; the diplomatic text has them."""
-    reading = " ".join(b["reading"] for b in sample_entry["blocks"] if not b["anchor"].startswith(("d1-n", "d2-n")))
-    diplomatic = " ".join(b["diplomatic"] for b in sample_entry["blocks"])
+    blocks = block_texts(sample.root, sample.id)
+    reading = " ".join(b["reading"] for b in blocks if not b["anchor"].startswith(("d1-n", "d2-n")))
+    diplomatic = " ".join(b["diplomatic"] for b in blocks)
     text = (ROOT / "outputs" / "text" / "stalin-mao-1950-10.txt").read_text()
     body = re.sub(r"\[\d+\]", "", "\n".join(part.split("\n\nNotes\n")[0] for part in text.split("\n\n\n")))
     body = body.replace("[Handwritten]", "")

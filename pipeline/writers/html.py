@@ -25,7 +25,7 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pipeline.writers.walk import Block, Document, Edition, Node, read_edition
 
@@ -111,12 +111,13 @@ DATETIME = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?|--\d{2}-\d{2}|\d{2}:\d{2
 KIND = re.compile(r"^(?P<kind>[A-Z][\w'-]*(?: [\w'-]+){0,4}?)(?= (?:from|to|between|with|by|on)\b|,| \()")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
-SPACES = re.compile(r"\s+")
 STOPS = (".", ",", ";", ":", "!", "?", ")")
 
 
 def html_escape(text: str) -> str:
-    return str(escape(text))
+    """Text as HTML text or attribute value (as markupsafe escapes it, without its Markup object)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+            .replace("'", "&#39;"))
 
 
 def anchor(value: str) -> str:
@@ -156,14 +157,29 @@ HAN = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 WORD = re.compile(r"[^\W_]+")
 
 
+class _Unmarked(dict):
+    """A str.translate table that drops combining marks (filled as characters are met)."""
+
+    def __missing__(self, code: int):
+        value = None if unicodedata.category(chr(code)).startswith("M") else code
+        self[code] = value
+        return value
+
+
+UNMARKED = _Unmarked()
+
+
 def words(text: str) -> list[str]:
     """The search words of a text: lower case, accents off, each Han or kana character a word.
 
     ``dispatch.js`` splits a query the same way.
     """
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
+    found = WORD.findall(folded)
+    if folded.isascii() or not HAN.search(folded):
+        return found
     out = []
-    for word in WORD.findall(folded.lower()):
+    for word in found:
         out.extend(w for w in HAN.split(word) if w)
     return out
 
@@ -177,6 +193,7 @@ class HtmlWriter:
         self.in_link = 0
         self.reading: list[str] = []
         self.diplomatic: list[str] = []
+        self.only_diplomatic: list[str] = []  # the text (not the marks) only the diplomatic text shows
         self.doc = ""
         self.notes: list[dict] = []
         self.mentions: dict[str, set[str]] = {}
@@ -192,6 +209,8 @@ class HtmlWriter:
             self.reading.append(text)
         if self.show_d:
             self.diplomatic.append(text)
+            if not self.show_r:
+                self.only_diplomatic.append(text)
 
     def mark(self, reading: str | None, diplomatic: str | None, out: list[str]) -> None:
         """A mark (bracket, arrow) that one mode or both set."""
@@ -323,14 +342,14 @@ class HtmlWriter:
         else:
             out.append(f'<sup class="ed-fn{self.visibility()}"><a class="{style.cls}" href="#{note_id}" '
                        f'id="{ref_id}" role="doc-noteref" aria-controls="{note_id}">{number}</a></sup>')
-        saved = self.reading, self.diplomatic, self.show_r, self.show_d, self.in_link
-        self.reading, self.diplomatic, self.show_r, self.show_d, self.in_link = [], [], True, True, 0
+        saved = self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link
+        self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = [], [], [], True, True, 0
         inner: list[str] = []
         self.nodes(node.children, inner)
-        text = SPACES.sub(" ", "".join(self.reading)).strip()
-        self.reading, self.diplomatic, self.show_r, self.show_d, self.in_link = saved
+        text = " ".join("".join(self.reading).split())
+        self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = saved
         record["html"] = Markup("".join(inner).strip())
-        self.searchable.append({"anchor": note_id, "reading": text, "diplomatic": text})
+        self.searchable.append({"anchor": note_id, "reading": text, "diplomatic": text, "only_diplomatic": ""})
 
     def noteref(self, node: Node, style: Style, out: list[str]) -> None:
         """A reference to one of the source's own footnotes (the blocks after the text)."""
@@ -344,7 +363,7 @@ class HtmlWriter:
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: Block) -> str:
         element, cls, short = BLOCKS.get(block.kind, BLOCKS["p"])
-        self.reading, self.diplomatic = [], []
+        self.reading, self.diplomatic, self.only_diplomatic = [], [], []
         self.show_r, self.show_d = block.kind not in DIPLOMATIC_BLOCKS, True
         inner: list[str] = []
         if block.kind == "footnote" and block.inlines and block.inlines[0].kind == "noteref":
@@ -358,13 +377,14 @@ class HtmlWriter:
             if block.kind == "annotation":
                 inner.append('<span class="ed-annotation-label">[Handwritten]</span> ')
             self.nodes(block.inlines, inner)
-        reading = SPACES.sub(" ", "".join(self.reading)).strip()
-        diplomatic = SPACES.sub(" ", "".join(self.diplomatic)).strip()
+        reading = " ".join("".join(self.reading).split())
+        diplomatic = " ".join("".join(self.diplomatic).split())
         if block.kind in DIPLOMATIC_BLOCKS or (not reading and diplomatic):
             cls += " d"  # furniture, or a paragraph wholly deleted: not in the reading text
         if reading or diplomatic:
             self.searchable.append({"anchor": block_id, "reading": reading if " d" not in cls else "",
-                                    "diplomatic": diplomatic})
+                                    "diplomatic": diplomatic,
+                                    "only_diplomatic": diplomatic if " d" in cls else " ".join(self.only_diplomatic)})
         body = "".join(inner).strip()
         if block.kind in PERMALINKED:
             body += (f' <a class="ed-permalink" href="#{block_id}" aria-label="Link to this paragraph">'
@@ -424,7 +444,7 @@ class HtmlWriter:
         return {"name": who.get("name") or "", "ref": ref if known else None, "anchor": anchor(ref) if known else None}
 
     def render(self) -> tuple[str, dict]:
-        """The page's HTML and the source's entry for the site's shared pages."""
+        """The page's HTML, and the data of the site's shared pages with the texts of every block."""
         edition = self.edition
         documents = []
         blocks = []
@@ -447,7 +467,7 @@ class HtmlWriter:
             documents=documents)
         entities = {key: value for key, value in sorted(edition.entities.items())
                     if value["kind"] in ENTITY_PAGES}
-        entry = {
+        texts = {
             "id": edition.id,
             "title": edition.title or edition.id,
             "documents": [{key: value for key, value in d.items() if key not in ("head", "body", "notes")}
@@ -455,7 +475,27 @@ class HtmlWriter:
             "entities": entities,
             "blocks": blocks,
         }
-        return page, entry
+        return page, texts
+
+
+SNIPPET = 200  # characters of a paragraph shown with a search result
+
+
+def compact(texts: dict) -> dict:
+    """The site's entry of a source: the texts of its paragraphs become their search words."""
+    blocks = []
+    for block in texts["blocks"]:
+        text = block["reading"] or block["diplomatic"]
+        found = set(words(block["reading"]))
+        only_diplomatic = set(words(block["only_diplomatic"])) - found
+        blocks.append({
+            "anchor": block["anchor"],
+            "document": block["document"],
+            "snippet": text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026",
+            "words": sorted(found),
+            "diplomatic": sorted(only_diplomatic),
+        })
+    return {**texts, "blocks": blocks}
 
 
 @functools.cache
@@ -480,15 +520,21 @@ def _rendered(root, source_id: str) -> tuple[str, dict]:
     return cache["_html"]
 
 
+def block_texts(root, source_id: str) -> list[dict]:
+    """The reading and the diplomatic text of every block and note of the page, by anchor."""
+    return _rendered(root, source_id)[1]["blocks"]
+
+
 def write_html(root, source_id: str) -> bytes:
     """The web page of a TEI document (all its documents as sections), UTF-8."""
     return _rendered(root, source_id)[0].encode("utf-8")
 
 
 def site_entry(root, source_id: str) -> dict:
-    """What the site's shared pages need of one source: its documents, entities, paragraphs.
+    """What the site's shared pages need of one source: its documents, entities, and the
+    search words and first words of each paragraph.
 
-    Plain JSON data (the build keeps it beside the outputs, so that the shared pages are
-    made again without reading every source's TEI).
+    Plain JSON data: the build keeps it beside the outputs, so that the shared pages are
+    made again without reading every source's TEI.
     """
-    return _rendered(root, source_id)[1]
+    return compact(_rendered(root, source_id)[1])

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 
-from pipeline.writers.html import TEMPLATES, anchor, template, words
+from pipeline.writers.html import TEMPLATES, anchor, template
 
 SITE_PAGES = ("index.html", "persons.html", "places.html", "search.html")
 SITE_FILES = SITE_PAGES + ("search-index.js", "dispatch.css", "dispatch.js")
-SNIPPET = 200  # characters of a paragraph shown with a search result
 
 
 def _documents(entries: list[dict]) -> list[dict]:
@@ -69,13 +68,10 @@ def search_index(entries: list[dict]) -> bytes:
         documents.extend([f"{entry['id']}.html#{d['anchor']}", d["title"]] for d in entry["documents"])
         for block in entry["blocks"]:
             index = len(blocks)
-            text = block["reading"] or block["diplomatic"]
-            snippet = text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026"
-            blocks.append([f"{entry['id']}.html#{block['anchor']}", first + block["document"], snippet])
-            found = set(words(block["reading"]))
-            for word in sorted(found):
+            blocks.append([f"{entry['id']}.html#{block['anchor']}", first + block["document"], block["snippet"]])
+            for word in block["words"]:
                 reading.setdefault(word, []).append(index)
-            for word in sorted(set(words(block["diplomatic"])) - found):
+            for word in block["diplomatic"]:
                 diplomatic.setdefault(word, []).append(index)
     data = {"documents": documents, "blocks": blocks, "words": dict(sorted(reading.items())),
             "diplomatic": dict(sorted(diplomatic.items()))}
