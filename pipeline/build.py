@@ -118,6 +118,8 @@ def remove_stale_temporaries(outputs: Path) -> None:
                 file.unlink(missing_ok=True)
     for file in outputs.glob(".*.tmp"):
         file.unlink(missing_ok=True)
+    for file in (outputs / SITE_STATE).glob("*/.*.tmp"):
+        file.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -237,10 +239,32 @@ def _site_entry(root, sid: str) -> dict | None:
 
 
 def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, entry: dict) -> None:
-    data = json.dumps({"code": code, "xml": xml_digest, "entry": entry}, ensure_ascii=False, sort_keys=True)
-    target = outputs / SITE_STATE / f"{sid}.json"
-    if not target.exists() or target.read_bytes() != data.encode("utf-8"):
-        write_atomic(target, data.encode("utf-8"))
+    """Keep a source's site entry: its search data as it is (``search/<id>.json``, large, read
+    as bytes), the rest as JSON (``entries/<id>.json``, written last: it names the code, the
+    TEI and the search data it goes with)."""
+    search = entry["search"].encode("utf-8")
+    rest = {key: value for key, value in entry.items() if key != "search"}
+    data = json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
+                       "entry": rest}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    for target, content in ((outputs / SITE_STATE / "search" / f"{sid}.json", search),
+                            (outputs / SITE_STATE / "entries" / f"{sid}.json", data)):
+        if not target.exists() or target.read_bytes() != content:
+            write_atomic(target, content)
+
+
+def _kept_site_entry(state: Path, sid: str, code: str, digest: str) -> dict | None:
+    """A source's kept site entry, if it was made by this code from this TEI, whole."""
+    kept = load_cache(state / "entries" / f"{sid}.json")
+    if not (isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest
+            and isinstance(kept.get("entry"), dict)):
+        return None
+    try:
+        search = (state / "search" / f"{sid}.json").read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(search).hexdigest() != kept.get("search"):
+        return None
+    return {**kept["entry"], "search": search.decode("utf-8")}
 
 
 def build_site(outputs: Path, code: str) -> list[Diagnostic]:
@@ -263,9 +287,9 @@ def build_site(outputs: Path, code: str) -> list[Diagnostic]:
         sid = xml.stem
         data = xml.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        kept = load_cache(state / f"{sid}.json")
-        if isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest and isinstance(kept.get("entry"), dict):
-            entries.append(kept["entry"])
+        kept = _kept_site_entry(state, sid, code, digest)
+        if kept is not None:
+            entries.append(kept)
             continue
         try:
             from lxml import etree
@@ -289,10 +313,11 @@ def build_site(outputs: Path, code: str) -> list[Diagnostic]:
         if not target.exists() or target.read_bytes() != data:
             write_atomic(target, data)
     ids = {xml.stem for xml in xml_files}
-    if state.is_dir():
-        for kept in state.glob("*.json"):
-            if kept.stem not in ids:
-                kept.unlink()
+    for folder in (state / "entries", state / "search"):
+        if folder.is_dir():
+            for kept in folder.glob("*.json"):
+                if kept.stem not in ids:
+                    kept.unlink()
     return found
 
 

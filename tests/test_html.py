@@ -213,15 +213,22 @@ def test_entity_pages_list_the_documents_that_mention_each(fixture_entries):
     assert '<section class="entry" id="moscow"' in files["places.html"].decode()
 
 
-def test_search_index_finds_words_and_deleted_words(sample_entry):
+def test_search_index_finds_words_and_deleted_words(sample_entry, fixture_entries):
     script = write_site([sample_entry])["search-index.js"].decode()
     prefix = "window.DISPATCH_SEARCH = "
     data = json.loads(script[script.index(prefix) + len(prefix):].rstrip().rstrip(";"))
-    blocks = data["blocks"]
-    assert [blocks[i][0] for i in data["words"]["predicament"]] == ["stalin-mao-1950-10.html#d2-p7"]
-    assert [blocks[i][0] for i in data["diplomatic"]["excluded"]] == ["stalin-mao-1950-10.html#d2-p5"]
-    assert "excluded" not in data["words"]
-    assert data["documents"][blocks[0][1]] == ["stalin-mao-1950-10.html#d1", sample_entry["documents"][0]["title"]]
+    (source,) = data["sources"]
+    blocks = source["blocks"]
+    assert source["id"] == "stalin-mao-1950-10"
+    assert [blocks[i][0] for i in source["words"]["predicament"]] == ["d2-p7"]
+    assert [blocks[i][0] for i in source["diplomatic"]["excluded"]] == ["d2-p5"]
+    assert "excluded" not in source["words"]
+    assert source["documents"][blocks[0][1]] == ["d1", sample_entry["documents"][0]["title"]]
+    # one line a source, in the order of their ids, each as its build made it
+    script = write_site(fixture_entries)["search-index.js"].decode()
+    lines = script.splitlines()[2:-1]
+    assert [json.loads(line.rstrip(","))["id"] for line in lines] == sorted(e["id"] for e in fixture_entries)
+    assert [line.rstrip(",") for line in lines] == [e["search"] for e in sorted(fixture_entries, key=lambda e: e["id"])]
 
 
 # -- the build ---------------------------------------------------------------------------------
@@ -257,7 +264,8 @@ def test_site_is_rebuilt_when_a_source_changes_and_only_then(tmp_path):
     build(sources, outputs)
     assert not (outputs / "html" / f"{removed.stem}.html").exists()
     assert f"{removed.stem}.html".encode() not in (outputs / "html" / "index.html").read_bytes()
-    assert not (outputs / SITE_STATE / f"{removed.stem}.json").exists()
+    assert not (outputs / SITE_STATE / "entries" / f"{removed.stem}.json").exists()
+    assert not (outputs / SITE_STATE / "search" / f"{removed.stem}.json").exists()
     # a shared page edited by hand or deleted is written again
     (outputs / "html" / "persons.html").write_text("edited by hand\n")
     (outputs / "html" / "dispatch.css").unlink()
@@ -268,21 +276,26 @@ def test_site_is_rebuilt_when_a_source_changes_and_only_then(tmp_path):
 
 
 def test_site_is_made_from_the_tei_when_the_kept_entries_are_lost_or_stale(tmp_path):
-    sources = copy_sources(tmp_path / "sources", FIXTURE_SOURCES[:3] + [SAMPLE])
+    sources = copy_sources(tmp_path / "sources", FIXTURE_SOURCES[:4] + [SAMPLE])
     outputs = tmp_path / "out"
     build(sources, outputs)
     expected = site_bytes(outputs)
-    kept = sorted((outputs / SITE_STATE).glob("*.json"))
-    kept[0].unlink()
-    data = json.loads(kept[1].read_text())
+    entries = sorted((outputs / SITE_STATE / "entries").glob("*.json"))
+    searches = sorted((outputs / SITE_STATE / "search").glob("*.json"))
+    assert [p.name for p in entries] == [p.name for p in searches] and len(entries) == 5
+    entries[0].unlink()  # lost
+    data = json.loads(entries[1].read_text())
     data["entry"]["title"] = "a stale title"
     data["xml"] = "0" * 64  # made from other bytes: not to be used
-    kept[1].write_text(json.dumps(data))
-    kept[2].write_text("{not json")
+    entries[1].write_text(json.dumps(data))
+    entries[2].write_text("{not json")  # broken
+    searches[3].write_text(searches[3].read_text().replace('"words":{', '"words":{"stale":[0],'))  # not whole
+    searches[4].unlink()
     (outputs / "html" / "index.html").unlink()
     build(sources, outputs)
     assert site_bytes(outputs) == expected
-    assert "a stale title" not in kept[1].read_text()
+    assert "a stale title" not in entries[1].read_text()
+    assert "stale" not in searches[3].read_text() and searches[4].exists()
 
 
 def test_freshness_check_covers_the_shared_pages(tmp_path):

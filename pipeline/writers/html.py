@@ -20,6 +20,7 @@ request outside the site: no source text can become markup or script.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -481,21 +482,31 @@ class HtmlWriter:
 SNIPPET = 200  # characters of a paragraph shown with a search result
 
 
-def compact(texts: dict) -> dict:
-    """The site's entry of a source: the texts of its paragraphs become their search words."""
+def search_data(texts: dict) -> str:
+    """A source's part of the search index, as JSON text (the site joins the parts unchanged).
+
+    ``id``; ``documents``: [anchor, title]; ``blocks``: [anchor, document, the start of the
+    paragraph]; ``words``: word -> the blocks (their places in ``blocks``) whose reading text
+    has it; ``diplomatic``: word -> the blocks where only the diplomatic text has it (a
+    deletion, a received form, archival furniture).
+    """
     blocks = []
-    for block in texts["blocks"]:
+    reading: dict[str, list[int]] = {}
+    diplomatic: dict[str, list[int]] = {}
+    for index, block in enumerate(texts["blocks"]):
         text = block["reading"] or block["diplomatic"]
+        blocks.append([block["anchor"], block["document"],
+                       text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026"])
         found = set(words(block["reading"]))
-        only_diplomatic = set(words(block["only_diplomatic"])) - found
-        blocks.append({
-            "anchor": block["anchor"],
-            "document": block["document"],
-            "snippet": text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026",
-            "words": sorted(found),
-            "diplomatic": sorted(only_diplomatic),
-        })
-    return {**texts, "blocks": blocks}
+        for word in found:
+            reading.setdefault(word, []).append(index)
+        for word in set(words(block["only_diplomatic"])) - found:
+            diplomatic.setdefault(word, []).append(index)
+    data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]],
+            "blocks": blocks, "words": dict(sorted(reading.items())), "diplomatic": dict(sorted(diplomatic.items()))}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # read as a script, not as JSON: valid JavaScript, and inert inside any HTML parser
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 @functools.cache
@@ -503,7 +514,7 @@ def environment():
     """The Jinja2 environment of the templates, autoescaping every template (made once)."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
 
@@ -531,10 +542,11 @@ def write_html(root, source_id: str) -> bytes:
 
 
 def site_entry(root, source_id: str) -> dict:
-    """What the site's shared pages need of one source: its documents, entities, and the
-    search words and first words of each paragraph.
+    """What the site's shared pages need of one source: its documents and entities, and in
+    ``search`` its part of the search index (JSON text).
 
-    Plain JSON data: the build keeps it beside the outputs, so that the shared pages are
-    made again without reading every source's TEI.
+    Plain data: the build keeps it beside the outputs, so that the shared pages are made
+    again without reading every source's TEI.
     """
-    return compact(_rendered(root, source_id)[1])
+    texts = _rendered(root, source_id)[1]
+    return {**{key: value for key, value in texts.items() if key != "blocks"}, "search": search_data(texts)}

@@ -9,8 +9,6 @@ source was built or removed (``pipeline.build.build_site``).
 
 from __future__ import annotations
 
-import json
-
 from pipeline.writers.html import TEMPLATES, anchor, template
 
 SITE_PAGES = ("index.html", "persons.html", "places.html", "search.html")
@@ -52,34 +50,12 @@ def _entities(entries: list[dict], documents: list[dict], kind: str) -> list[dic
 
 
 def search_index(entries: list[dict]) -> bytes:
-    """The client's search index, as a script that sets one global (file:// forbids fetch).
-
-    ``documents``: [link, title] of each document; ``blocks``: [link, document, the start of
-    the paragraph]; ``words``: word -> the blocks whose reading text has it; ``diplomatic``:
-    word -> the blocks where only the diplomatic text has it (a deletion, a received form,
-    archival furniture).
-    """
-    documents: list[list[str]] = []
-    blocks: list[list] = []
-    reading: dict[str, list[int]] = {}
-    diplomatic: dict[str, list[int]] = {}
-    for entry in entries:
-        first = len(documents)
-        documents.extend([f"{entry['id']}.html#{d['anchor']}", d["title"]] for d in entry["documents"])
-        for block in entry["blocks"]:
-            index = len(blocks)
-            blocks.append([f"{entry['id']}.html#{block['anchor']}", first + block["document"], block["snippet"]])
-            for word in block["words"]:
-                reading.setdefault(word, []).append(index)
-            for word in block["diplomatic"]:
-                diplomatic.setdefault(word, []).append(index)
-    data = {"documents": documents, "blocks": blocks, "words": dict(sorted(reading.items())),
-            "diplomatic": dict(sorted(diplomatic.items()))}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    # a script, not JSON: keep it valid JavaScript and inert inside any HTML parser
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    """The client's search index: a script that sets one global (a page opened from file://
+    cannot fetch a JSON file), ``{"sources": [...]}``, each source's part as its build made it
+    (``pipeline.writers.html.search_data``), in the order of their ids."""
     return ("// The search index of the web edition, written by dispatch.\n"
-            f"window.DISPATCH_SEARCH = {text};\n").encode("utf-8")
+            'window.DISPATCH_SEARCH = {"sources":[\n' + ",\n".join(e["search"] for e in entries)
+            + "\n]};\n").encode("utf-8")
 
 
 def write_site(entries: list[dict]) -> dict[str, bytes]:

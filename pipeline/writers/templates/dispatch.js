@@ -254,9 +254,14 @@
     });
   }
 
+  function has(table, key) {
+    return Object.prototype.hasOwnProperty.call(table, key);
+  }
+
+  /* the blocks of one source whose words (in one table) match a term */
   function lookUp(table, term) {
     var found = {};
-    if (Object.prototype.hasOwnProperty.call(table, term)) {
+    if (has(table, term)) {
       table[term].forEach(function (b) { found[b] = true; });
     }
     if (term.length >= 3) {
@@ -267,34 +272,37 @@
     return found;
   }
 
+  /* the paragraphs that have every term, source by source, in the order of the index */
   function search(index, query) {
     var terms = tokens(query).filter(function (t, i, all) { return all.indexOf(t) === i; });
-    if (!terms.length) return { terms: terms, hits: [] };
-    var hits = null;
-    var diplomaticOnly = {};
-    terms.forEach(function (term) {
-      var reading = lookUp(index.words, term);
-      var diplomatic = lookUp(index.diplomatic, term);
-      var here = {};
-      Object.keys(reading).forEach(function (b) { here[b] = true; });
-      Object.keys(diplomatic).forEach(function (b) {
-        here[b] = true;
-        if (!reading[b]) diplomaticOnly[b] = true;
+    var hits = [];
+    if (!terms.length) return { terms: terms, hits: hits };
+    index.sources.forEach(function (source) {
+      var found = null;
+      var diplomaticOnly = {};
+      terms.forEach(function (term) {
+        if (found !== null && !Object.keys(found).length) return;
+        var reading = lookUp(source.words, term);
+        var diplomatic = lookUp(source.diplomatic, term);
+        var here = {};
+        Object.keys(reading).forEach(function (b) { here[b] = true; });
+        Object.keys(diplomatic).forEach(function (b) {
+          here[b] = true;
+          if (!reading[b]) diplomaticOnly[b] = true;
+        });
+        if (found === null) {
+          found = here;
+        } else {
+          Object.keys(found).forEach(function (b) { if (!here[b]) delete found[b]; });
+        }
       });
-      if (hits === null) {
-        hits = here;
-      } else {
-        Object.keys(hits).forEach(function (b) { if (!here[b]) delete hits[b]; });
-      }
+      Object.keys(found).map(Number).sort(function (a, b) { return a - b; }).forEach(function (b) {
+        var block = source.blocks[b];
+        hits.push({ page: source.id + ".html", anchor: block[0], title: source.documents[block[1]][1],
+                    snippet: block[2], diplomatic: !!diplomaticOnly[b] });
+      });
     });
-    var list = Object.keys(hits).map(Number).sort(function (a, b) { return a - b; });
-    return {
-      terms: terms,
-      hits: list.map(function (b) {
-        var block = index.blocks[b];
-        return { href: block[0], title: index.documents[block[1]][1], snippet: block[2], diplomatic: !!diplomaticOnly[b] };
-      })
-    };
+    return { terms: terms, hits: hits };
   }
 
   function highlighted(text, terms) {
@@ -335,8 +343,8 @@
     status.textContent = (count === 0 ? "No paragraph" : count === 1 ? "1 paragraph" : count + " paragraphs") +
       " found for \u201c" + query.trim() + "\u201d" + (count > LIMIT ? "; the first " + LIMIT + " are listed." : ".");
     result.hits.slice(0, LIMIT).forEach(function (hit) {
-      var href = hit.href.replace("#", "?" + (hit.diplomatic ? "mode=diplomatic&" : "") + "q=" +
-        encodeURIComponent(query.trim()) + "#");
+      var href = hit.page + "?" + (hit.diplomatic ? "mode=diplomatic&" : "") + "q=" +
+        encodeURIComponent(query.trim()) + "#" + hit.anchor;
       var item = document.createElement("li");
       var link = document.createElement("a");
       link.href = href;
