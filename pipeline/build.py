@@ -141,6 +141,36 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def write_atomic_stream(path: Path, chunks) -> None:
+    """Write the chunks (bytes) to ``path`` as ``write_atomic`` does, without holding them all;
+    the file is left as it was when its bytes are the same."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(handle, 0o666 & ~_UMASK)
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as stream:
+            for chunk in chunks:
+                digest.update(chunk)
+                stream.write(chunk)
+        if path.exists() and _file_digest(path) == digest.hexdigest():
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def find_sources(paths: list[Path]) -> list[Path]:
     """The transcriptions under the given files or folders, sorted (sidecars excluded)."""
     found: list[Path] = []
@@ -272,51 +302,62 @@ def build_site(outputs: Path, code: str) -> list[Diagnostic]:
 
     Made again, whole, from the TEI files in ``outputs/xml``: each source's entry is the one
     its build kept when it was made from these very bytes by this very code, and is otherwise
-    made again from the TEI. A file is written only when its bytes change. Returns findings
-    (a TEI file that cannot be read), never raises.
+    made again from the TEI. The entries are read one at a time and the search index is
+    streamed from the kept parts: nothing holds the corpus but what the pages list. A file is
+    written only when its bytes change. Returns findings (a TEI file that cannot be read),
+    never raises.
     """
     from pipeline.validate import safe_parser
     from pipeline.writers.html import site_entry
-    from pipeline.writers.site import write_site
+    from pipeline.writers.site import search_index, site_pages
 
     found: list[Diagnostic] = []
-    entries = []
     state = outputs / SITE_STATE
     xml_files = sorted((outputs / "xml").glob("*.xml")) if (outputs / "xml").is_dir() else []
-    for xml in xml_files:
-        sid = xml.stem
-        data = xml.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        kept = _kept_site_entry(state, sid, code, digest)
-        if kept is not None:
-            entries.append(kept)
-            continue
-        try:
-            from lxml import etree
+    ids: list[str] = []
 
-            entry = site_entry(etree.fromstring(data, safe_parser()), sid)
-        except Exception as err:  # noqa: BLE001 - reported as a finding, by design
-            found.append(Diagnostic(str(xml), 1, 1, "X900", Severity.ERROR,
-                                    f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
-                                    "build its source again (dispatch build --force)"))
-            continue
-        _write_site_entry(outputs, sid, code, digest, entry)
-        entries.append(entry)
+    def entries():
+        for xml in xml_files:
+            sid = xml.stem
+            data = xml.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            entry = _kept_site_entry(state, sid, code, digest)
+            if entry is None:
+                try:
+                    from lxml import etree
+
+                    entry = site_entry(etree.fromstring(data, safe_parser()), sid)
+                except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+                    found.append(Diagnostic(
+                        str(xml), 1, 1, "X900", Severity.ERROR,
+                        f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
+                        "build its source again (dispatch build --force)"))
+                    continue
+                _write_site_entry(outputs, sid, code, digest, entry)
+            del entry["search"]
+            ids.append(sid)
+            yield entry
+
+    def search_parts():
+        for sid in ids:
+            yield (state / "search" / f"{sid}.json").read_text(encoding="utf-8")
+
     try:
-        files = write_site(entries)
+        files = site_pages(entries())
+        for name, data in files.items():
+            target = outputs / "html" / name
+            if not target.exists() or target.read_bytes() != data:
+                write_atomic(target, data)
+        write_atomic_stream(outputs / "html" / "search-index.js", search_index(search_parts()))
     except Exception as err:  # noqa: BLE001 - reported as a finding, by design
         return found + [Diagnostic(str(outputs / "html"), 1, 1, "X900", Severity.ERROR,
                                    f"internal error while writing the web edition's shared pages "
                                    f"({type(err).__name__}: {err})", "please report it")]
-    for name, data in files.items():
-        target = outputs / "html" / name
-        if not target.exists() or target.read_bytes() != data:
-            write_atomic(target, data)
-    ids = {xml.stem for xml in xml_files}
+    present = {xml.stem for xml in xml_files}
     for folder in (state / "entries", state / "search"):
         if folder.is_dir():
             for kept in folder.glob("*.json"):
-                if kept.stem not in ids:
+                if kept.stem not in present:
                     kept.unlink()
     return found
 

@@ -482,11 +482,15 @@ class HtmlWriter:
 SNIPPET = 200  # characters of a paragraph shown with a search result
 
 
+def snippet(text: str) -> str:
+    return text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026"
+
+
 def search_data(texts: dict) -> str:
     """A source's part of the search index, as JSON text (the site joins the parts unchanged).
 
     ``id``; ``documents``: [anchor, title]; ``blocks``: [anchor, document, the start of the
-    paragraph]; ``words``: word -> the blocks (their places in ``blocks``) whose reading text
+    paragraph, and of its diplomatic text where that differs]; ``words``: word -> the blocks (their places in ``blocks``) whose reading text
     has it; ``diplomatic``: word -> the blocks where only the diplomatic text has it (a
     deletion, a received form, archival furniture).
     """
@@ -494,9 +498,10 @@ def search_data(texts: dict) -> str:
     reading: dict[str, list[int]] = {}
     diplomatic: dict[str, list[int]] = {}
     for index, block in enumerate(texts["blocks"]):
-        text = block["reading"] or block["diplomatic"]
-        blocks.append([block["anchor"], block["document"],
-                       text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026"])
+        record = [block["anchor"], block["document"], snippet(block["reading"] or block["diplomatic"])]
+        if block["only_diplomatic"] and block["reading"]:
+            record.append(snippet(block["diplomatic"]))  # shown when only the diplomatic text matches
+        blocks.append(record)
         found = set(words(block["reading"]))
         for word in found:
             reading.setdefault(word, []).append(index)

@@ -298,8 +298,9 @@
       });
       Object.keys(found).map(Number).sort(function (a, b) { return a - b; }).forEach(function (b) {
         var block = source.blocks[b];
+        var diplomatic = !!diplomaticOnly[b];
         hits.push({ page: source.id + ".html", anchor: block[0], title: source.documents[block[1]][1],
-                    snippet: block[2], diplomatic: !!diplomaticOnly[b] });
+                    snippet: diplomatic && block.length > 3 ? block[3] : block[2], diplomatic: diplomatic });
       });
     });
     return { terms: terms, hits: hits };
