@@ -153,6 +153,30 @@ def test_reading_text_of_the_page_is_the_reading_text(sample):
     assert "{8\u21927} October 1950" in diplomatic and "on 7 October 1950" in reading
 
 
+@pytest.mark.parametrize("path", FIXTURE_SOURCES, ids=[p.name for p in FIXTURE_SOURCES])
+def test_every_fixture_page_reads_as_its_reading_text(path):
+    """The page has its own rendering (markup per node, as LaTeX has): its reading text has
+    every word of outputs/text in order, and its diplomatic text every word of the diplomatic
+    plain text."""
+    from pipeline.writers.text import write_text
+
+    result = process(path)
+    blocks = block_texts(result.root, result.id)
+    notes = [b for b in blocks if re.search(r"-n\d+$", b["anchor"])]
+    reading = " ".join(b["reading"] for b in blocks if b not in notes)
+    diplomatic = " ".join(b["diplomatic"] for b in blocks if b not in notes)
+    text = write_text(result.root, result.id).decode()
+    body = re.sub(r"\[\d+\]", "", "\n".join(part.split("\n\nNotes\n")[0] for part in text.split("\n\n\n")))
+    missing = is_subsequence(text_words(body.replace("[Handwritten]", "")), text_words(reading))
+    assert missing is None, missing
+    plain_diplomatic = write_text(result.root, result.id, diplomatic=True).decode()
+    plain_diplomatic = re.sub(r"\[note \([^)]*\): [^\]]*\]", "", plain_diplomatic).replace("[Handwritten]", "")
+    plain_diplomatic = re.sub(r"(?<=[A-Za-z])\d+\b", "", plain_diplomatic)  # "GROMYKO3": a footnote's number
+    needles = [w for w in text_words(plain_diplomatic) if not w.isdigit()]  # (the page sets those apart)
+    missing = is_subsequence(needles, text_words(diplomatic))
+    assert missing is None, missing
+
+
 def test_sample_entry(sample_entry):
     documents = sample_entry["documents"]
     assert [(d["anchor"], d["kind"], d["date"]) for d in documents] == [

@@ -213,6 +213,15 @@ class HtmlWriter:
             if not self.show_r:
                 self.only_diplomatic.append(text)
 
+    def collect(self, text: str) -> None:
+        """Text shown (by the markup around it) in the modes being rendered, as ``text`` records it."""
+        if self.show_r:
+            self.reading.append(text)
+        if self.show_d:
+            self.diplomatic.append(text)
+            if not self.show_r:
+                self.only_diplomatic.append(text)
+
     def mark(self, reading: str | None, diplomatic: str | None, out: list[str]) -> None:
         """A mark (bracket, arrow) that one mode or both set."""
         if reading == diplomatic:
@@ -371,6 +380,7 @@ class HtmlWriter:
             number = self.plain(block.inlines[0].children).strip()
             block_id = f"{self.doc}-fn{anchor(number)}"
             inner.append(f'<span class="ed-footnote-n">{html_escape(number)}</span> ')
+            self.collect(number + " ")
             self.nodes(block.inlines[2:], inner)
         else:
             self.counts[short] = self.counts.get(short, 0) + 1
