@@ -1,5 +1,6 @@
 """Hostile and broken input: nothing executes, nothing leaks, nothing is lost."""
 
+import json
 import os
 import random
 from collections import Counter
@@ -221,7 +222,9 @@ def test_hostile_source_is_text_in_the_web_edition(tmp_path):
         assert text in shown, text
     assert "49" not in shown  # no template expression was evaluated
     index = (site / "search-index.js").read_text()
-    assert "<" not in index and index.count("\n") == 2 and index.startswith("// ")
+    lines = index.splitlines()
+    assert "<" not in index and lines[0].startswith("// ") and lines[-1] == "]};" and len(lines) == 4
+    assert json.loads(lines[2])["id"] == "attack"  # the source's part: data, and all of it on its line
 
 
 def test_ids_cannot_leave_outputs(tmp_path):

@@ -206,15 +206,10 @@ class HtmlWriter:
     def text(self, text: str, out: list[str]) -> None:
         text = text.replace("\n", " ")
         out.append(html_escape(text))
-        if self.show_r:
-            self.reading.append(text)
-        if self.show_d:
-            self.diplomatic.append(text)
-            if not self.show_r:
-                self.only_diplomatic.append(text)
+        self.collect(text)
 
     def collect(self, text: str) -> None:
-        """Text shown (by the markup around it) in the modes being rendered, as ``text`` records it."""
+        """Record text shown in the modes being rendered (the page's reading and diplomatic texts)."""
         if self.show_r:
             self.reading.append(text)
         if self.show_d:
@@ -308,7 +303,7 @@ class HtmlWriter:
             out.append("</abbr>")
         reading, diplomatic = style.reading, style.diplomatic
         before_r, before_d = reading[0] if reading else None, diplomatic[0] if diplomatic else None
-        if kind == "gloss" and out and out[-1].endswith(" "):  # set off from its word once
+        if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
             before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
         self.mark(before_r, before_d, out)
         if kind in CORRECTIONS:
