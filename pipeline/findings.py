@@ -77,7 +77,10 @@ _ENTRIES = (
           "metadata id '{declared}' differs from the file name '{expected}'",
           "rename the files or set id = \"{expected}\""),
     Entry("R114", ERROR, "unusable source id", "'{id}' is not a usable source id",
-          "name the file with lower-case letters, digits, '.', '_' and '-' only"),
+          "name the file with lower-case letters, digits, '.', '_' and '-' only", cases={
+              "reserved": ("'{id}' is not a usable source id: it names a page of the web edition",
+                           "rename the file (index, persons, places and search are the web edition's pages)"),
+          }),
     Entry("R115", ERROR, "id used by two sources", "the id '{id}' is already used by {other}",
           "rename one of the two sources"),
     # -- accepted findings and the editor's decisions --------------------------------------

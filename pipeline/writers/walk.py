@@ -74,6 +74,13 @@ class Edition:
 
         return Renderer(self, diplomatic=True).render()
 
+    @functools.cached_property
+    def page(self) -> tuple[str, dict]:
+        """The web page, and what the site's shared pages need of it (HTML writer and site entry)."""
+        from pipeline.writers.html import HtmlWriter
+
+        return HtmlWriter(self).render()
+
 
 NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
 
