@@ -118,6 +118,10 @@ EDITORIAL: tuple[Editorial, ...] = (
     Editorial("classification", OMIT, (("seg", "classification"),), annotated=False,
               diplomatic=("\u27e8", "", "\u27e9")),
     Editorial("furniture", OMIT, (("seg", "archival"),), annotated=False),
+    # the printed page's running heads and page numbers: out of the reading; the LaTeX edition
+    # drops them too (redefine the macro to show them)
+    Editorial("forme-work", OMIT, (("fw", None),), latex="edFormeWork", latex_definition="",
+              annotated=False, diplomatic=("\u27e8", "", "\u27e9")),
     Editorial("literal", WRAP, (("seg", "literal"), ("seg", None)), annotated=False),
 )
 BY_NAME: dict[str, Editorial] = {kind.name: kind for kind in EDITORIAL}

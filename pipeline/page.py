@@ -21,7 +21,7 @@ from pipeline.dates import find_dates, is_date_only, parse_date
 
 DATA = Path(__file__).parent / "data"
 PAGE_KEYS = {"navigation", "navigation_patterns", "funder", "widget_start", "widget_end", "citation",
-             "translator", "tail", "archival"}
+             "translator", "tail", "archival", "running_heads"}
 TAIL_NAMES = {"", "related", "author", "source", "archive", "rights", "uploaded", "type", "language",
               "record-id", "subjects", "associated", "contents", "summary"}
 # labels that open the metadata tail on their own; the others need a second label close by
@@ -37,6 +37,17 @@ class PageDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class RunningHeads:
+    """How the running heads and page numbers of a printed page look (``[running_heads]``)."""
+
+    periodical: re.Pattern
+    page_number: re.Pattern
+    numbered: re.Pattern
+    repeats: int
+    max_words: int
+
+
+@dataclass(frozen=True)
 class PageData:
     navigation: frozenset
     navigation_patterns: tuple
@@ -49,6 +60,7 @@ class PageData:
     archival_units: re.Pattern
     archival_minimum: int
     archival_note: re.Pattern
+    running_heads: RunningHeads
 
 
 def _compile(value, where: str) -> re.Pattern:
@@ -69,6 +81,7 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
     if bad:
         raise PageDataError(f"page.toml: [tail] values must be one of {sorted(TAIL_NAMES)}: {bad}")
     archival = data.get("archival", {})
+    heads = data.get("running_heads", {})
     return PageData(
         navigation=frozenset(x.casefold() for x in data.get("navigation", [])),
         navigation_patterns=tuple(_compile(p, "navigation_patterns") for p in data.get("navigation_patterns", [])),
@@ -81,6 +94,13 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
         archival_units=_compile(archival["units"], "archival.units"),
         archival_minimum=int(archival.get("minimum_units", 2)),
         archival_note=_compile(archival["note"], "archival.note"),
+        running_heads=RunningHeads(
+            periodical=_compile(heads["periodical"], "running_heads.periodical"),
+            page_number=_compile(heads["page_number"], "running_heads.page_number"),
+            numbered=_compile(heads["numbered"], "running_heads.numbered"),
+            repeats=int(heads.get("repeats", 2)),
+            max_words=int(heads.get("max_words", 12)),
+        ),
     )
 
 

@@ -15,8 +15,9 @@ from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 
-KINDS = ("ocr", "layout", "markup", "furniture")
-BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals")
+KINDS = ("ocr", "layout", "markup", "furniture", "forme")
+BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals",
+            "running-heads")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9-]+$")
 ID_LINE = re.compile(r'\s*id\s*=\s*"([^"]*)"')
 RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "replacement", "builtin", "examples")
