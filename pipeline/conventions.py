@@ -33,6 +33,7 @@ STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "correspondents_clause": (),
     "honorifics": (),
     "numbered_heading": (),
+    "document_number": ("n",),
     "sender_line": (),
     "address_line": (),
     "salutation": (),

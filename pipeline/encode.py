@@ -125,6 +125,8 @@ class Encoder:
             sub(bibl, "idno", page.record_id, type="record")
         if page.rights:
             sub(bibl, "note", page.rights, type="rights")
+        for paragraph in page.introduction:
+            sub(bibl, "note", paragraph, type="introduction")
         for related in page.related:
             sub(sub(sub(bibl, "relatedItem", type="related"), "bibl"), "title", related)
         encoding = sub(header, "encodingDesc")
@@ -239,12 +241,24 @@ class Encoder:
         """One block of a part: the element its kind is in that part."""
         kind = block.kind
         if part in ("opener", "closer"):
-            if kind == "furniture":
+            if kind == "furniture" and block.subtype == "document-number":
+                self.block_element(parent, "seg", {"type": "document-number"}, block)
+            elif kind == "furniture":
                 self.block_element(parent, "seg", {"type": "archival", "subtype": block.subtype}, block)
             elif kind == "address":
                 self.wrapped(parent, "address", {}, "addrLine", block)
             else:
                 self.block_element(parent, *(OPENER if part == "opener" else CLOSER)[kind], block)
+        elif kind == "head" and block.subtype == "numbered" and block.content is not None:
+            # the edition's number of the document, then the title
+            element = sub(parent, "head")
+            self.origin(element, block.start)
+            number = sub(element, "seg", type="document-number")
+            self.origin(number, block.start)
+            self.text_run(number, block.start, _trim_end(self.text, block.start, block.content))
+            append_text(element, " ")
+            self.inlines(element, block.inlines)
+            self.leaves.append((block.start, element))
         elif kind == "head":
             self.block_element(parent, "head", {}, block)
         elif kind == "headnote":
@@ -416,6 +430,12 @@ class Encoder:
             if change.nend <= end and change.nend > change.nstart:
                 yield change
             i += 1
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def encode(source: Source, norm: Normalized, parsed: Parsed, register: Register | None = None,

@@ -128,6 +128,7 @@ class PageInfo:
     authors: list[str] = field(default_factory=list)
     rights: str | None = None
     subjects: list[str] = field(default_factory=list)
+    introduction: list[str] = field(default_factory=list)  # a bulletin editor's, before the documents
 
     @property
     def found(self) -> bool:

@@ -18,7 +18,7 @@ from pipeline.findings import Reporter
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
-from pipeline.page import PageInfo, dates_in, masked_lines, read_page
+from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
@@ -140,6 +140,8 @@ class Parser:
         paras = self._paragraphs()
         heading = self.conventions.pattern("numbered_heading")
         starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
+        starts = self._not_repeats(paras, starts)
+        paras, starts = self._introduction(paras, starts)
         if not starts or starts[0] != 0:
             starts = [0] + starts
         documents = []
@@ -184,6 +186,42 @@ class Parser:
             return i > 0 and dates_in(text.split("\n")[0])
         return True
 
+    def _not_repeats(self, paras: list[tuple[int, int]], starts: list[int]) -> list[int]:
+        """A heading that repeats the title of the document it stands in, before any prose of
+        that document (a bulletin's numbered heading under the page's title line, a PDF's
+        heading under its header), opens no second document."""
+        kept: list[int] = []
+        for i in starts:
+            begin = kept[-1] if kept else 0
+            between = paras[begin:i]
+            if i > 0 and not any(is_prose(self.text[a:b]) for a, b in between):
+                if begin == 0 and self.page.title is not None:
+                    title = self.text[slice(*self.page.title)]
+                else:
+                    title = self.text[slice(*paras[begin])].split("\n")[0]
+                s, e = paras[i]
+                number = self.conventions.pattern("document_number").match(self.text[s:e])
+                s += number.end() if number else 0
+                if _same_words(title, self.text[s:min(e, s + len(title) + 40)]):
+                    continue
+            kept.append(i)
+        return kept
+
+    def _introduction(self, paras: list[tuple[int, int]], starts: list[int]):
+        """The prose before a bulletin's first numbered document ("Document No. 1") is the
+        editor's introduction: out of the documents, kept in the header."""
+        if not starts or starts[0] == 0:
+            return paras, starts
+        s, e = paras[starts[0]]
+        m = self.conventions.pattern("document_number").match(self.text[s:e])
+        if m is None or int(m.group("n") or m.group("n2")) != 1:
+            return paras, starts
+        before = paras[:starts[0]]
+        if not any(is_prose(self.text[a:b]) for a, b in before):
+            return paras, starts
+        self.page.introduction += [" ".join(self.text[a:b].split()) for a, b in before]
+        return paras[starts[0]:], [i - starts[0] for i in starts]
+
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
         """One document: its parts found from the front (title, headnote, opener) and from the
         back (annotations and furniture, closer), and the paragraphs left between them."""
@@ -214,6 +252,8 @@ class Parser:
             info.title = text[s:e]
             document.front.append(Block("head", s, e))
             return
+        if cursor and self._numbered_title(cursor, document):
+            return
         if cursor and self.conventions.pattern("title").match(text[slice(*cursor.first())]):
             s, e = cursor.take_first()
             title_end = self._title_end(s, e)
@@ -236,6 +276,31 @@ class Parser:
                     cursor.give_back_first(rs, re_)
         if not info.title:
             self.found.at(self.norm.original_offset(cursor.first()[0] if cursor else 0), "P310", number=number + 1)
+
+    def _numbered_title(self, cursor: Cursor, document: Document) -> bool:
+        """A numbered heading of a bulletin: the edition's number ("Document No. 80:", "57."),
+        then the title, over a few short lines. The number is kept in the heading, out of the
+        reading."""
+        text = self.text
+        s, e = cursor.first()
+        m = self.conventions.pattern("document_number").match(text[s:e])
+        if m is None or not self.conventions.pattern("numbered_heading").match(text[s:e]):
+            return False
+        ts = s + m.end()
+        lines = self._lines(ts, e)
+        limit = self.conventions.tuning("title_max_chars")
+        if not lines or len(lines) > 4 or any(b - a > limit for a, b in lines) or is_prose(text[ts:e]):
+            # a heading run into the text (a flattened or interleaved page): the number alone
+            cursor.take_first()
+            document.opener.append(Block("furniture", s, _trim(text, s, ts)[1], subtype="document-number"))
+            rs, re_ = _trim(text, ts, e)
+            if re_ > rs:
+                cursor.give_back_first(rs, re_)
+            return False
+        cursor.take_first()
+        document.info.title = " ".join(text[ts:e].split())
+        document.front.append(Block("head", s, e, content=ts, subtype="numbered"))
+        return True
 
     def _headnote(self, cursor: Cursor, document: Document) -> None:
         """A bracketed paragraph of some length right after the title."""
@@ -378,6 +443,14 @@ class Parser:
                  "salutation": "salutation", "dateline": "dateline"}
         while cursor:
             s, e = cursor.first()
+            repeated = self._repeated_heading(s, e, document.info.title)
+            if repeated:
+                cursor.take_first()
+                document.opener += repeated
+                rs, re_ = _trim(self.text, repeated[-1].end, e)
+                if re_ > rs:
+                    cursor.give_back_first(rs, re_)
+                continue
             furniture = self._furniture(s, e)
             if furniture:
                 cursor.take_first()
@@ -405,6 +478,31 @@ class Parser:
                     document.opener.append(Block("dateline", ds, e))
                     continue
             document.opener.append(Block(names[kind], s, e))
+
+    def _repeated_heading(self, s: int, e: int, title: str) -> list[Block] | None:
+        """A paragraph that opens with the edition's number of the document or with its title
+        again (a bulletin's "Document No. 80: <title>", a PDF's heading under its header), run
+        into the text: the number and the repeated title become furniture, the rest stays."""
+        text = self.text
+        blocks = []
+        m = self.conventions.pattern("document_number").match(text[s:e])
+        position = s
+        if m and self.conventions.pattern("numbered_heading").match(text[s:e]):
+            position = _trim(text, s, s + m.end())[1]
+            blocks.append(Block("furniture", s, position, subtype="document-number"))
+            position = _trim(text, position, e)[0]
+        words = re.findall(r"\w+", title)
+        if len(words) >= 3:
+            again = re.compile(r"\W*".join(re.escape(w) for w in words) + r"\b", re.I).match(text, position, e)
+            if again:
+                end = again.end()
+                date = next(iter(find_dates(text[end:min(e, end + 40)])), None)
+                if date and not text[end:end + date.start].strip(" ,.;:"):
+                    end += date.end
+                blocks.append(Block("furniture", position, end, subtype="heading"))
+        if not blocks or _trim(text, blocks[-1].end, e)[1] <= blocks[-1].end:
+            return None  # the whole paragraph: left to the header's readings
+        return blocks
 
     def _header(self, cursor: Cursor, document: Document) -> list[Block] | None:
         """Header lines between the title and the first prose: telegram headers, logs, address and
