@@ -64,6 +64,7 @@ TUNING = (
     "signature_max_words",
     "speech_min_words",
     "max_findings_per_code",
+    "flattened_line_min_chars",
 )
 
 TOP_KEYS = ("declaration", "bracket", "structure", "tuning")

@@ -255,13 +255,18 @@ def running_head_lines(body: str) -> dict[int, str]:
                 r"[^\W\d_]{2}", head):
             continue
         repeated.setdefault(" ".join(head.casefold().split()), []).append((i, number))
-    for hits in repeated.values():
-        if len(hits) < data.repeats:
+    for key, hits in repeated.items():
+        if len(hits) < data.repeats or len(re.findall(r"[^\W\d_]{2,}", key)) < 2:
             continue
-        if len({n for _, n in hits if n}) >= 2 or any(_interrupts(lines, i, set()) for i, _ in hits):
+        starts = [lines[i][0] for i, _ in hits]
+        if any(b - a < data.min_interval for a, b in zip(starts, starts[1:])):
+            continue  # a printed page's worth of text between two running heads
+        at = {i for i, _ in hits}
+        if len({n for _, n in hits if n}) >= 2 or any(_interrupts(lines, i, at) for i, _ in hits):
             found.update((i, "header") for i, _ in hits)
     values = [int(lines[i][1].strip(BLANK + "-\u2013\u2014")) for i in numbers]
-    if numbers and (found or (len(numbers) >= 2 and values == sorted(set(values)) and any(
+    spaced = all(lines[b][0] - lines[a][0] >= data.min_interval for a, b in zip(numbers, numbers[1:]))
+    if numbers and (found or (len(numbers) >= 2 and spaced and values == sorted(set(values)) and any(
             _interrupts(lines, i, set(numbers)) for i in numbers))):
         found.update((i, "pageNum") for i in numbers)
     return found
@@ -324,12 +329,14 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     else:
-        context = rule.context
+        context, within = rule.context, rule.within
         for m in rule.regex.finditer(body):
             start, end = m.span("target")
             if start == end:
                 continue
             if context is not None and not context.search(body, max(0, start - CONTEXT_WINDOW), start):
+                continue
+            if within is not None and not within.match(body, body.rfind("\n", 0, start) + 1):
                 continue
             after = m.expand(rule.replacement) if "\\" in rule.replacement else rule.replacement
             yield start, end, after

@@ -451,10 +451,13 @@ class Parser:
                 if re_ > rs:
                     cursor.give_back_first(rs, re_)
                 continue
-            furniture = self._furniture(s, e)
+            furniture = self._furniture(s, e) or self._run_in_furniture(s, e)
             if furniture:
                 cursor.take_first()
                 document.opener += furniture
+                rs, re_ = _trim(self.text, furniture[-1].end, e)
+                if re_ > rs:
+                    cursor.give_back_first(rs, re_)
                 continue
             annotation = self._annotation(s, e)
             if annotation:
@@ -462,6 +465,8 @@ class Parser:
                 document.front.append(annotation)
                 continue
             kind = self._kind_of_line(s, e)
+            if kind == "salutation" and self._speech(s, e, document.info):
+                kind = None  # "Comrade X:" opening a speech in minutes, not a letter's salutation
             if kind is None:
                 header = self._header(cursor, document)
                 if header:
@@ -491,18 +496,48 @@ class Parser:
             position = _trim(text, s, s + m.end())[1]
             blocks.append(Block("furniture", s, position, subtype="document-number"))
             position = _trim(text, position, e)[0]
-        words = re.findall(r"\w+", title)
+        bare = title
+        for date in reversed(list(find_dates(title))):
+            bare = bare[:date.start] + " " + bare[date.end:]
+        words = re.findall(r"\w+", bare)
         if len(words) >= 3:
+            start = position
+            date = next(iter(find_dates(text[position:min(e, position + 40)])), None)
+            if date and not text[position:position + date.start].strip():
+                position = _trim(text, position + date.end, e)[0]  # the date before the title
             again = re.compile(r"\W*".join(re.escape(w) for w in words) + r"\b", re.I).match(text, position, e)
             if again:
                 end = again.end()
                 date = next(iter(find_dates(text[end:min(e, end + 40)])), None)
                 if date and not text[end:end + date.start].strip(" ,.;:"):
                     end += date.end
-                blocks.append(Block("furniture", position, end, subtype="heading"))
-        if not blocks or _trim(text, blocks[-1].end, e)[1] <= blocks[-1].end:
-            return None  # the whole paragraph: left to the header's readings
-        return blocks
+                blocks.append(Block("furniture", start, end, subtype="heading"))
+        return blocks or None
+
+    def _run_in_furniture(self, s: int, e: int) -> list[Block] | None:
+        """Furniture run into the first line of the text, in a page whose line ends a viewer
+        flattened ("TOP SECRET Making Copies Prohibited Copy No. 1 CIPHERED TELEGRAM In a
+        conversation..."): the longest run of words that is a furniture line, again and again,
+        each in capitals or in capitalized words."""
+        text = self.text
+        if "\n" in text[s:e] or e - s < self.conventions.tuning("flattened_line_min_chars"):
+            return None
+        blocks, position = [], s
+        while True:
+            words = list(re.finditer(r"\S+", text[position:min(e, position + 200)]))[:10]
+            found = None
+            for k in range(len(words), 0, -1):
+                piece = text[position:position + words[k - 1].end()]
+                letters = [w for w in re.findall(r"[^\W\d_]+", piece)]
+                shaped = piece.upper() == piece or (len(letters) >= 2 and all(w[0].isupper() for w in letters))
+                if shaped and letters and self.conventions.furniture_kind(piece):
+                    found = (position + words[k - 1].end(), self.conventions.furniture_kind(piece))
+                    break
+            if found is None:
+                break
+            blocks.append(Block("furniture", position, found[0], subtype=found[1]))
+            position = _trim(text, found[0], e)[0]
+        return blocks or None
 
     def _header(self, cursor: Cursor, document: Document) -> list[Block] | None:
         """Header lines between the title and the first prose: telegram headers, logs, address and

@@ -20,7 +20,8 @@ BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fu
             "running-heads")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9-]+$")
 ID_LINE = re.compile(r'\s*id\s*=\s*"([^"]*)"')
-RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "replacement", "builtin", "examples")
+RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "within", "replacement", "builtin",
+             "examples")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Rule:
     builtin: str | None = None
     examples: tuple[tuple[str, str], ...] = ()
     line: int = 1
+    within: re.Pattern | None = None  # what the line holding a match must start with (``within``)
 
     @property
     def inline(self) -> bool:
@@ -138,8 +140,15 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
             if regex.search("") is not None:
                 bad("D607", where=f"rule {rid}", error="the pattern matches the empty string")
                 continue
+        within = None
+        if item.get("within"):
+            try:
+                within = re.compile(item["within"])
+            except re.error as err:
+                bad("D607", where=f"rule {rid} (within)", error=err)
+                continue
         rules.append(Rule(rid, kind, item["message"], regex, context if builtin is None else None,
-                          item.get("replacement", ""), builtin, examples, line))
+                          item.get("replacement", ""), builtin, examples, line, within))
     return RuleTable(rules, spath), found
 
 
