@@ -253,6 +253,11 @@ class Encoder:
             # the edition's number of the document, then the title
             element = sub(parent, "head")
             self.origin(element, block.start)
+            i = bisect.bisect_left(self.forme_ends, block.start)
+            while i < len(self.forme) and self.forme[i].nend == block.start:  # a running head above
+                if id(self.forme[i]) not in self.forme_done:
+                    self.forme_work(element, self.forme[i])
+                i += 1
             number = sub(element, "seg", type="document-number")
             self.origin(number, block.start)
             self.text_run(number, block.start, _trim_end(self.text, block.start, block.content))

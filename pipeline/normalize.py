@@ -19,7 +19,7 @@ from pipeline.dates import find_dates, is_date_only
 from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import Reporter, make
-from pipeline.page import default_page_data
+from pipeline.page import default_page_data, interleaved_columns
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules
 
@@ -381,6 +381,10 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
     for change in changes:
         if change.kind == "furniture":
             found.at(change.start, "N220", phrase=change.before.strip())
+    columns = interleaved_columns(body)
+    if columns:
+        offset, signs = columns
+        found.at(offset, "N240", count=len(signs), signs=", ".join(f"'{s}'" for s in signs[:3]))
     return Normalized("".join(pieces), changes), found.diagnostics()
 
 

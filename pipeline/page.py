@@ -21,7 +21,7 @@ from pipeline.dates import find_dates, is_date_only, parse_date
 
 DATA = Path(__file__).parent / "data"
 PAGE_KEYS = {"navigation", "navigation_patterns", "funder", "widget_start", "widget_end", "citation",
-             "translator", "tail", "archival", "running_heads", "pdf_header"}
+             "translator", "tail", "archival", "running_heads", "pdf_header", "interleaved_columns"}
 TAIL_NAMES = {"", "related", "author", "source", "archive", "rights", "uploaded", "type", "language",
               "record-id", "subjects", "associated", "contents", "summary"}
 # labels that open the metadata tail on their own; the others need a second label close by
@@ -65,6 +65,8 @@ class PageData:
     pdf_start: re.Pattern
     pdf_labels: re.Pattern
     pdf_max_lines: int
+    column_signs: tuple
+    column_minimum: int
 
 
 def _compile(value, where: str) -> re.Pattern:
@@ -111,6 +113,9 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
         pdf_start=_compile(pdf.get("start", "(?!x)x"), "pdf_header.start"),
         pdf_labels=re.compile(rf"^(?P<label>{labels})\s*:\s*(?P<value>.*)$"),
         pdf_max_lines=int(pdf.get("max_lines", 60)),
+        column_signs=tuple(_compile(p, "interleaved_columns.signs")
+                           for p in data.get("interleaved_columns", {}).get("signs", [])),
+        column_minimum=int(data.get("interleaved_columns", {}).get("minimum", 2)),
     )
 
 
@@ -514,6 +519,22 @@ class PageReader:
 def _similar(a: str, b: str) -> bool:
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return bool(wa and wb) and len(wa & wb) >= 0.5 * min(len(wa), len(wb))
+
+
+def _word_end(text: str, position: int) -> int:
+    m = re.compile(r"\S*").match(text, position)
+    return m.end()
+
+
+def interleaved_columns(text: str, data: PageData | None = None) -> tuple[int, list[str]] | None:
+    """Signs that the OCR read printed columns across: (offset of the first, the signs), when
+    there are enough of them."""
+    data = data or default_page_data()
+    hits = sorted((m.start(), text[m.start():_word_end(text, m.end() - 1)].strip())
+                  for p in data.column_signs for m in p.finditer(text))
+    if len(hits) < data.column_minimum:
+        return None
+    return hits[0][0], [h for _, h in hits]
 
 
 def read_page(text: str, title_pattern: re.Pattern, furniture, data: PageData | None = None) -> PageInfo:
