@@ -495,10 +495,15 @@ class PageReader:
     def end_notes(self, tail: int) -> None:
         """Source notes after the text: archival references, [Source: ...] lines."""
         content = self.content(0, tail)
-        for i in content[-6:]:
+        last = set(content[-6:])
+        for i in content:
             if i <= 2:
                 continue
             text = self.lines[i].text
+            # a bracketed source note wherever it stands (between two documents too); other
+            # archival references only among the last lines
+            if not (self.data.archival_note.match(text.strip()) or i in last):
+                continue
             if self.archival_reference(text) and not is_date_only(text):
                 self.chrome_lines.add(i)
                 self.info.sources.append(text.strip("[] "))

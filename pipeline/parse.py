@@ -76,6 +76,13 @@ def _same_words(a: str, b: str) -> bool:
     return len(wa) >= 3 and len(wa & wb) >= 0.8 * len(wa) and len(wa) <= len(wb) + 3
 
 
+def _narrative(text: str) -> bool:
+    """Prose that tells (few capitalized words), not a list of those present or a heading: the
+    header of minutes stops before it."""
+    words = re.findall(r"[^\W\d_][\w\x27\u2019.-]*", text)
+    return is_prose(text) and sum(1 for w in words if w[0].isupper()) < 0.3 * len(words)
+
+
 class Cursor:
     """The paragraphs of a document not yet given a part, taken from the front or the back."""
 
@@ -264,6 +271,8 @@ class Parser:
                 document.opener.append(Block("docket", rs, re_))
             return
         info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
+        while not info.title and len(cursor) > 2 and self._furniture(*cursor.first()):
+            document.opener += self._furniture(*cursor.take_first())  # classification above the heading
         if not info.title and len(cursor) > 1:
             s, e = cursor.first()
             first_line = text[s:e].split("\n")[0]
@@ -555,7 +564,8 @@ class Parser:
         if document.info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
             limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
             ahead = cursor.rest()[:limit]
-            if any(self._speech(a, b, document.info) for a, b in ahead[1:]):
+            first = next((n for n, (a, b) in enumerate(ahead[1:], 1) if self._speech(a, b, document.info)), None)
+            if first is not None and not any(_narrative(self.text[a:b]) for a, b in ahead[:first]):
                 return [Block("furniture", a, b, subtype="header") for a, b in lines]
         return None
 
