@@ -65,6 +65,7 @@ class PageData:
     pdf_start: re.Pattern
     pdf_labels: re.Pattern
     pdf_max_lines: int
+    pdf_url: re.Pattern
     column_signs: tuple
     column_minimum: int
 
@@ -113,6 +114,7 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
         pdf_start=_compile(pdf.get("start", "(?!x)x"), "pdf_header.start"),
         pdf_labels=re.compile(rf"^(?P<label>{labels})\s*:\s*(?P<value>.*)$"),
         pdf_max_lines=int(pdf.get("max_lines", 60)),
+        pdf_url=_compile(pdf.get("url", "(?!x)x"), "pdf_header.url"),
         column_signs=tuple(_compile(p, "interleaved_columns.signs")
                            for p in data.get("interleaved_columns", {}).get("signs", [])),
         column_minimum=int(data.get("interleaved_columns", {}).get("minimum", 2)),
@@ -256,7 +258,8 @@ class PageReader:
         last labelled field; its date, title, citation and summary read."""
         lines, data = self.lines, self.data
         content = [i for i, line in enumerate(lines) if not line.blank]
-        first = next((n for n, i in enumerate(content[:12]) if data.pdf_start.match(lines[i].text)), None)
+        first = next((n for n, i in enumerate(content[:12]) if data.pdf_start.match(lines[i].text) or (
+            n + 1 < len(content) and data.pdf_start.match(lines[i].text + " " + lines[content[n + 1]].text))), None)
         if first is None:
             return
         block = content[first:first + data.pdf_max_lines]
@@ -301,9 +304,13 @@ class PageReader:
                 paragraphs[-1].append(i)
             else:
                 paragraphs.append([i])
-        rest = [p for p in paragraphs if not (len(p) == 1 and (self.navigation(lines[p[0]].text) or
-                                                               self.data.pdf_start.match(lines[p[0]].text)))]
-        rest = [p for p in rest if not any(self.data.pdf_start.match(lines[i].text) for i in p)] or rest
+        def opening(i: int) -> bool:
+            text = lines[i].text
+            following = next((line.text for line in lines[i + 1:] if not line.blank), "")
+            return bool(self.navigation(text) or self.data.pdf_start.match(text) or
+                        self.data.pdf_start.match(text + " " + following) or self.data.pdf_url.match(text))
+
+        rest = [p for p in paragraphs if not all(opening(i) for i in p)]
         if not rest:
             return
         head = rest.pop(0)

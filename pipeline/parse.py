@@ -276,7 +276,8 @@ class Parser:
         if not info.title and len(cursor) > 1:
             s, e = cursor.first()
             first_line = text[s:e].split("\n")[0]
-            if len(first_line) <= self.conventions.tuning("title_max_chars") and not first_line.rstrip().endswith((".", ":", ",", ";")):
+            if len(first_line) <= self.conventions.tuning("title_max_chars") and not first_line.rstrip().endswith(
+                    (".", ":", ",", ";")) and not first_line.lstrip()[:1].islower():  # not a page starting mid-sentence
                 info.title = first_line
                 document.front.append(Block("head", s, s + len(first_line)))
                 cursor.take_first()
