@@ -331,8 +331,8 @@ class PageReader:
             self.info.title = (start, last.start + len(last.raw.rstrip()))
         for paragraph in rest:
             joined = " ".join(lines[i].text for i in paragraph)
-            if self.info.citation is None and len(paragraph) and self.data.translator.search(joined) or \
-                    self.data.archival_units.search(joined):
+            if self.info.citation is None and (self.data.translator.search(joined) or
+                                               self.data.archival_units.search(joined)):
                 self.info.citation = joined
             elif _words(joined) >= 6:
                 self.info.abstract.append(joined)
