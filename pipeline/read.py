@@ -36,6 +36,7 @@ SOURCE_KEYS: dict[str, type | tuple] = {
     "translators": list,
     "editors": list,
     "documents": list,
+    "accept": list,
 }
 DOCUMENT_KEYS: dict[str, type | tuple] = {
     "title": str,
@@ -134,6 +135,7 @@ class Metadata:
     documents: list[DocumentMeta] = field(default_factory=list)
     declared: bool = False  # True when a sidecar exists
     sidecar: Sidecar | None = None
+    accepts: list = field(default_factory=list)  # the findings an editor accepted (pipeline.accept)
 
 
 @dataclass
@@ -264,6 +266,12 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         if any(d.severity == Severity.ERROR for d in problems):
             continue
         documents.append(DocumentMeta(**{k: v for k, v in table.items() if k in DOCUMENT_KEYS}))
+    accepts = []
+    if "accept" in data:
+        from pipeline.accept import read_acceptances
+
+        accepts, problems = read_acceptances(data["accept"], text, spath)
+        found += problems
     meta = Metadata(
         id=declared_id,
         title=data.get("title"),
@@ -277,6 +285,7 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         documents=documents,
         declared=True,
         sidecar=sidecar,
+        accepts=accepts,
     )
     return meta, found
 

@@ -26,7 +26,7 @@ def copy_sample(folder: Path) -> Path:
 def test_help_for_every_command():
     top = dispatch("--help")
     assert top.returncode == 0
-    for command in ("build", "check", "normalize", "restore", "emit"):
+    for command in ("build", "check", "accept", "review", "normalize", "restore", "emit"):
         assert command in top.stdout.decode()
         result = dispatch(command, "--help")
         assert result.returncode == 0 and b"Usage" in result.stdout
