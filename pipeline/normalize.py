@@ -343,8 +343,8 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
 
 
 # what kind of decision a change is on the review page, and how sure its rule is
-DECISION_KIND = {"furniture": "chrome", "ocr": "ocr", "layout": "layout", "markup": "markup"}
-MEDIUM = frozenset({"register-fuzzy", "spaced-capitals", "open-parenthesis", "furniture"})
+DECISION_KIND = {"furniture": "chrome", "ocr": "ocr", "layout": "layout", "markup": "markup", "forme": "page"}
+MEDIUM = frozenset({"register-fuzzy", "spaced-capitals", "open-parenthesis", "furniture", "running-heads"})
 
 
 def decision_kind(rule: Rule) -> str:

@@ -295,6 +295,13 @@ class Parser:
         before = paras[:starts[0]]
         if not any(is_prose(self.text[a:b]) for a, b in before):
             return paras, starts
+        decision = self.decide("page", "conventions.toml document_number: the editor's introduction",
+                               before[0][0], before[-1][1], "the bulletin editor's introduction: out of the "
+                               "documents, kept in the header", "medium",
+                               "prose before the first numbered document ('Document No. 1')", id_rule="")
+        if decision is not None and decision.editor.action == "reject":
+            decision.applied = "rejected"
+            return paras, starts
         self.page.introduction += [" ".join(self.text[a:b].split()) for a, b in before]
         return paras[starts[0]:], [i - starts[0] for i in starts]
 
@@ -593,7 +600,8 @@ class Parser:
                  "salutation": "salutation", "dateline": "dateline"}
         while cursor:
             s, e = cursor.first()
-            repeated = self._repeated_heading(s, e, document.info.title)
+            repeated = self._decided(self._repeated_heading(s, e, document.info.title),
+                                     "the document's number or its title again, at the start of its text")
             if repeated:
                 cursor.take_first()
                 document.opener += repeated
@@ -601,7 +609,8 @@ class Parser:
                 if re_ > rs:
                     cursor.give_back_first(rs, re_)
                 continue
-            furniture = self._furniture(s, e) or self._run_in_furniture(s, e)
+            furniture = self._furniture(s, e) or self._decided(
+                self._run_in_furniture(s, e), "furniture run into the first line of a flattened text")
             if furniture:
                 cursor.take_first()
                 document.opener += furniture
@@ -663,6 +672,20 @@ class Parser:
                     end += date.end
                 blocks.append(Block("furniture", start, end, subtype="heading"))
         return blocks or None
+
+    def _decided(self, blocks: list[Block] | None, why: str) -> list[Block] | None:
+        """Furniture blocks cut from the front of a paragraph, as decisions: when the editor
+        rejects one, the paragraph is left whole."""
+        if not blocks or self.ledger is None:
+            return blocks
+        for block in blocks:
+            decision = self.decide("furniture", f"furniture ({block.subtype})", block.start, block.end,
+                                   f"archival furniture ({block.subtype}), out of the reading", "medium", why,
+                                   id_rule="")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                return None
+        return blocks
 
     def _run_in_furniture(self, s: int, e: int) -> list[Block] | None:
         """Furniture run into the first line of the text, in a page whose line ends a viewer
