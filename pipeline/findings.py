@@ -132,6 +132,11 @@ _ENTRIES = (
           "correct it to '{form}', or add '{token}' to the variants or to the ignore list in registers.toml"),
     Entry("N220", WARNING, "web-page furniture dropped", "web-page furniture '{phrase}' dropped from the reading",
           "delete it from the transcription if it is not part of the document"),
+    Entry("N240", WARNING, "printed columns read across",
+          "the text looks like printed columns the OCR read across, line by line ({count} signs: {signs}); "
+          "its sentences are interleaved and its reading cannot be trusted",
+          "run the OCR again one column at a time (crop each column, or set the OCR to columns), or paste "
+          "each column's text in order"),
     Entry("N230", WARNING, "unrecognised token", "unrecognised token '{token}' kept and marked unclear",
           "check it against the original and correct the transcription"),
     # -- parse -----------------------------------------------------------------------------

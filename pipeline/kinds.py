@@ -150,6 +150,15 @@ EDITORIAL: tuple[Editorial, ...] = (
               html=("span", "ed-classification", None, ("\u27e8", "\u27e9"))),
     Editorial("furniture", OMIT, (("seg", "archival"),), annotated=False,
               html=("span", "ed-furniture", None, ("\u27e8", "\u27e9"))),
+    # the number a printed edition gives a document ("Document No. 80:"): not part of its title
+    Editorial("document-number", OMIT, (("seg", "document-number"),), latex="edDocumentNumber",
+              latex_definition="", annotated=False, diplomatic=("\u27e8", "", "\u27e9"),
+              html=("span", "ed-document-number", None, ("\u27e8", "\u27e9"))),
+    # the printed page's running heads and page numbers: out of the reading; the LaTeX edition
+    # drops them too (redefine the macro to show them)
+    Editorial("forme-work", OMIT, (("fw", None),), latex="edFormeWork", latex_definition="",
+              annotated=False, diplomatic=("\u27e8", "", "\u27e9"),
+              html=("span", "ed-forme-work", None, ("\u27e8", "\u27e9"))),
     Editorial("literal", WRAP, (("seg", "literal"), ("seg", None)), annotated=False,
               html=("span", "ed-literal")),
 )

@@ -97,10 +97,13 @@ def language(value: str | None) -> str | None:
     return value if value and LANGUAGE.match(value) else None
 
 
-def document_kind(title: str) -> str:
-    """The kind of a document, from its title ('Ciphered Telegram from ...' -> 'Ciphered Telegram')."""
+def document_kind(title: str, recorded: str | None = None) -> str:
+    """The kind of a document as its title names it ('Ciphered Telegram from ...' -> 'Ciphered
+    Telegram'), else the kind the TEI records (div/@subtype), else 'Document'."""
     m = KIND.match(title)
-    return m.group("kind") if m else "Document"
+    if m:
+        return m.group("kind")
+    return recorded.replace("-", " ").capitalize() if recorded else "Document"
 
 
 def display_date(iso: str | None) -> str:
@@ -396,7 +399,7 @@ class HtmlWriter:
             "anchor": self.doc,
             "n": document.n,
             "title": document.title or f"Document {document.n}",
-            "kind": document_kind(document.title),
+            "kind": document_kind(document.title, document.kind),
             "date": document.date,
             "date_text": display_date(document.date),
             "sender": self.correspondent(document.sender),
