@@ -34,6 +34,7 @@ STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "title_subject": (),
     "honorifics": (),
     "numbered_heading": (),
+    "document_number": ("n",),
     "sender_line": (),
     "address_line": (),
     "salutation": (),
@@ -65,6 +66,7 @@ TUNING = (
     "signature_max_words",
     "speech_min_words",
     "max_findings_per_code",
+    "flattened_line_min_chars",
 )
 
 TOP_KEYS = ("declaration", "bracket", "structure", "tuning")
