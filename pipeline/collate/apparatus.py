@@ -290,10 +290,13 @@ def _segments(witnesses: list[Witness], tokens: list[Tokens], marks: list[list[t
             token += " "
         return token, marks[witness][t]
 
-    def partners(column: list) -> dict[int, frozenset]:
-        """For each witness present, the witnesses whose word there is the same word."""
+    def partners(column: list) -> dict[int, tuple]:
+        """For each witness present, the witnesses whose word there is the same word, and those
+        who write it the same way with the same hand edits."""
         keys = {w: tokens[w].keys[t] for w, t in enumerate(column) if t is not None}
-        return {w: frozenset(v for v in keys if v != w and keys[v] == k) for w, k in keys.items()}
+        same = {w: identity(w, t) for w, t in enumerate(column) if t is not None}
+        return {w: (frozenset(v for v in keys if v != w and keys[v] == k),
+                    frozenset(v for v in same if v != w and same[v] == same[w])) for w, k in keys.items()}
 
     def agrees(column: list) -> bool:
         return all(t is not None for t in column) and all(identity(w, column[w]) == identity(0, column[0])
@@ -317,7 +320,7 @@ def _segments(witnesses: list[Witness], tokens: list[Tokens], marks: list[list[t
         units[-1].append(segment)
 
     start, common = 0, True
-    before: dict[int, frozenset] = {}
+    before: dict[int, tuple] = {}
     for c, column in enumerate(columns):
         agree = agrees(column)
         now = partners(column)
