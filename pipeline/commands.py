@@ -15,6 +15,8 @@ from pipeline.stages import (build_one, data_diagnostics, duplicate_ids, find_so
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
+# outputs only some sources have: folder -> suffixes (outputs/collation/<id>.xml|.tex|.json)
+OPTIONAL_OUTPUTS = {"collation": (".xml", ".tex", ".json")}
 
 
 def _print(text: str, stream=None) -> None:
@@ -122,6 +124,23 @@ def run_emit(xml: Path, target: str, diplomatic: bool) -> int:
     return 0
 
 
+def run_collate(arguments: list[str], target: str) -> int:
+    """Collate the witnesses named on the command line; the apparatus on standard output."""
+    from pipeline.collate.sources import load, writers
+
+    broken = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
+    if broken:
+        _print(render(broken), sys.stderr)
+        return 1
+    collation, found = load(arguments)
+    _print(render(sorted(found, key=lambda d: d.sort_key())), sys.stderr)
+    if collation is None:
+        return 2 if any(d.code in ("C700", "C701") for d in found) else 1
+    sys.stdout.buffer.write(writers()[target][1](collation))
+    sys.stdout.flush()
+    return 0
+
+
 def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
     """One source's state: its input key and the size and time of each output, as one string
     (small, so that the state of a large corpus stays small)."""
@@ -132,6 +151,13 @@ def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
         except OSError:
             return None
         parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    for folder, suffixes in OPTIONAL_OUTPUTS.items():  # a collation, where the source declares versions
+        for suffix in suffixes:
+            try:
+                stat = (outputs / folder / f"{sid}{suffix}").stat()
+            except OSError:
+                continue
+            parts.append(f"{folder}{suffix}:{stat.st_size}:{stat.st_mtime_ns}")
     return " ".join(parts)
 
 
@@ -225,11 +251,11 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
             pool.shutdown()
     # outputs of sources that no longer exist
     ids = {source_id(p) for p in paths}
-    for folder, suffix in OUTPUT_FOLDERS.items():
+    for folder, suffixes in [(f, (s,)) for f, s in OUTPUT_FOLDERS.items()] + list(OPTIONAL_OUTPUTS.items()):
         directory = outputs / folder
         if directory.is_dir():
             for file in directory.iterdir():
-                if file.suffix == suffix and file.name[: -len(suffix)] not in ids:
+                if file.suffix in suffixes and file.name[: -len(file.suffix)] not in ids:
                     file.unlink()
     outputs.mkdir(parents=True, exist_ok=True)
     write_atomic(state_path, "".join(f"{json.dumps(k)}: {json.dumps(new_state[k])},\n" for k in sorted(new_state))

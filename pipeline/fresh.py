@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.commands import OUTPUT_FOLDERS, broken_data, run_build
+from pipeline.commands import OPTIONAL_OUTPUTS, OUTPUT_FOLDERS, broken_data, run_build
 
 
 def stale_files(sources: Path, outputs: Path) -> list[str]:
@@ -23,9 +23,10 @@ def stale_files(sources: Path, outputs: Path) -> list[str]:
         with contextlib.redirect_stdout(io.StringIO()):
             run_build(sources, fresh, jobs=1, force=True, quiet=True)
         problems = []
-        for folder, suffix in OUTPUT_FOLDERS.items():
-            expected = {p.name: p for p in (fresh / folder).glob(f"*{suffix}")}
-            present = {p.name: p for p in (outputs / folder).glob(f"*{suffix}")}
+        folders = [(f, (s,)) for f, s in OUTPUT_FOLDERS.items()] + list(OPTIONAL_OUTPUTS.items())
+        for folder, suffixes in folders:
+            expected = {p.name: p for p in (fresh / folder).glob("*") if p.suffix in suffixes}
+            present = {p.name: p for p in (outputs / folder).glob("*") if p.suffix in suffixes}
             for name in sorted(expected.keys() | present.keys()):
                 if name not in present:
                     problems.append(f"missing: {outputs / folder / name}")

@@ -82,6 +82,10 @@ def _process(path: Path) -> Result:
     found += more
     parsed = parse(source, normalized)
     found += parsed.diagnostics
+    if source.metadata.versions:  # the documents a sidecar declares versions must exist
+        from pipeline.collate.sources import check_versions
+
+        found += check_versions(source, len(parsed.documents))
     encoded = encode(source, normalized, parsed)
     found += validate(encoded.root, source.path, encoded.origins,
                       lambda offset: source.position(offset))
@@ -204,6 +208,7 @@ def build_one(path: Path, outputs: Path) -> tuple[Result, dict[str, str]]:
     if not result.failed:
         try:
             rendered = render_outputs(result.root, result.id)
+            rendered.update(collation_outputs(result, outputs))
         except Exception as err:  # noqa: BLE001 - reported as a finding, by design
             result.diagnostics.append(make("X900", str(path), 1, 1, case="writing",
                                            error=f"{type(err).__name__}: {err}"))
@@ -216,6 +221,20 @@ def build_one(path: Path, outputs: Path) -> tuple[Result, dict[str, str]]:
     result.root = result.root is not None  # lxml trees do not cross process boundaries
     result.source = None
     return result, written
+
+
+def collation_outputs(result: Result, outputs: Path) -> dict[str, bytes]:
+    """The collation of the versions a source declares (outputs/collation/); a collation
+    whose declaration is gone is removed."""
+    from pipeline.collate.sources import COLLATION_FOLDER, COLLATION_SUFFIXES
+    from pipeline.collate.sources import collation_outputs as render
+
+    rendered = render(result.root, result.source) if result.source is not None else {}
+    for suffix in COLLATION_SUFFIXES:
+        relative = f"{COLLATION_FOLDER}/{result.id}{suffix}"
+        if relative not in rendered:
+            (outputs / relative).unlink(missing_ok=True)
+    return rendered
 
 
 def load_cache(path: Path) -> dict:

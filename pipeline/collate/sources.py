@@ -148,8 +148,11 @@ def declared(root, source) -> Collation | None:
             groups.append(build(witnesses, index, f"c{index}-" if len(source.metadata.versions) > 1 else ""))
     if not groups:
         return None
-    labels = " and ".join(f"documents {', '.join(map(str, v.documents))}" for v in source.metadata.versions)
-    return Collation(source.id, f"{edition.title}: {labels} collated", groups)
+    def numbers(versions) -> str:
+        return ", ".join(map(str, versions.documents[:-1])) + f" and {versions.documents[-1]}"
+
+    labels = "; ".join(f"documents {numbers(v)}" for v in source.metadata.versions)
+    return Collation(source.id, f"Collation: {edition.title} ({labels})", groups)
 
 
 def collation_outputs(root, source) -> dict[str, bytes]:

@@ -208,8 +208,8 @@ def make_witness(edition: Edition, path: str, document: int | None, layer: str |
     text, hands = witness_text(edition, document, effective)
     edited = has_hand_edits(edition, document)
     label = title_of(edition, document)
-    if edited and layer:
-        label += f" ({LAYER_LABELS[layer]})"
+    if edited:
+        label += f" ({LAYER_LABELS[layer] if layer else 'its reading, with the hand edits'})"
     return Witness(wid, siglum, label, edition.id, path, document, layer, text, hands, edited)
 
 
