@@ -143,7 +143,8 @@ def declared(root, source) -> Collation | None:
             for layer in layers:
                 wid = witness_id(source.id, number, layer, True)
                 order.setdefault(wid, siglum(len(order)))
-                witnesses.append(make_witness(edition, source.path, number, layer, wid, order[wid]))
+                # named by the file alone: the outputs do not depend on where the build ran
+                witnesses.append(make_witness(edition, Path(source.path).name, number, layer, wid, order[wid]))
         if len(witnesses) >= 2:
             groups.append(build(witnesses, index, f"c{index}-" if len(source.metadata.versions) > 1 else ""))
     if not groups:

@@ -154,7 +154,7 @@ class CollationLatex:
             # too long for a note (a footnote cannot break across pages): printed after the text
             self.passages.append((where, body, _sigla(self.apparatus, having)))
             first = self.apparatus.witnesses[having[0]].text[apps[0].spans[having[0]][0]:].split()
-            body = (text(" ".join(first[:4])) + r" \ldots{} " + f"(\edPassage{{{len(self.passages)}}}, "
+            body = (text(" ".join(first[:4])) + r" \ldots{} " + f"(\\edPassage{{{len(self.passages)}}}, "
                     f"{words} words)")
         return ("\\edMoved{} " if moved else "\\edAdded{} ") + body + " " + _sigla(self.apparatus, having)
 
@@ -203,7 +203,7 @@ class CollationLatex:
                 "reading of the other witnesses: series A the substantive variants, series B punctuation, "
                 "case, spelling and block breaks. In the readings, \\edHandAdd{italics} mark words a hand "
                 "inserted and \\edHandDel{struck-through} words a hand later deleted; \\edBreak{} marks a "
-                "block break.\n\n\\beginnumbering\n" + units + "\\endnumbering\n" + self.appendix())
+                "block break.\n\n\\medskip\n\\beginnumbering\n" + units + "\\endnumbering\n" + self.appendix())
 
     def appendix(self) -> str:
         if not self.passages:
