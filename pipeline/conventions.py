@@ -25,13 +25,20 @@ MEANINGS: dict[str, tuple[str, ...]] = {"italics": ("add", "new", "hi"), "bracke
 # the structure patterns the parser uses, each with the named groups it reads
 STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "title": (),
-    "correspondents": ("sender", "recipient"),
+    "correspondents": ("rest",),
+    "correspondents_comma": ("rest",),
+    "correspondents_recipient": ("recipient",),
+    "correspondents_stop": (),
+    "correspondents_heading": ("rest",),
+    "correspondents_clause": (),
+    "honorifics": (),
+    "numbered_heading": (),
     "sender_line": (),
     "address_line": (),
     "salutation": (),
     "list_item": (),
     "elision": (),
-    "speaker": ("speaker",),
+    "speaker": ("speaker", "mark"),
     "time": ("h", "m", "suffix", "h2", "m2", "h3"),
     "signature_label": (),
     "postscript": (),
@@ -40,7 +47,11 @@ STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "not_garbage": (),
     "citation": (),
 }
-STRUCTURE_OTHER = ("salutes", "headnote_min_words", "furniture")
+STRUCTURE_OTHER = ("salutes", "headnote_min_words", "furniture", "kinds", "kinds_without_correspondents",
+                   "role_nouns", "line_mode_min_lines", "speaker_conversation", "speaker_exclude", "header",
+                   "header_max_words", "header_max_paragraphs")
+# lists of patterns in [structure], each checked on load
+STRUCTURE_PATTERN_LISTS = ("speaker_conversation", "header")
 
 # the numbers the stages use; every one is required, a positive integer
 TUNING = (
@@ -97,6 +108,12 @@ class Conventions:
     furniture: tuple[tuple[str, re.Pattern], ...] = ()
     salute: re.Pattern = re.compile(r"(?!x)x")  # a closing salute at the start of a line
     tunings: dict[str, int] | None = None
+    kinds: tuple[tuple[str, re.Pattern], ...] = ()  # document kinds, from the title
+    lists: dict[str, tuple[re.Pattern, ...]] | None = None  # [structure] lists of patterns
+
+    def patterns_of(self, name: str) -> tuple[re.Pattern, ...]:
+        """A list of patterns of [structure] (speaker_conversation, header), compiled on load."""
+        return (self.lists or {}).get(name, ())
 
     def pattern(self, name: str) -> re.Pattern:
         """A structure pattern of the data file (compiled when the object was built)."""
@@ -115,6 +132,14 @@ class Conventions:
 
     def furniture_patterns(self) -> tuple[tuple[str, re.Pattern], ...]:
         return self.furniture
+
+    def document_kind(self, title: str) -> str | None:
+        """The kind of document a title names (telegram, letter, record-of-conversation...)."""
+        title = re.split(r"[,:]?\s*[\u2018\u201c\"']", title or "", maxsplit=1)[0]  # not the subject in quotes
+        for kind, pattern in self.kinds:
+            if pattern.search(title or ""):
+                return kind
+        return None
 
     def declare(self, text: str) -> tuple[str | None, str | None, list[str]]:
         """What a title's parenthesis declares: (italics meaning, brackets meaning, phrases)."""
@@ -284,6 +309,22 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
         if compiled is not None:
             furniture.append((kind, compiled))
 
+    kinds = []
+    table = structure.get("kinds", {})
+    for kind, value in (table.items() if isinstance(table, dict) else []):
+        compiled = check.compile(value, 0, "structure.kinds", 0, kind, "[structure.kinds]")
+        if compiled is not None:
+            kinds.append((kind, compiled))
+    lists = {}
+    for name in STRUCTURE_PATTERN_LISTS:
+        values = structure.get(name, [])
+        if not isinstance(values, list):
+            check.report("D611", "structure", 0, name, key=name, value=_shown(values), where="[structure]",
+                         allowed="a list of patterns")
+            values = []
+        lists[name] = tuple(c for c in (check.compile(v, 0, "structure", 0, name, "[structure]") for v in values)
+                            if c is not None)
+
     tunings = {}
     tuning = data.get("tuning", {})
     if not isinstance(tuning, dict):
@@ -301,7 +342,7 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
             tunings[name] = value
 
     conventions = Conventions(tuple(declarations), tuple(brackets), structure, patterns, tuple(furniture),
-                              salute_pattern(salutes), tunings)
+                              salute_pattern(salutes), tunings, tuple(kinds), lists)
     return conventions, check.found
 
 

@@ -80,7 +80,13 @@ class Encoder:
         title_stmt = sub(file_desc, "titleStmt")
         title = meta.title or "; ".join(d.info.title for d in documents if d.info.title) or self.source.id
         sub(title_stmt, "title", title)
-        for role, people in (("translated by", meta.translators), ("edited by", meta.editors)):
+        page = self.parsed.page
+        for author in page.authors:
+            sub(title_stmt, "author", author)
+        for funder in page.funders:
+            sub(title_stmt, "funder", funder)
+        translators = meta.translators or page.translators
+        for role, people in (("translated by", translators), ("edited by", meta.editors)):
             for name in people:
                 resp = sub(title_stmt, "respStmt")
                 sub(resp, "resp", role)
@@ -101,6 +107,19 @@ class Encoder:
             sub(bibl, "note", meta.collection, type="collection")
         if meta.url:
             sub(bibl, "ref", meta.url, target=meta.url)
+        # what the page around the documents says about their source
+        if page.citation:
+            sub(bibl, "note", page.citation, type="citation")
+        if page.archive:
+            sub(bibl, "note", page.archive, type="repository")
+        for reference in page.sources:
+            sub(bibl, "idno", reference, type="archival")
+        if page.record_id:
+            sub(bibl, "idno", page.record_id, type="record")
+        if page.rights:
+            sub(bibl, "note", page.rights, type="rights")
+        for related in page.related:
+            sub(sub(sub(bibl, "relatedItem", type="related"), "bibl"), "title", related)
         encoding = sub(header, "encodingDesc")
         editorial = sub(encoding, "editorialDecl")
         for number, document in enumerate(documents, 1):
@@ -119,6 +138,10 @@ class Encoder:
                 sub(category, "catDesc", rule.message if rule else rule_id)
         profile = sub(header, "profileDesc")
         sub(sub(profile, "langUsage"), "language", ident=meta.language)
+        if page.abstract:
+            abstract = sub(profile, "abstract")
+            for summary in page.abstract:
+                sub(abstract, "p", summary)
         for number, document in enumerate(documents, 1):
             self.corresp(profile, document, number)
         if self.norm.changes or self.parsed.repairs:
@@ -186,7 +209,7 @@ class Encoder:
 
     # -- the text --------------------------------------------------------------------------
     def document(self, body, document: Document, number: int) -> None:
-        div = sub(body, "div", type="document", n=str(number), xml_id=f"d{number}")
+        div = sub(body, "div", type="document", subtype=document.info.kind, n=str(number), xml_id=f"d{number}")
         if document.info.sender or document.info.recipient or document.info.date:
             div.set("decls", f"#corresp-d{number}")
         self.origin(div, document.start)

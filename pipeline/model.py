@@ -72,6 +72,7 @@ class DocumentInfo:
     sender: str | None = None  # a register id or a plain name
     recipient: str | None = None
     place: str | None = None
+    kind: str | None = None  # telegram, letter, record-of-conversation... (from the title)
     italics: str = "hi"
     brackets: str = "supplied"
     declared: list[str] = field(default_factory=list)

@@ -18,6 +18,7 @@ from pipeline.findings import Reporter
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
+from pipeline.page import PageInfo, dates_in, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
@@ -32,6 +33,7 @@ class Parsed:
     documents: list[Document]
     repairs: list[tuple[int, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    page: PageInfo = field(default_factory=PageInfo)
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -66,6 +68,12 @@ def _matching_bracket(text: str, start: int, end: int) -> int | None:
             if depth == 0:
                 return i
     return None
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Do two lines say nearly the same words (a heading repeating the title)?"""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return len(wa) >= 3 and len(wa & wb) >= 0.8 * len(wa) and len(wa) <= len(wb) + 3
 
 
 class Cursor:
@@ -127,9 +135,11 @@ class Parser:
 
     # -- documents -------------------------------------------------------------------------
     def parse(self) -> Parsed:
-        paras = paragraphs(self.text)
         title_re = self.conventions.pattern("title")
-        starts = [i for i, (s, e) in enumerate(paras) if title_re.match(self.text[s:e])]
+        self.page = read_page(self.text, title_re, self.conventions.furniture_kind)
+        paras = self._paragraphs()
+        heading = self.conventions.pattern("numbered_heading")
+        starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
         if not starts or starts[0] != 0:
             starts = [0] + starts
         documents = []
@@ -139,7 +149,40 @@ class Parser:
             documents.append(self.document(paras[first:last], meta, number))
         if len(self.source.metadata.documents) > len(documents):
             self.found.at(0, "R111", described=len(self.source.metadata.documents), found=len(documents))
-        return Parsed(documents, self.repairs, self.found.diagnostics())
+        return Parsed(documents, self.repairs, self.found.diagnostics(), self.page)
+
+    def _paragraphs(self) -> list[tuple[int, int]]:
+        """The paragraphs outside the page's chrome. A text pasted with single line breaks only
+        (no blank line between its paragraphs) is read line by line."""
+        page = self.page
+        if not page.found:
+            return paragraphs(self.text)
+        groups: list[list[tuple[int, int]]] = [[]]
+        for line in masked_lines(self.text, page.chrome, page.title):
+            if line is None:
+                if groups[-1]:
+                    groups.append([])
+            else:
+                groups[-1].append(_trim(self.text, *line))
+        groups = [g for g in groups if g]
+        lines = sum(len(g) for g in groups)
+        minimum = int(self.conventions.structure.get("line_mode_min_lines", 6))
+        if lines >= minimum and max(len(g) for g in groups) >= minimum and len(groups) <= max(3, lines // 8):
+            return [line for g in groups for line in g if line[1] > line[0]]
+        return [(g[0][0], g[-1][1]) for g in groups]
+
+    def _starts_document(self, s: int, e: int, i: int, title_re, heading) -> bool:
+        """Does this paragraph open a document? A title line that is not archival furniture; on a
+        page whose layout gave the title, only a further title with its date, or a numbered
+        document heading of a printed bulletin."""
+        text = self.text[s:e]
+        if heading.match(text):
+            return True
+        if not title_re.match(text) or self.conventions.furniture_kind(text.split("\n")[0]):
+            return False
+        if self.page.title is not None or self.page.dateline is not None:
+            return i > 0 and dates_in(text.split("\n")[0])
+        return True
 
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
         """One document: its parts found from the front (title, headnote, opener) and from the
@@ -154,7 +197,7 @@ class Parser:
         self._opener(cursor, document)
         self._back(cursor, document)
         self._closer(cursor, document)
-        document.body = self._body(cursor.rest())
+        document.body = self._body(cursor.rest(), info)
         for block in document.blocks():
             block.inlines = parse_inline(ctx, block.start if block.content is None else block.content, block.end)
         if ctx.italics_used and not info.italics_declared:
@@ -166,6 +209,11 @@ class Parser:
         """The title line (the rest of its paragraph is the docket), else the metadata's title, else a
         short first line."""
         text, info = self.text, document.info
+        if number == 0 and self.page.title is not None:
+            s, e = self.page.title
+            info.title = text[s:e]
+            document.front.append(Block("head", s, e))
+            return
         if cursor and self.conventions.pattern("title").match(text[slice(*cursor.first())]):
             s, e = cursor.take_first()
             title_end = self._title_end(s, e)
@@ -224,13 +272,15 @@ class Parser:
     def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int) -> None:
         """Correspondence metadata: the sidecar first, else what the title says."""
         title = info.title
-        m = self.conventions.pattern("correspondents").search(title)
+        kind = self.conventions.document_kind(title)
         sender = recipient = None
-        if m:
-            sender, recipient = m.group("sender").strip(), m.group("recipient").strip()
+        if kind not in self.conventions.structure.get("kinds_without_correspondents", []):
+            sender, recipient = self._correspondents(title)
         info.sender = (meta.sender if meta and meta.sender else None) or self._entity_id(sender)
         info.recipient = (meta.recipient if meta and meta.recipient else None) or self._entity_id(recipient)
-        info.date = (meta.date if meta and meta.date else None) or parse_date(title)
+        page_date = self.page.date if number == 0 else None
+        info.date = (meta.date if meta and meta.date else None) or page_date or parse_date(title)
+        info.kind = kind
         info.place = meta.place if meta and meta.place else None
         italics, brackets, phrases = self.conventions.declare(title)
         info.declared = phrases
@@ -248,14 +298,65 @@ class Parser:
         info.italics = italics or "hi"
         info.brackets = brackets or "supplied"
         info.italics_declared = italics is not None
-        missing = [name for name, value in (("sender", info.sender), ("recipient", info.recipient),
-                                            ("date", info.date)) if not value]
+        wanted = (("date", info.date),) if kind in self.conventions.structure.get(
+            "kinds_without_correspondents", []) else (("sender", info.sender), ("recipient", info.recipient),
+                                                     ("date", info.date))
+        missing = [name for name, value in wanted if not value]
         if missing:
             self.found.at(self.norm.original_offset(offset), "P311", number=number + 1, missing=", no ".join(missing))
+
+    def _correspondents(self, title: str) -> tuple[str | None, str | None]:
+        """The sender and recipient a title names (either may be None)."""
+        pattern = self.conventions.pattern
+        heading = pattern("correspondents_heading").match(title)
+        if heading:  # a bulletin's numbered heading: "57. 9 May 1952, ciphered telegram, A to B"
+            title = heading.group("rest")
+        clause = pattern("correspondents_clause").search(title)
+        if clause:  # "..., transmitting a message from A to B": not this document's correspondents
+            title = title[:clause.start()]
+        m = pattern("correspondents").search(title) or pattern("correspondents_comma").match(title)
+        if m:
+            sender, recipient = self._split_to(m.group("rest"))
+            return self._name_of(sender), self._name_of(recipient)
+        m = pattern("correspondents_recipient").match(title)
+        if m:
+            return None, self._name_of(m.group("recipient"))
+        return None, None
+
+    def _split_to(self, rest: str) -> tuple[str, str | None]:
+        """'A to B': the first ' to ' that is not part of a role ('Ambassador to Cuba')."""
+        roles = {r.casefold() for r in self.conventions.structure.get("role_nouns", [])}
+        clause = re.compile(r"[,;:\u2018\u201c\"]|\s'|\s(?:transmitting|regarding|concerning|about)\s")
+        for m in re.finditer(r"(?i)\s+to\s+", rest):
+            before = rest[:m.start()]
+            if clause.search(before):  # the names ended before this 'to' (a subject, a clause)
+                break
+            words = before.split()
+            if words and words[-1].casefold().strip(",.") in roles:
+                continue
+            return before, rest[m.end():]
+        return rest, None
+
+    def _name_of(self, text: str | None) -> str | None:
+        """A correspondent's name from a title fragment: to the first stop, a pseudonym resolved
+        through its gloss ('Filippov [Stalin]', 'Fyn Si (Stalin)'), honorifics dropped."""
+        if not text:
+            return None
+        stop = self.conventions.pattern("correspondents_stop").search(text)
+        name = text[:stop.start()] if stop else text
+        gloss = re.match(r"\s*[\[(]([^\])]{2,40})[\])]", text[len(name):])
+        if gloss:
+            entry = self.register.lookup(gloss.group(1).strip())
+            if entry is not None and entry.kind == "person":
+                return entry.id
+        name = self.conventions.pattern("honorifics").sub("", name.strip(" .,;:'\"\u2018\u2019\u201c\u201d"))
+        return name.strip() or None
 
     def _entity_id(self, name: str | None) -> str | None:
         if not name:
             return None
+        if name in self.register.by_id:
+            return name
         entry = self.register.lookup(name)
         return entry.id if entry else name
 
@@ -289,6 +390,11 @@ class Parser:
                 continue
             kind = self._kind_of_line(s, e)
             if kind is None:
+                header = self._header(cursor, document)
+                if header:
+                    cursor.take_first()
+                    document.opener += header
+                    continue
                 break
             cursor.take_first()
             if kind == "address_line":
@@ -299,6 +405,65 @@ class Parser:
                     document.opener.append(Block("dateline", ds, e))
                     continue
             document.opener.append(Block(names[kind], s, e))
+
+    def _header(self, cursor: Cursor, document: Document) -> list[Block] | None:
+        """Header lines between the title and the first prose: telegram headers, logs, address and
+        attendance lines, headings. In a record of conversation or minutes, what precedes the
+        first speaker label near the top. Each line becomes a furniture block."""
+        s, e = cursor.first()
+        if self._speech(s, e, document.info) or not document.front or document.front[0].kind != "head":
+            return None
+        lines = self._lines(s, e)
+        kinds = [self.conventions.furniture_kind(self.text[a:b]) or self._header_kind(self.text[a:b]) for a, b in lines]
+        if all(kinds):
+            return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
+        if len(lines) == 1 and _same_words(self.text[s:e], document.info.title):
+            return [Block("furniture", s, e, subtype="heading")]  # a heading that repeats the title
+        if document.info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
+            limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
+            ahead = cursor.rest()[:limit]
+            if any(self._speech(a, b, document.info) for a, b in ahead[1:]):
+                return [Block("furniture", a, b, subtype="header") for a, b in lines]
+        return None
+
+    def _header_kind(self, line: str) -> str | None:
+        """A header line that no furniture pattern names: 'header' when it reads like one."""
+        line = line.strip()
+        if any(p.match(line) for p in self._patterns("header")):
+            return "header"
+        words = line.split()
+        if not words or len(words) > int(self.conventions.structure.get("header_max_words", 12)):
+            return None
+        if is_date_only(line):
+            return "header"
+        capital = sum(1 for w in words if not w[:1].isalpha() or w[:1].isupper() or w[:2].startswith("[")
+                      and w[1:2].isupper())
+        if capital * 2 >= len(words) and not re.search(r"[a-z]{2,}[.!?]$", line):
+            return "header"
+        return None
+
+    def _patterns(self, name: str) -> tuple[re.Pattern, ...]:
+        return self.conventions.patterns_of(name)
+
+    def _speech(self, s: int, e: int, info: DocumentInfo) -> re.Match | None:
+        """The speaker label that opens this paragraph, if any."""
+        paragraph = self.text[s:e]
+        patterns = [self.conventions.pattern("speaker")]
+        if info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
+            patterns += self._patterns("speaker_conversation")
+        exclude = set(self.conventions.structure.get("speaker_exclude", []))
+        for pattern in patterns:
+            m = pattern.match(paragraph)
+            if m is None:
+                continue
+            label = m.group("speaker")
+            first = re.sub(r"^\[[^\]]*\]\s*", "", label).split()
+            if not first or first[0].strip(".").title() in exclude or self.conventions.furniture_kind(label):
+                continue
+            if any(p.match(paragraph) for p in self._patterns("header")):
+                continue
+            return m
+        return None
 
     def _salute(self, line: str) -> re.Match | None:
         return self.conventions.salute.match(line)
@@ -376,20 +541,31 @@ class Parser:
             return None
         return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
 
-    def _body(self, work: list[tuple[int, int]]) -> list[Block]:
-        """Body paragraphs: speeches in a record of conversation, lists, paragraphs."""
+    def _body(self, work: list[tuple[int, int]], info: DocumentInfo) -> list[Block]:
+        """Body paragraphs: speeches in a record of conversation, lists, paragraphs. A speaker label
+        alone on its line takes the next paragraph as its speech."""
         text = self.text
-        speaker = self.conventions.pattern("speaker")
         item = self.conventions.pattern("list_item")
         blocks: list[Block] = []
+        taken = -1
         for number, (s, e) in enumerate(work):
-            paragraph = text[s:e]
-            m = speaker.match(paragraph)
-            if m and len(paragraph[m.end():].split()) >= self.conventions.tuning("speech_min_words") and not self.conventions.furniture_kind(
-                    paragraph[:m.end()]):
-                blocks.append(Block("sp", s, e, children=[Block("speaker", s, s + m.end("speaker") + 1),
-                                                          Block("p", s + m.end(), e)]))
+            if number == taken:
                 continue
+            paragraph = text[s:e]
+            m = self._speech(s, e, info)
+            if m:
+                label_end = s + (m.end("mark") if m.group("mark") else m.end("speaker"))
+                rest = _trim(text, s + m.end(), e)
+                words = len(text[rest[0]:rest[1]].split())
+                if words == 0 and number + 1 < len(work) and not self._speech(*work[number + 1], info):
+                    taken = number + 1
+                    rest = work[number + 1]
+                    words = len(text[rest[0]:rest[1]].split())
+                if words >= self.conventions.tuning("speech_min_words") or (words >= 1 and taken == number + 1):
+                    blocks.append(Block("sp", s, rest[1], children=[Block("speaker", s, label_end),
+                                                                     Block("p", rest[0], rest[1])]))
+                    continue
+                taken = -1
             neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
             if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
                 if not blocks or blocks[-1].kind != "list":

@@ -79,7 +79,7 @@ def test_200_near_misses_give_50_findings_and_one_line(tmp_path, run):
 
 
 def test_the_cap_holds_for_the_parser_too(run):
-    result = run("two hundred [tons of] fuel\n" * 80)
+    result = run("two hundred [tons/of] fuel\n" * 80)
     p304 = [d for d in result.diagnostics if d.code == "P304"]
     assert len(p304) == CAP + 1
     assert p304[-1].message == "and 30 more P304 findings in this file not shown"

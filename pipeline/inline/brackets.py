@@ -122,7 +122,13 @@ def _inside_word(ctx, previous, inner, text, o, c) -> bool:
     return inner.isalpha() and (attached_before or attached_after)
 
 
+def _brackets_not_deletions(ctx, previous, inner, text, o, c) -> bool:
+    """The document does not declare its brackets as deletions (a draft's struck words)."""
+    return ctx.info.brackets != "del"
+
+
 CHECKS = {
+    "brackets-not-deletions": _brackets_not_deletions,
     "after-register-name": _after_register_name,
     "register-name": _register_name,
     "after-abbreviation": _after_abbreviation,

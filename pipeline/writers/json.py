@@ -28,6 +28,7 @@ def write_json(edition: Edition) -> bytes:
             "sender": document.sender,
             "recipient": document.recipient,
             "place": document.place,
+            "kind": document.kind,
             "start": placed["start"],
             "end": placed["end"],
             "blocks": placed["blocks"],

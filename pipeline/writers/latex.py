@@ -51,6 +51,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 @KINDS@\newcommand{\edFootnoteText}[2]{{\footnotesize\textsuperscript{#1}\,#2}\par}
 \providecommand{\edFontru}{}\providecommand{\edFontzh}{}
 \newcommand{\edDocumentTitle}[1]{\section*{#1}}
+\newcommand{\edSource}[1]{\par\noindent{\small\textit{Source:} #1}\par}
+\newcommand{\edAbstract}[1]{\par\noindent{\small\textit{Summary:} #1}\par\medskip}
 \newcommand{\edPostscript}[1]{\par\medskip #1\par}
 \newcommand{\edDocket}[1]{{\small\scshape #1}\par}
 \newcommand{\edFurniture}[1]{{\footnotesize\sffamily #1}\par}
@@ -211,6 +213,17 @@ class LatexWriter:
             return f"\\{macro}{{" + body + "}\n"
         return body + "\n\n"
 
+    def page_notes(self) -> str:
+        """Under the first document's heading: the archival reference and the summary the page gave."""
+        meta = self.edition.metadata
+        out = []
+        sources = meta.get("sources") or ([meta["citation"]] if meta.get("citation") else [])
+        for source in sources:
+            out.append(r"\edSource{" + escape(source) + "}\n")
+        for summary in meta.get("abstract", []):
+            out.append(r"\edAbstract{" + escape(summary) + "}\n")
+        return "".join(out)
+
     def document(self, document) -> str:
         out = []
         part = None
@@ -222,6 +235,8 @@ class LatexWriter:
                     out.append(f"\\begin{{ed{block.part.capitalize()}}}\n")
                 part = block.part
             out.append(self.block(block))
+            if block.kind == "head" and document is self.edition.documents[0]:
+                out.append(self.page_notes())
         if part in ("opener", "closer"):
             out.append(f"\\end{{ed{part.capitalize()}}}\n")
         return "".join(out)

@@ -161,6 +161,17 @@ class Renderer:
         sub.nodes(nodes)
         return "".join(sub.parts)
 
+    def furniture_annotations(self, nodes: list[Node]) -> None:
+        """What furniture (left out of the reading) holds is annotated where it stood: zero
+        width, its words in ``content``."""
+        for node in nodes:
+            if node.kind == "text":
+                continue
+            self.annotate(node, self.length, {"content": plain(node.children)})
+            if self.annotations and self.annotations[-1]["type"] == node.kind:
+                self.annotations[-1]["end"] = self.length
+            self.furniture_annotations(node.children)
+
     # -- blocks ----------------------------------------------------------------------------
     def block(self, block: Block) -> None:
         start = self.block_start = self.length
@@ -198,6 +209,7 @@ class Renderer:
             previous = None
             for block in document.blocks:
                 if block.kind in FURNITURE_BLOCKS and not self.diplomatic:
+                    self.furniture_annotations(block.inlines)
                     continue
                 mark = (len(self.parts), self.length, len(self.annotations), len(self.blocks))
                 if previous is not None:

@@ -42,6 +42,7 @@ class Document:
     recipient: dict | None
     place: str | None
     blocks: list[Block]
+    kind: str | None = None  # telegram, letter, record-of-conversation... (div/@subtype)
 
 
 @dataclass(frozen=True)
@@ -235,9 +236,23 @@ def read_edition(root, source_id: str) -> Edition:
         for child in bibl:
             if not isinstance(child.tag, str):
                 continue
-            key = {"distributor": "archive", "ref": "url"}.get(local(child)) or child.get("type")
-            if key:
-                metadata[key] = _text(child)
+            name, kind = local(child), child.get("type")
+            if name == "idno" and kind == "archival":
+                metadata.setdefault("sources", []).append(_text(child))
+            elif name == "idno" and kind == "record":
+                metadata["record_id"] = _text(child)
+            elif name == "relatedItem":
+                metadata.setdefault("related", []).append(" ".join(_text(child).split()))
+            else:
+                key = {"distributor": "archive", "ref": "url"}.get(name) or kind
+                if key:
+                    metadata[key] = _text(child)
+    if header is not None:
+        for name, key in (("fileDesc/t:titleStmt/t:author", "authors"), ("fileDesc/t:titleStmt/t:funder", "funders"),
+                          ("profileDesc/t:abstract/t:p", "abstract")):
+            values = [_text(e) for e in header.iterfind("t:" + name, NS)]
+            if values:
+                metadata[key] = values
     if header is not None:
         for resp in header.iterfind("t:fileDesc/t:titleStmt/t:respStmt", NS):
             role = _text(resp.find("t:resp", NS))
@@ -264,6 +279,7 @@ def read_edition(root, source_id: str) -> Edition:
             n=div.get("n") or str(number),
             id=div.get(f"{{{XML_NS}}}id") or f"d{number}",
             title=" ".join(_text(head).split()) if head is not None else "",
+            kind=div.get("subtype"),
             date=info.get("date"),
             sender=info.get("sent"),
             recipient=info.get("received"),

@@ -1,0 +1,429 @@
+"""The page around the documents: what a contributor pastes with them.
+
+A page copied from a digital archive (or a mirror, a PDF viewer, a scanned book) carries
+navigation, the page's date line and title, summaries, a citation widget, funder credits, a
+metadata tail (Source, Rights, Record ID, Related Documents...). ``read_page`` recognizes the
+page as a whole: it returns the spans that are not the documents' text (``chrome``) and what
+they say (title, date, abstract, archival reference, record id, funder, related documents,
+translators), which the encoder puts in the TEI header. The patterns are data
+(``data/page.toml``), checked when they load.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.dates import find_dates, is_date_only, parse_date
+
+DATA = Path(__file__).parent / "data"
+PAGE_KEYS = {"navigation", "navigation_patterns", "funder", "widget_start", "widget_end", "citation",
+             "translator", "tail", "archival"}
+TAIL_NAMES = {"", "related", "author", "source", "archive", "rights", "uploaded", "type", "language",
+              "record-id", "subjects", "associated", "contents", "summary"}
+# labels that open the metadata tail on their own; the others need a second label close by
+STRONG_TAIL = {"Document Information", "Related Documents", "Author(s)", "Original Archive", "Record ID",
+               "Original Uploaded Date", "Subjects Discussed", "Associated People & Places",
+               "Associated People & Organizations", "Associated Places", "Associated Topics"}
+TRIM = " \t\u00a0\u2022*\u00b7"
+INDENT = re.compile(r"^(?: {2,}|\t|\u00a0)")
+
+
+class PageDataError(ValueError):
+    """The page data file is malformed (a D-code finding when the data is checked)."""
+
+
+@dataclass(frozen=True)
+class PageData:
+    navigation: frozenset
+    navigation_patterns: tuple
+    funder: re.Pattern
+    widget_start: frozenset
+    widget_end: frozenset
+    citation: re.Pattern
+    translator: re.Pattern
+    tail: dict
+    archival_units: re.Pattern
+    archival_minimum: int
+    archival_note: re.Pattern
+
+
+def _compile(value, where: str) -> re.Pattern:
+    try:
+        return re.compile(value)
+    except (re.error, TypeError) as err:
+        raise PageDataError(f"page.toml: {where}: not a regular expression ({err})") from err
+
+
+def load_page_data(path: Path = DATA / "page.toml") -> PageData:
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    unknown = set(data) - PAGE_KEYS
+    if unknown:
+        raise PageDataError(f"page.toml: unknown keys {sorted(unknown)}")
+    tail = data.get("tail", {})
+    bad = {k: v for k, v in tail.items() if v not in TAIL_NAMES}
+    if bad:
+        raise PageDataError(f"page.toml: [tail] values must be one of {sorted(TAIL_NAMES)}: {bad}")
+    archival = data.get("archival", {})
+    return PageData(
+        navigation=frozenset(x.casefold() for x in data.get("navigation", [])),
+        navigation_patterns=tuple(_compile(p, "navigation_patterns") for p in data.get("navigation_patterns", [])),
+        funder=_compile(data["funder"], "funder"),
+        widget_start=frozenset(x.casefold() for x in data.get("widget_start", [])),
+        widget_end=frozenset(x.casefold() for x in data.get("widget_end", [])),
+        citation=_compile(data["citation"], "citation"),
+        translator=_compile(data["translator"], "translator"),
+        tail={k.casefold(): (k, v) for k, v in tail.items()},
+        archival_units=_compile(archival["units"], "archival.units"),
+        archival_minimum=int(archival.get("minimum_units", 2)),
+        archival_note=_compile(archival["note"], "archival.note"),
+    )
+
+
+@functools.cache
+def default_page_data() -> PageData:
+    return load_page_data()
+
+
+@dataclass
+class PageInfo:
+    """What the page around the documents says, and where it is."""
+
+    chrome: list[tuple[int, int]] = field(default_factory=list)  # [start, end) not in any document
+    dateline: tuple[int, int] | None = None
+    date: str | None = None
+    title: tuple[int, int] | None = None  # the document's title (a line, or inside the citation)
+    abstract: list[str] = field(default_factory=list)
+    citation: str | None = None
+    sources: list[str] = field(default_factory=list)  # archival references
+    record_id: str | None = None
+    archive: str | None = None
+    funders: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    translators: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    rights: str | None = None
+    subjects: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.chrome or self.dateline or self.title)
+
+
+@dataclass
+class Line:
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def text(self) -> str:
+        return self.raw.strip(" \t\u00a0")
+
+    @property
+    def blank(self) -> bool:
+        return not self.raw.strip(" \t\u00a0\r")
+
+
+def lines_of(text: str) -> list[Line]:
+    out, position = [], 0
+    for piece in text.split("\n"):
+        out.append(Line(position, position + len(piece), piece))
+        position += len(piece) + 1
+    return out
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def is_prose(text: str) -> bool:
+    """A sentence or more: many words, ending as sentences end."""
+    text = text.strip()
+    return _words(text) >= 10 and text[-1:] in ".!?\"'\u201d\u2019)…"
+
+
+def looks_like_title(text: str, furniture) -> bool:
+    text = text.strip()
+    if not text or len(text) > 300 or is_date_only(text) or furniture(text):
+        return False
+    if text.endswith((":", ";", ",")):
+        return False
+    if text.endswith(".") and not text.endswith(("(excerpt).", "etc.")) and _words(text) > 3:
+        return False
+    return re.search(r"[A-Za-z]{3}", text) is not None
+
+
+class PageReader:
+    def __init__(self, text: str, data: PageData, title_pattern: re.Pattern, furniture):
+        self.text = text
+        self.data = data
+        self.title_pattern = title_pattern
+        self.furniture = furniture  # line -> furniture kind or None
+        self.lines = lines_of(text)
+        self.chrome_lines: set[int] = set()
+        self.info = PageInfo()
+
+    # -- line tests -------------------------------------------------------------------------
+    def navigation(self, text: str) -> bool:
+        bare = text.strip(TRIM).casefold()
+        return bare in self.data.navigation or any(p.match(text.strip(TRIM)) for p in self.data.navigation_patterns)
+
+    def tail_label(self, text: str) -> tuple[str, str, str] | None:
+        """(label, name, value) of a tail label line ("Source" or "Source: ...")."""
+        bare = text.strip(TRIM)
+        label, _, value = bare.partition(":")
+        hit = self.data.tail.get(label.strip().casefold())
+        if hit is None:
+            return None
+        if value.strip() and _words(label) > 4:
+            return None
+        return hit[0], hit[1], value.strip()
+
+    def archival_reference(self, text: str) -> bool:
+        t = text.strip()
+        if self.data.archival_note.match(t):
+            return True
+        return len(t) < 400 and len(self.data.archival_units.findall(t)) >= self.data.archival_minimum
+
+    # -- the reading --------------------------------------------------------------------------
+    def read(self) -> PageInfo:
+        lines = self.lines
+        for i, line in enumerate(lines):
+            if line.blank:
+                continue
+            m = self.data.funder.match(line.text)
+            if m:
+                self.info.funders.append(m.group("who").strip())
+                self.chrome_lines.add(i)
+            elif self.navigation(line.text):
+                self.chrome_lines.add(i)
+        self.widgets()
+        tail = self.tail()
+        self.top()
+        self.end_notes(tail)
+        self.info.chrome = self._spans()
+        return self.info
+
+    def content(self, start: int = 0, stop: int | None = None):
+        """Indexes of the non-blank lines not yet chrome, in [start, stop)."""
+        stop = len(self.lines) if stop is None else stop
+        return [i for i in range(start, stop) if not self.lines[i].blank and i not in self.chrome_lines]
+
+    def widgets(self) -> None:
+        """The citation widget of the older layout: summary and citation between its start and end."""
+        lines = self.lines
+        i = 0
+        while i < len(lines):
+            if lines[i].text.strip(TRIM).casefold() in self.data.widget_start:
+                j = i + 1
+                end = None
+                while j < len(lines) and j < i + 40:
+                    if lines[j].text.strip(TRIM).casefold() in self.data.widget_end:
+                        end = j
+                    elif end is not None and not lines[j].blank and not self.navigation(lines[j].text):
+                        break
+                    j += 1
+                if end is not None:
+                    for k in range(i, end + 1):
+                        if not lines[k].blank and k not in self.chrome_lines:
+                            self.summary_or_citation(k)
+                        self.chrome_lines.add(k)
+                    i = end + 1
+                    continue
+            i += 1
+
+    def summary_or_citation(self, k: int) -> None:
+        line = self.lines[k]
+        m = self.data.citation.match(line.raw)
+        if m:
+            self.citation(k, m)
+        elif is_date_only(line.text) or self.navigation(line.text):
+            pass
+        elif _words(line.text) >= 6:
+            self.info.abstract.append(line.text)
+
+    def citation(self, k: int, m: re.Match) -> None:
+        line = self.lines[k]
+        self.info.citation = line.text
+        if self.info.title is None:
+            title = m.group("title").strip()
+            start = line.start + m.start("title")
+            self.info.title = (start, start + len(title))
+        for t in self.data.translator.finditer(m.group("rest")):
+            self.info.translators.extend(w.strip() for w in t.group("who").split(" and "))
+        if self.info.date is None:
+            self.info.date = parse_date(m.group("rest"))
+
+    def tail(self) -> int:
+        """The metadata tail: from its first label to the end. Returns where it starts."""
+        lines = self.lines
+        content = self.content()
+        start = None
+        for n, i in enumerate(content):
+            if n < 2:
+                continue
+            hit = self.tail_label(lines[i].text)
+            if hit is None:
+                continue
+            nearby = [j for j in content[n + 1:n + 8] if self.tail_label(lines[j].text)]
+            if hit[0] in STRONG_TAIL or nearby:
+                start = i
+                break
+        if start is None:
+            return len(lines)
+        name, values = "", []
+        fields: list[tuple[str, list[str]]] = []
+        for i in range(start, len(lines)):
+            self.chrome_lines.add(i)
+            line = lines[i]
+            if line.blank:
+                continue
+            hit = self.tail_label(line.text)
+            if hit:
+                fields.append((name, values))
+                name, values = hit[1], [hit[2]] if hit[2] else []
+            else:
+                values.append(line.text)
+        fields.append((name, values))
+        for name, values in fields:
+            values = [v for v in values if v and not self.navigation(v)]
+            if not values:
+                continue
+            if name == "related":
+                self.info.related += [v for v in values if not is_date_only(v) and not is_prose(v)]
+            elif name == "source":
+                for v in values:
+                    if v not in self.info.sources:
+                        self.info.sources.append(v)
+                    for t in self.data.translator.finditer(v):
+                        self.info.translators.extend(w.strip() for w in t.group("who").split(" and "))
+            elif name == "record-id":
+                self.info.record_id = values[0]
+            elif name == "archive":
+                self.info.archive = values[0]
+            elif name == "author":
+                self.info.authors += values
+            elif name == "rights":
+                self.info.rights = " ".join(values)
+            elif name == "subjects":
+                self.info.subjects += values
+            elif name == "summary":
+                self.info.abstract += values
+        # the summary printed just above the tail
+        before = self.content(0, start)
+        if before and len(before) > 3:
+            last = lines[before[-1]]
+            if is_prose(last.text) and not last.text.startswith("[") and not self.furniture(last.text):
+                self.info.abstract.append(last.text)
+                self.chrome_lines.add(before[-1])
+        return start
+
+    def top(self) -> None:
+        """The page's date line, the summaries around it, and the title line."""
+        lines = self.lines
+        content = self.content()
+        if not content:
+            return
+        date_at = None
+        for n, i in enumerate(content[:2]):
+            if is_date_only(lines[i].text) and not INDENT.match(lines[i].raw):
+                date_at = n
+                break
+        if date_at == 1 and looks_like_title(lines[content[0]].text, self.furniture) and not is_prose(
+                lines[content[0]].text):
+            date_at = None  # the date line under the title
+        title_at = None
+        if date_at is not None:
+            i = content[date_at]
+            # what is above the date line is a summary of another document
+            if date_at > 0 and all(is_prose(lines[j].text) and not self.title_pattern.match(lines[j].text)
+                                   and not lines[j].text.startswith("[") for j in content[:date_at]):
+                for j in content[:date_at]:
+                    self.chrome_lines.add(j)
+                    self.info.related.append(lines[j].text)
+            elif date_at > 0:
+                return
+            self.info.dateline = (lines[i].start, lines[i].end)
+            self.info.date = parse_date(lines[i].text)
+            self.chrome_lines.add(i)
+            rest = [j for j in content[date_at + 1:] if j not in self.chrome_lines]
+            # the summary and citation indented under the date line (older layout)
+            while rest and INDENT.match(lines[rest[0]].raw):
+                self.summary_or_citation(rest[0])
+                self.chrome_lines.add(rest[0])
+                rest.pop(0)
+            if rest and looks_like_title(lines[rest[0]].text, self.furniture):
+                candidate = lines[rest[0]].text
+                if self.info.title is None or self.title_pattern.match(candidate) or _similar(
+                        candidate, self.text[slice(*self.info.title)]):
+                    title_at = rest[0]
+        elif len(content) > 1 and is_date_only(lines[content[1]].text) and looks_like_title(
+                lines[content[0]].text, self.furniture):
+            # the date line under the title
+            below = lines[content[1]]
+            self.info.dateline = (below.start, below.end)
+            self.info.date = parse_date(below.text)
+            self.chrome_lines.add(content[1])
+            title_at = content[0]
+        if title_at is not None:
+            line = lines[title_at]
+            s = line.start + (len(line.raw) - len(line.raw.lstrip(" \t\u00a0")))
+            self.info.title = (s, s + len(line.text))
+            self.chrome_lines.add(title_at)
+
+    def end_notes(self, tail: int) -> None:
+        """Source notes after the text: archival references, [Source: ...] lines."""
+        content = self.content(0, tail)
+        for i in content[-6:]:
+            if i <= 2:
+                continue
+            text = self.lines[i].text
+            if self.archival_reference(text) and not is_date_only(text):
+                self.chrome_lines.add(i)
+                self.info.sources.append(text.strip("[] "))
+                for t in self.data.translator.finditer(text):
+                    self.info.translators.extend(w.strip() for w in t.group("who").split(" and "))
+
+    def _spans(self) -> list[tuple[int, int]]:
+        out = []
+        for i in sorted(self.chrome_lines):
+            line = self.lines[i]
+            if out and out[-1][1] + 1 >= line.start:
+                out[-1] = (out[-1][0], line.end)
+            else:
+                out.append((line.start, line.end))
+        return out
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return bool(wa and wb) and len(wa & wb) >= 0.5 * min(len(wa), len(wb))
+
+
+def read_page(text: str, title_pattern: re.Pattern, furniture, data: PageData | None = None) -> PageInfo:
+    """The page around the documents of ``text`` (normalized text)."""
+    info = PageReader(text, data or default_page_data(), title_pattern, furniture).read()
+    seen = set()
+    info.translators = [t for t in info.translators if not (t in seen or seen.add(t))]
+    return info
+
+
+def masked_lines(text: str, chrome: list[tuple[int, int]], title: tuple[int, int] | None):
+    """The lines of the text outside the chrome and the title: (start, end), blanks as None."""
+    out = []
+    skip = list(chrome) + ([title] if title else [])
+    for line in lines_of(text):
+        inside = any(s <= line.start and line.end <= e or (line.start <= s and e <= line.end and
+                                                           line.text.strip() == text[s:e].strip())
+                     for s, e in skip)
+        out.append(None if inside or line.blank else (line.start, line.end))
+    return out
+
+
+def dates_in(text: str) -> bool:
+    return any(True for _ in find_dates(text))
