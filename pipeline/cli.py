@@ -131,6 +131,7 @@ class CollationTarget(str, Enum):
     tei = "tei"
     latex = "latex"
     json = "json"
+    html = "html"
 
 
 @app.command()
@@ -140,7 +141,8 @@ def collate(
                                                     "document before or after its hand edits; the default is its "
                                                     "reading, the revised text)."),
     to: CollationTarget = typer.Option(CollationTarget.tei, "--to", help="Output format: TEI parallel segmentation, "
-                                                                         "LaTeX (reledmac) or JSON."),
+                                                                         "LaTeX (reledmac), JSON, or HTML (the "
+                                                                         "witnesses side by side, one page)."),
 ) -> None:
     """Collate versions of a document: an apparatus of their variants on standard output.
 

@@ -15,8 +15,8 @@ from pipeline.stages import (build_one, data_diagnostics, duplicate_ids, find_so
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
-# outputs only some sources have: folder -> suffixes (outputs/collation/<id>.xml|.tex|.json)
-OPTIONAL_OUTPUTS = {"collation": (".xml", ".tex", ".json")}
+# outputs only some sources have: folder -> suffixes (outputs/collation/<id>.xml|.tex|.json|.html)
+OPTIONAL_OUTPUTS = {"collation": (".xml", ".tex", ".json", ".html")}
 
 
 def _print(text: str, stream=None) -> None:

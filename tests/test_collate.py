@@ -20,6 +20,7 @@ from pipeline.collate.sources import collation_outputs, declared, load
 from pipeline.collate.witness import plain_witness, witness_text
 from pipeline.read import read_source
 from pipeline.validate import fast_schema, validate
+from pipeline.writers.collation_html import write_collation_html
 from pipeline.writers.collation_json import write_collation_json
 from pipeline.writers.collation_latex import write_collation_latex
 from pipeline.writers.collation_tei import witness_text as tei_witness_text
@@ -125,7 +126,7 @@ def test_sample_collation_outputs_match_the_golden_files(sample, file_regression
     """The committed outputs/collation/ files, which an editor read before accepting them."""
     source, _ = read_source(SAMPLE)
     outputs = collation_outputs(sample.root, source)
-    assert sorted(outputs) == [f"collation/{SAMPLE_ID}{s}" for s in (".json", ".tex", ".xml")]
+    assert sorted(outputs) == [f"collation/{SAMPLE_ID}{s}" for s in (".html", ".json", ".tex", ".xml")]
     for relative, data in sorted(outputs.items()):
         file_regression.check(data.decode("utf-8"), fullpath=ROOT / "outputs" / relative, newline="\n")
 
@@ -219,6 +220,21 @@ def test_the_json_gives_each_variants_offsets_in_each_witness():
             assert witness["text"][hand["start"]:hand["end"]].strip()
 
 
+def test_the_side_by_side_page_stands_alone_with_the_paragraphs_in_rows():
+    page = (OUTPUTS / f"{SAMPLE_ID}.html").read_text(encoding="utf-8")
+    assert "<script" not in page and not re.search(r"(?:src|href)=\"(?!#)", page)  # nothing fetched, no script
+    assert "default-src 'none'" in page
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    texts = [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
+    paired = [row for row in texts if row and row[0].removeprefix("om. ").startswith("Your reply contains")]
+    assert len(paired) == 1 and "But Your reply contains" in paired[0][1] and "But Your reply contains" in paired[0][2]
+    alone = [row for row in texts if row and row[1].startswith("While raising before You")]
+    assert alone and alone[0][0].strip() in ("", "om.")  # a paragraph the final message does not have
+    assert '<ins>very</ins>' in page and '<del>sending to Korea a</del>' in page
+    ids = set(re.findall(r' id="([^"]+)"', page))
+    assert all(target in ids for target in re.findall(r'href="#([^"]+)"', page))
+
+
 # -- round trip, in general ------------------------------------------------------------------
 WORDS = ("the comrades consider it necessary to inform you that question of delegation was discussed at "
          "length and government agreed with proposal concerning supply equipment Korea China Moscow "
@@ -282,6 +298,7 @@ def test_every_witness_comes_back_exactly_from_the_apparatus_and_its_tei(base, e
             for w in reading.witnesses:
                 assert witnesses[w].text[slice(*app.spans[w])] == reading.text
     write_collation_latex(Collation("p", "p", [apparatus]))
+    write_collation_html(Collation("p", "p", [apparatus]))
     json.loads(write_collation_json(Collation("p", "p", [apparatus])))
 
 
@@ -303,6 +320,8 @@ def test_collate_command_writes_each_format_to_standard_output():
     assert tei.stdout.startswith(b"<?xml") and b"<app " in tei.stdout and not tei.stderr
     latex = dispatch("collate", *witnesses, "--to", "latex")
     assert latex.returncode == 0 and b"\\beginnumbering" in latex.stdout
+    html = dispatch("collate", *witnesses, "--to", "html")
+    assert html.returncode == 0 and html.stdout.startswith(b"<!DOCTYPE html>")
     data = json.loads(dispatch("collate", *witnesses, "--to", "json").stdout)
     assert [w["id"] for w in data["witnesses"]] == ["d1", "d2-first", "d2"]
     assert dispatch("collate", *witnesses).stdout == tei.stdout  # deterministic
@@ -380,7 +399,7 @@ def test_a_build_writes_the_collation_and_removes_it_when_the_declaration_goes(t
         (sources / path.name).write_bytes(path.read_bytes())
     out = tmp_path / "out"
     assert dispatch("build", "--sources", sources, "--outputs", out, "--jobs", "1").returncode == 0
-    for suffix in (".xml", ".tex", ".json"):
+    for suffix in (".xml", ".tex", ".json", ".html"):
         assert (out / "collation" / f"{SAMPLE_ID}{suffix}").read_bytes() == \
             (OUTPUTS / f"{SAMPLE_ID}{suffix}").read_bytes()
     again = dispatch("build", "--sources", sources, "--outputs", out)

@@ -281,6 +281,7 @@ def _segments(witnesses: list[Witness], tokens: list[Tokens], marks: list[list[t
     count = len(witnesses)
     position = [0] * count  # where each witness's next token starts
     units: list[list[Segment]] = [[]]
+    numbered: list[int] = []
 
     def identity(witness: int, t: int) -> tuple:
         # the last word of a text has no space after it: it still agrees with the same word
@@ -314,9 +315,10 @@ def _segments(witnesses: list[Witness], tokens: list[Tokens], marks: list[list[t
             spans.append((position[w], stop))
             position[w] = stop
         segment = Segment(spans)
-        if not common:
-            number = sum(1 for unit in units for s in unit if s.app is not None) + 1
-            segment.app = _app(witnesses, spans, number, prefix, sorted(column_moves[first]), moves)
+        texts = {(witnesses[w].text[a:b], hands_in(witnesses[w], a, b)) for w, (a, b) in enumerate(spans)}
+        if not common and len(texts) > 1:  # (words placed apart can still read alike in the end)
+            numbered.append(len(numbered) + 1)
+            segment.app = _app(witnesses, spans, numbered[-1], prefix, sorted(column_moves[first]), moves)
         units[-1].append(segment)
 
     start, common = 0, True

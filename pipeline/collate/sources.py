@@ -20,6 +20,7 @@ COLLATION_FOLDER = "collation"
 
 def writers() -> dict:
     """format -> (file suffix, writer of a Collation): outputs/collation/<id><suffix>."""
+    from pipeline.writers.collation_html import write_collation_html
     from pipeline.writers.collation_json import write_collation_json
     from pipeline.writers.collation_latex import write_collation_latex
     from pipeline.writers.collation_tei import write_collation_tei
@@ -28,10 +29,11 @@ def writers() -> dict:
         "tei": (".xml", write_collation_tei),
         "latex": (".tex", write_collation_latex),
         "json": (".json", write_collation_json),
+        "html": (".html", write_collation_html),  # standalone, until the web edition has a page for it
     }
 
 
-COLLATION_SUFFIXES = (".xml", ".tex", ".json")
+COLLATION_SUFFIXES = (".xml", ".tex", ".json", ".html")
 
 
 def _plural(count: int) -> str:
