@@ -26,20 +26,21 @@ def copy_sample(folder: Path) -> Path:
 def test_help_for_every_command():
     top = dispatch("--help")
     assert top.returncode == 0
-    for command in ("build", "check", "normalize", "restore", "emit"):
+    for command in ("build", "check", "normalize", "restore", "emit", "collate"):
         assert command in top.stdout.decode()
         result = dispatch(command, "--help")
         assert result.returncode == 0 and b"Usage" in result.stdout
 
 
-def test_build_writes_four_outputs_and_is_deterministic(tmp_path):
+def test_build_writes_four_outputs_and_the_collation_and_is_deterministic(tmp_path):
     sources = copy_sample(tmp_path / "sources")
     first = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out1", "--jobs", "1")
     assert first.returncode == 0, first.stdout
     assert b"built 1, unchanged 0, failed 0" in first.stdout
     files = sorted(p.relative_to(tmp_path / "out1") for p in (tmp_path / "out1").rglob("*.*")
                    if not p.name.startswith("."))
-    assert [str(f) for f in files] == ["json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex",
+    assert [str(f) for f in files] == [*(f"collation/stalin-mao-1950-10.{s}" for s in ("html", "json", "tex", "xml")),
+                                       "json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex",
                                        "text/stalin-mao-1950-10.txt", "xml/stalin-mao-1950-10.xml"]
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = tmp_path / "elsewhere"
