@@ -28,6 +28,11 @@ class Format(str, Enum):
     github = "github"
 
 
+class ReviewFormat(str, Enum):
+    html = "html"
+    md = "md"
+
+
 class Target(str, Enum):
     latex = "latex"
     text = "text"
@@ -64,7 +69,7 @@ def build(
 @app.command()
 def check(
     paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt or .xml) or folders of them."),
-    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1 on any warning)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on any warning not accepted in the sidecar ([[accept]])."),
     fmt: Format = typer.Option(Format.text, "--format", help="text (path:line:col: CODE message), json, or github annotations."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print informational findings."),
 ) -> None:
@@ -80,6 +85,54 @@ def check(
     if missing:
         _fail(f"no such file or folder: {missing[0]}")
     raise typer.Exit(run_check(paths, strict=strict, fmt=fmt.value, verbose=verbose))
+
+
+@app.command()
+def accept(
+    path: Path = typer.Argument(..., help="The transcription (.txt) the finding is in."),
+    code: str = typer.Argument(..., help="The finding's code, as dispatch check prints it (P303)."),
+    at: str = typer.Option(None, "--at", help="The received text the finding points at; needed when the "
+                                              "source has several findings of that code."),
+    reason: str = typer.Option(..., "--reason", help="Why the finding is right as it stands (required)."),
+) -> None:
+    """Accept a warning on purpose: append an [[accept]] entry to the source's sidecar.
+
+    The entry names the code and the received text the finding points at (so it survives
+    edits elsewhere) with the reason; the sidecar is created if missing, and the rest of it
+    is left as it was. Without --at, the source must have exactly one such warning. An
+    accepted warning no longer fails dispatch check --strict (and the dispatch-check hook).
+    """
+    from pipeline.commands import run_accept
+
+    if not path.exists():
+        _fail(f"no such file: {path}")
+    raise typer.Exit(run_accept(path, code.strip().upper(), at, reason))
+
+
+@app.command()
+def review(
+    paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt) or folders of them."),
+    output: Path = typer.Option(None, "--output", "-o", help="Folder for <id>.html (or <id>.md); default: "
+                                                            "review/ for HTML, standard output for Markdown."),
+    fmt: ReviewFormat = typer.Option(ReviewFormat.html, "--format", help="html: a self-contained page per "
+                                                                         "source; md: Markdown."),
+) -> None:
+    """Show every automatic decision of a source for review, the doubtful ones first.
+
+    Every normalization change (OCR fix, fuzzy register match, layout and markup repair,
+    web-page chrome) and every heuristic decision (a bracket's kind, where a document starts,
+    inferred title, date, sender and recipient, archival furniture, an italic closed), with
+    its stable id, the received text around it, the reading and the rule. Copy an id into
+    sources/<id>.review.toml to accept, reject or set it; the page shows what is decided.
+    """
+    from pipeline.commands import run_review
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {missing[0]}")
+    if output is None and fmt == ReviewFormat.html:
+        output = Path("review")
+    raise typer.Exit(run_review(paths, output, fmt.value))
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline.diagnostics import Report, Severity, render
@@ -25,7 +24,9 @@ def _print(text: str, stream=None) -> None:
 
 def _summary(report: Report, checked: int) -> str:
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    return f"{checked} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}\n"
+    accepted = sum(1 for d in report.items if d.severity == Severity.INFO and "[accepted: " in d.message)
+    return (f"{checked} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            + (f", {accepted} accepted" if accepted else "") + "\n")
 
 
 def broken_data(fmt: str = "text", what: str = "built") -> bool:
@@ -58,6 +59,104 @@ def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", ver
     return 1 if worst is not None and worst >= limit else 0
 
 
+def run_accept(path: Path, code: str, at: str | None, reason: str) -> int:
+    """Write an [[accept]] entry for one finding into the source's sidecar."""
+    import tomllib
+
+    from pipeline.accept import append_table, context_text, occurrences, offset_of
+    from pipeline.stages import SIDECAR, process
+
+    if path.name.endswith(SIDECAR):
+        path = path.with_name(path.name[: -len(SIDECAR)] + ".txt")
+    if path.suffix != ".txt":
+        _print(f"dispatch: acceptances are for plain-text transcriptions (.txt), not {path}\n", sys.stderr)
+        return 2
+    if not reason.strip():
+        _print("dispatch: give the reason for accepting the finding (--reason)\n", sys.stderr)
+        return 2
+    result = process(path)
+    source = result.source
+    if source is None:
+        _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key())))
+        _print(f"dispatch: {path} cannot be read; nothing was accepted\n", sys.stderr)
+        return 1
+    body = source.body
+    candidates = [d for d in result.diagnostics
+                  if d.code == code and d.severity == Severity.WARNING and d.path == source.path]
+    listing = "".join(f"  {d.format()}\n" for d in candidates)
+    if at is not None:
+        starts = occurrences(body, at) if at else []
+        if not starts:
+            _print(f"dispatch: the text {json.dumps(at, ensure_ascii=False)} is not in {path}\n", sys.stderr)
+            return 1
+        covered = [d for d in candidates
+                   if any(s <= offset_of(source.index, d.line, d.col) < s + len(at) for s in starts)]
+        if not covered:
+            _print(f"dispatch: no {code} warning (not yet accepted) points into {json.dumps(at, ensure_ascii=False)}"
+                   + (f"; the {code} warnings of {path}:\n{listing}" if candidates else "") + "\n", sys.stderr)
+            return 1
+    else:
+        if len(candidates) != 1:
+            if candidates:
+                _print(f"dispatch: {path} has {len(candidates)} {code} warnings; say which with --at TEXT "
+                       f"(the received text it points at):\n{listing}", sys.stderr)
+            else:
+                _print(f"dispatch: {path} has no {code} warning that is not accepted already\n", sys.stderr)
+            return 1
+        finding = candidates[0]
+        at = context_text(body, offset_of(source.index, finding.line, finding.col))
+        covered = candidates
+    sidecar = path.with_name(source.id + SIDECAR)
+    try:
+        existing = sidecar.read_bytes().decode("utf-8") if sidecar.exists() else ""
+    except (OSError, UnicodeDecodeError) as err:
+        _print(f"dispatch: cannot read {sidecar}: {err}\n", sys.stderr)
+        return 1
+    updated = append_table(existing, "accept", [("code", code), ("at", at), ("reason", reason.strip())])
+    try:
+        tomllib.loads(updated)
+    except tomllib.TOMLDecodeError as err:
+        _print(f"dispatch: {sidecar} would not be valid TOML with the entry appended ({err}); "
+               "add it by hand\n", sys.stderr)
+        return 1
+    write_atomic(sidecar, updated.encode("utf-8"))
+    for d in covered:
+        _print(f"{d.format()}\n")
+    _print(f"{sidecar}: accepted {code} at {json.dumps(at, ensure_ascii=False)}\n")
+    return 0
+
+
+def run_review(paths: list[Path], output: Path | None, fmt: str = "html") -> int:
+    """Write the review page of every transcription (or print it, Markdown without --output)."""
+    from pipeline.stages import process
+    from pipeline.review import render_html, render_markdown
+
+    code = 0
+    sources = [p for p in find_sources(paths) if p.suffix == ".txt"]
+    if not sources:
+        _print("dispatch: no plain-text transcription (.txt) to review\n", sys.stderr)
+        return 2
+    for path in sources:
+        result = process(path, collect=True)
+        if result.source is None or result.ledger is None:
+            _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key())))
+            _print(f"dispatch: {path} cannot be reviewed until the errors above are corrected\n", sys.stderr)
+            code = 1
+            continue
+        if result.failed:
+            _print(render(sorted(result.diagnostics, key=lambda d: d.sort_key()), min_severity=Severity.ERROR))
+            code = 1
+        page = render_markdown(result) if fmt == "md" else render_html(result)
+        if output is None:
+            _print(page)
+            continue
+        target = output / f"{result.id}.{'md' if fmt == 'md' else 'html'}"
+        write_atomic(target, page.encode("utf-8"))
+        decided = sum(1 for d in result.ledger.decisions if d.editor is not None)
+        _print(f"{target}: {len(result.ledger.decisions)} decisions, {decided} decided\n")
+    return code
+
+
 def run_normalize(paths: list[Path]) -> int:
     from pipeline.normalize import normalize
     from pipeline.read import read_source
@@ -73,12 +172,25 @@ def run_normalize(paths: list[Path]) -> int:
             _print(render(found))
             code = 1
             continue
-        normalized, found = normalize(source.body, source=source)
-        for change in normalized.changes:
-            line, col = source.position(change.start)
-            before = json.dumps(change.before, ensure_ascii=False)
-            after = json.dumps(change.after, ensure_ascii=False)
-            _print(f"{source.path}:{line}:{col}: {change.rule} {before} -> {after}\n")
+        ledger = None
+        decisions = path.with_name(source.id + ".review.toml")
+        if decisions.exists():  # the changes an editor rejected are listed as such
+            from pipeline.decisions import Ledger, read_review
+            from pipeline.kinds import EXPLICIT
+
+            review, problems = read_review(decisions, EXPLICIT)
+            _print(render(problems))
+            ledger = Ledger(source.body, review, collect=True) if review is not None else None
+        normalized, found = normalize(source.body, source=source, ledger=ledger)
+        listed = [(c.start, c.rule, c.before, c.after, "") for c in normalized.changes]
+        if ledger is not None:
+            listed += [(d.start, d.rule, d.text, d.reading, " (rejected by the editor)")
+                       for d in ledger.decisions if d.applied == "rejected"]
+        for start, rule, before, after, note in sorted(listed, key=lambda item: item[0]):
+            line, col = source.position(start)
+            before = json.dumps(before, ensure_ascii=False)
+            after = json.dumps(after, ensure_ascii=False)
+            _print(f"{source.path}:{line}:{col}: {rule} {before} -> {after}{note}\n")
         # suggestions (near misses of register names) are listed too; furniture is a change above
         _print(render([d for d in found if d.code != "N220"]))
     return code
@@ -227,6 +339,8 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     threshold = Severity.ERROR if quiet else Severity.WARNING
     _print(render(report.sorted(), min_severity=threshold))
     if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only a build uses it: check stays light
+
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
         outcomes = pool.map(build_one, todo, [outputs] * len(todo), chunksize=max(1, min(16, len(todo) // (jobs * 4))))
     else:

@@ -23,6 +23,7 @@ from pipeline.registers import Register, default_register
 from pipeline.rules import RuleTable, default_rules
 from pipeline.tei import NSMAP, append_text, indent, q, sub
 
+NORMALIZATION_DECISIONS = ("ocr", "name", "layout", "markup", "chrome")
 OPENER = {"docket": ("seg", {"type": "docket"}), "sender": ("byline", {}),
           "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {})}
 CLOSER = {"salute": ("salute", {}), "signed": ("signed", {}), "dateline": ("dateline", {})}
@@ -38,8 +39,10 @@ class Encoded:
 
 class Encoder:
     def __init__(self, source: Source, norm: Normalized, parsed: Parsed, register: Register,
-                 rules: RuleTable):
+                 rules: RuleTable, ledger=None):
         self.source = source
+        self.ledger = ledger  # the automatic decisions and the editor's decisions on them
+        self.decision_ids = 0
         self.norm = norm
         self.text = norm.text
         self.parsed = parsed
@@ -94,6 +97,11 @@ class Encoder:
                 if entry:
                     self.used.add(entry.id)
                 sub(resp, "persName", name, ref=f"#{entry.id}" if entry else None)
+        applied = self.ledger.applied() if self.ledger is not None else []
+        if applied:  # the editor who decided on the automatic readings (change/@who, @resp point here)
+            resp = sub(title_stmt, "respStmt", xml_id="editor")
+            sub(resp, "resp", f"decided on the automatic readings ({self.source.id}.review.toml)")
+            sub(resp, "persName", self.ledger.review.editor or "the editor")
         publication = sub(file_desc, "publicationStmt")
         sub(publication, "p", f"Encoded by dispatch {__version__} from the transcription '{self.source.id}'.")
         source_desc = sub(file_desc, "sourceDesc")
@@ -128,7 +136,8 @@ class Encoder:
             sub(editorial, "p",
                 f"Document {number}: italics read as '{info.italics}', brackets as '{info.brackets}' "
                 f"(declared: {declared}).", n=str(number))
-        used_rules = sorted({c.rule for c in self.norm.changes})
+        used_rules = sorted({c.rule for c in self.norm.changes}
+                            | {d.rule for d in applied if d.kind in NORMALIZATION_DECISIONS})
         if used_rules:
             class_decl = sub(encoding, "classDecl")
             taxonomy = sub(class_decl, "taxonomy", xml_id="normalization-rules")
@@ -144,7 +153,7 @@ class Encoder:
                 sub(abstract, "p", summary)
         for number, document in enumerate(documents, 1):
             self.corresp(profile, document, number)
-        if self.norm.changes or self.parsed.repairs:
+        if self.norm.changes or self.parsed.repairs or applied:
             revision = sub(header, "revisionDesc")
             changes = sub(revision, "listChange", type="normalization")
             for change in self.norm.changes:
@@ -153,6 +162,17 @@ class Encoder:
                 line, col = self.source.position(self.norm.original_offset(offset))
                 sub(changes, "change", message, type="repair", target=f"#{self.repair_ids[offset]}",
                     n=f"{line}:{col}")
+            for decision in applied:
+                self.decision_entry(changes, decision)
+
+    def decision_entry(self, parent, decision) -> None:
+        """An editor's decision: the change is the editor's (@who), not the rule's."""
+        from pipeline.decisions import describe
+
+        line, col = self.source.position(decision.start)
+        sub(parent, "change", describe(decision), type="decision", who="#editor",
+            ana=f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
+            target=f"#{decision.target}" if decision.target else f"#L{line}", n=f"{line}:{col}")
 
     def change_entry(self, parent, change: Change) -> None:
         line, col = self.source.position(change.start)
@@ -295,10 +315,12 @@ class Encoder:
         if encoding.element == "gap":
             element = sub(parent, "gap", reason=span.reason or encoding.attrs.get("reason"))
             self.origin(element, span.start)
+            self.decided(element, span)
             return
         if encoding.element == "choice":
             choice = sub(parent, "choice")
             self.origin(choice, span.start)
+            self.decided(choice, span)
             first, second = ("sic", "corr") if kind == "correction" else ("abbr", "expan")
             original = sub(choice, first)
             if span.pulled:
@@ -309,6 +331,7 @@ class Encoder:
         if encoding.takes:  # word [?]: the element holds the word it took in, not the mark
             element = sub(parent, encoding.element, **encoding.attrs)
             self.origin(element, span.start)
+            self.decided(element, span)
             if span.pulled:
                 self.text_run(element, *span.pulled)
             return
@@ -334,9 +357,22 @@ class Encoder:
             attrs["cert"] = "medium"
         if span.unclassified:
             attrs["cert"] = "low"
+        if span.decision is not None:
+            attrs.pop("cert", None)
         element = sub(parent, encoding.element, **attrs)
         self.origin(element, span.start)
+        self.decided(element, span)
         self.inlines(element, span.children)
+
+    def decided(self, element, span: Span) -> None:
+        """A kind the editor set: the element's reading is the editor's (@resp), and the header's
+        change record points at it."""
+        if span.decision is None:
+            return
+        self.decision_ids += 1
+        span.decision.target = f"{self.prefix}-decision{self.decision_ids}"
+        element.set(q("xml:id"), span.decision.target)
+        element.set("resp", "#editor")
 
     def text_run(self, parent, start: int, end: int) -> None:
         """Text [start, end), with every OCR fix inside it shown as choice/sic/corr."""
@@ -361,6 +397,7 @@ class Encoder:
 
 
 def encode(source: Source, norm: Normalized, parsed: Parsed, register: Register | None = None,
-           rules: RuleTable | None = None) -> Encoded:
-    """Encode a parsed source as a TEI tree."""
-    return Encoder(source, norm, parsed, register or default_register(), rules or default_rules()).encode()
+           rules: RuleTable | None = None, ledger=None) -> Encoded:
+    """Encode a parsed source as a TEI tree (with the editor's decisions of ``ledger`` recorded)."""
+    return Encoder(source, norm, parsed, register or default_register(), rules or default_rules(),
+                   ledger).encode()

@@ -46,6 +46,7 @@ class Entry:
 _METADATA_HINT = "follow the source format in README.md"
 _RULES_HINT = "see the comment at the top of rules.toml"
 _DATA_HINT = "see the comment at the top of the data file"
+_REVIEW_HINT = "see the .review.toml format in README.md"
 
 _ENTRIES = (
     # -- read ------------------------------------------------------------------------------
@@ -88,6 +89,49 @@ _ENTRIES = (
     Entry("R116", ERROR, "a version that is not in the text",
           "the metadata names document {number} as a version, but the text has {found} document{plural}",
           "correct the number in [[versions]] or version_of; documents count from 1 in the order of the text"),
+    # -- accepted findings and the editor's decisions --------------------------------------
+    Entry("R120", WARNING, "stale acceptance",
+          "stale acceptance of {finding}: the text '{at}' is no longer in the transcription",
+          "delete the [[accept]] entry, or accept the finding again with dispatch accept"),
+    Entry("R121", WARNING, "acceptance that accepts nothing",
+          "the acceptance of {finding} at '{at}' accepts no finding any more",
+          "the finding is gone: delete the [[accept]] entry"),
+    Entry("R122", ERROR, "incomplete acceptance", "acceptance {number} {problem}",
+          "an acceptance needs code = \"P303\", at = \"received text\" and reason = \"why\"", cases={
+              "list": ("'accept' must be a list of [[accept]] tables",
+                       "write each acceptance as [[accept]] with code, at and reason"),
+              "table": ("acceptance {number} is not a table", "write it as [[accept]] with code, at and reason"),
+              "code": ("acceptance {number}: '{finding}' is not a finding code",
+                       "codes are a letter and three digits, as printed by dispatch check"),
+          }),
+    Entry("R130", ERROR, "malformed decisions file", "the decisions file is not valid TOML: {error}", _REVIEW_HINT,
+          cases={
+              "read": ("cannot read the decisions file: {error}", "save it as UTF-8 TOML"),
+              "key": ("unknown key '{key}' in the decisions file", "keys: editor, [[decision]], [[boundary]]"),
+              "editor": ("'editor' must be a name", _REVIEW_HINT),
+              "list": ("'{key}' must be a list of [[{key}]] tables", _REVIEW_HINT),
+              "table": ("decision {number} is not a table", _REVIEW_HINT),
+              "keys": ("decision {number} has unknown keys {keys}",
+                       "keys: id, action, kind (a bracket), value (metadata), reason"),
+              "id": ("decision {number} has no id", "copy the id from the page dispatch review writes"),
+              "action": ("decision '{id}': action must be accept, reject or set", _REVIEW_HINT),
+              "reason": ("decision '{id}': reason must be text", _REVIEW_HINT),
+              "not-settable": ("decision '{id}': only a bracket's kind or a metadata value can be set",
+                               "use accept or reject for this decision"),
+              "value": ("decision '{id}': a set needs {key} = \"...\"", _REVIEW_HINT),
+              "kind": ("decision '{id}': '{value}' is not a bracket kind", "kinds: {kinds}"),
+              "unset": ("decision '{id}': kind and value go with action = \"set\" only", _REVIEW_HINT),
+              "twice": ("decision '{id}' is given twice (also at line {other})", "keep one decision per id"),
+              "boundary": ("boundary {number} needs at = \"received text\" (and may have a reason)", _REVIEW_HINT),
+          }),
+    Entry("R131", WARNING, "stale decision",
+          "decision '{id}' ({action}) matches no automatic decision of the transcription: its target no longer "
+          "exists", "run dispatch review to see the current ids; delete or update the decision", cases={
+              "boundary": ("document boundary at '{at}': no paragraph of the transcription starts with that text",
+                           "quote the received text at the start of the paragraph"),
+          }),
+    Entry("R132", WARNING, "a decision that cannot apply",
+          "decision '{id}': a {label} cannot be {done}; the automatic decision stands", "use one of: {actions}"),
     # -- normalize -------------------------------------------------------------------------
     Entry("N212", WARNING, "a name close to a register name",
           "'{token}' looks like the register name '{form}' ({kind} '{id}', score {score:.0f})",

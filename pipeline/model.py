@@ -42,6 +42,7 @@ class Span:
     repaired: bool = False  # markup the parser had to repair (an italic it closed)
     unclassified: bool = False  # a bracket no classifier claimed
     pulled: tuple[Norm, Norm] | None = None  # the text before it that a correction or expansion took in
+    decision: object = None  # the editor's decision that set its kind (pipeline.decisions.Decision)
 
 
 @dataclass

@@ -227,12 +227,23 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
             yield start, end, after
 
 
+# what kind of decision a change is on the review page, and how sure its rule is
+DECISION_KIND = {"furniture": "chrome", "ocr": "ocr", "layout": "layout", "markup": "markup"}
+MEDIUM = frozenset({"register-fuzzy", "spaced-capitals", "open-parenthesis", "furniture"})
+
+
+def decision_kind(rule: Rule) -> str:
+    return "name" if rule.builtin == "register-fuzzy" else DECISION_KIND[rule.kind]
+
+
 def normalize(body: str, rules: RuleTable | None = None, register: Register | None = None,
-              source=None) -> tuple[Normalized, list[Diagnostic]]:
+              source=None, ledger=None) -> tuple[Normalized, list[Diagnostic]]:
     """Apply the rule table to ``body``; return the normalized text, its changes and findings.
 
     Findings (suggestions, dropped furniture) are made only when ``source`` is given, at
-    offsets of its received text, at most ``max_findings_per_code`` of one code.
+    offsets of its received text, at most ``max_findings_per_code`` of one code. With a
+    ``ledger`` (``pipeline.decisions``) every change is recorded as a decision, and a change
+    the editor rejected is not made: the received form stays in the reading.
     """
     rules = rules or default_rules()
     register = register or default_register()
@@ -254,6 +265,12 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
     position = 0
     length = 0
     for start, end, after, rule in accepted:
+        if ledger is not None:
+            decision = ledger.decide(decision_kind(rule), rule.id, start, end, after,
+                                     "medium" if rule.builtin in MEDIUM else "high", rule.message)
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                continue
         pieces.append(body[position:start])
         length += start - position
         changes.append(Change(rule.id, rule.kind, start, end, body[start:end], after, rule.message, length))

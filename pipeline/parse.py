@@ -120,14 +120,58 @@ class Parser:
     """Parses one normalized source; holds what every document shares."""
 
     def __init__(self, source: Source, normalized: Normalized, register: Register,
-                 conventions: Conventions):
+                 conventions: Conventions, ledger=None):
         self.source = source
+        self.ledger = ledger
         self.norm = normalized
         self.text = normalized.text
         self.register = register
         self.conventions = conventions
         self.found = Reporter.for_source(source)  # offsets of the received text; capped per code
         self.repairs: list[tuple[int, str]] = []
+        self.not_titles: set[int] = set()  # title paragraphs the editor said start no document
+
+    def decide(self, kind: str, rule: str, start: int, end: int, reading: str, confidence: str, why: str,
+               id_rule: str | None = None):
+        """Record a heuristic decision on [start, end) of the normalized text; the editor's
+        decision on it (``Decision`` with ``editor``), or None."""
+        if self.ledger is None:
+            return None
+        rs = self.norm.original_offset(start)
+        re_ = self.norm.original_offset(end - 1) + 1 if end > start else rs
+        return self.ledger.decide(kind, rule, rs, re_, reading, confidence, why, id_rule)
+
+    def _boundaries(self, paras: list[tuple[int, int]], starts: list[int]) -> list[int]:
+        """The title paragraphs the editor kept, and the document starts the editor added."""
+        described = len(self.source.metadata.documents)
+        agreed = described in (0, len(starts) + (0 if starts and starts[0] == 0 else 1))
+        kept = []
+        for i in starts:
+            s, e = paras[i]
+            decision = self.decide("boundary", "conventions.toml [structure] title", s, self._title_end(s, e),
+                                   "a document starts here", "high" if agreed else "medium",
+                                   "the paragraph's first line reads as a document's title" +
+                                   ("" if agreed else " (the sidecar describes another number of documents)"),
+                                   id_rule="")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                self.not_titles.add(s)
+                continue
+            if decision is not None:
+                self.boundary_decisions[i] = decision
+            kept.append(i)
+        review = self.ledger.review
+        for ed in (review.boundaries if review is not None else []):
+            for i, (s, e) in enumerate(paras):
+                received = self.norm.original_offset(s)
+                if self.source.body.startswith(ed.at, received):
+                    self.boundary_decisions[i] = self.ledger.impose(
+                        "boundary", "the editor's [[boundary]]", received, received + len(ed.at),
+                        "a document starts here", ed)
+                    if i not in kept:
+                        kept.append(i)
+                    break
+        return sorted(kept)
 
     def report(self, offset: int, code: str, **fields) -> None:
         """A finding at an offset of the normalized text (``findings.REGISTRY`` has the code)."""
@@ -137,9 +181,14 @@ class Parser:
     def parse(self) -> Parsed:
         title_re = self.conventions.pattern("title")
         self.page = read_page(self.text, title_re, self.conventions.furniture_kind)
+        if self.ledger is not None and self.page.chrome:
+            self._page_chrome()
         paras = self._paragraphs()
         heading = self.conventions.pattern("numbered_heading")
         starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
+        self.boundary_decisions: dict[int, object] = {}
+        if self.ledger is not None:
+            starts = self._boundaries(paras, starts)
         if not starts or starts[0] != 0:
             starts = [0] + starts
         documents = []
@@ -147,9 +196,29 @@ class Parser:
             last = starts[number + 1] if number + 1 < len(starts) else len(paras)
             meta = self.source.metadata.documents[number] if number < len(self.source.metadata.documents) else None
             documents.append(self.document(paras[first:last], meta, number))
+            if first in self.boundary_decisions:
+                self.boundary_decisions[first].target = f"d{number + 1}"
         if len(self.source.metadata.documents) > len(documents):
             self.found.at(0, "R111", described=len(self.source.metadata.documents), found=len(documents))
         return Parsed(documents, self.repairs, self.found.diagnostics(), self.page)
+
+    def _page_chrome(self) -> None:
+        """What was read as the page around the documents (navigation, credits, a citation widget,
+        a metadata tail) as decisions: a part the editor rejects is read as the documents' text."""
+        kept = []
+        for s, e in self.page.chrome:
+            ts, te = _trim(self.text, s, e)
+            decision = None
+            if te > ts:
+                decision = self.decide("page", "page.toml: the page around the documents", ts, te,
+                                       "page chrome: out of the documents (what it says goes to the header)",
+                                       "medium", "navigation, credits, citation or metadata of the archive's page",
+                                       id_rule="")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                continue
+            kept.append((s, e))
+        self.page.chrome = kept
 
     def _paragraphs(self) -> list[tuple[int, int]]:
         """The paragraphs outside the page's chrome. A text pasted with single line breaks only
@@ -191,8 +260,10 @@ class Parser:
         document = Document(info, start=paras[0][0] if paras else 0, end=paras[-1][1] if paras else 0)
         cursor = Cursor(paras)
         self._title(cursor, document, meta, number)
-        self._infer(info, meta, number, cursor.first()[0] if cursor else 0)
-        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs)
+        head = next((b for b in document.front if b.kind == "head"), None)
+        self._infer(info, meta, number, cursor.first()[0] if cursor else 0, head)
+        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs,
+                            decide=self.decide if self.ledger is not None else None)
         self._headnote(cursor, document)
         self._opener(cursor, document)
         self._back(cursor, document)
@@ -211,24 +282,55 @@ class Parser:
         text, info = self.text, document.info
         if number == 0 and self.page.title is not None:
             s, e = self.page.title
-            info.title = text[s:e]
-            document.front.append(Block("head", s, e))
-            return
-        if cursor and self.conventions.pattern("title").match(text[slice(*cursor.first())]):
+            decision = self.decide("metadata", "title", s, e, text[s:e], "medium",
+                                   "the page's layout gives the document's title", id_rule="title")
+            if decision is None or decision.editor.action != "reject":
+                info.title = text[s:e]
+                if decision is not None:
+                    decision.target = "d1"
+                    if decision.editor.action == "set":
+                        decision.applied = "set"
+                        info.title = decision.editor.value
+                document.front.append(Block("head", s, e))
+                return
+            decision.applied = "rejected"
+        if cursor and cursor.first()[0] not in self.not_titles and \
+                self.conventions.pattern("title").match(text[slice(*cursor.first())]):
             s, e = cursor.take_first()
             title_end = self._title_end(s, e)
             info.title = text[s:title_end]
             document.front.append(Block("head", s, title_end))
             rs, re_ = _trim(text, title_end, e)
             if re_ > rs:  # the rest of the title paragraph: archival labels, version notes
-                document.opener.append(Block("docket", rs, re_))
+                decision = self.decide("furniture", "docket", rs, re_, "docket: archival labels after the title, "
+                                       "out of the reading", "medium",
+                                       "the rest of the title's paragraph", id_rule="")
+                if decision is not None and decision.editor.action == "reject":
+                    decision.applied = "rejected"
+                    cursor.give_back_first(rs, re_)
+                else:
+                    document.opener.append(Block("docket", rs, re_))
             return
         info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
         if not info.title and len(cursor) > 1:
             s, e = cursor.first()
             first_line = text[s:e].split("\n")[0]
-            if len(first_line) <= self.conventions.tuning("title_max_chars") and not first_line.rstrip().endswith((".", ":", ",", ";")):
+            decision = None
+            title_like = len(first_line) <= self.conventions.tuning("title_max_chars") and \
+                not first_line.rstrip().endswith((".", ":", ",", ";"))
+            if title_like:
+                decision = self.decide("metadata", "title", s, s + len(first_line), first_line, "low",
+                                       "a short first line without a title's pattern, read as the title",
+                                       id_rule="title")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+            elif title_like:
                 info.title = first_line
+                if decision is not None:
+                    decision.target = f"d{number + 1}"
+                    if decision.editor.action == "set":
+                        info.title = decision.editor.value
+                        decision.applied = "set"
                 document.front.append(Block("head", s, s + len(first_line)))
                 cursor.take_first()
                 rs, re_ = _trim(text, s + len(first_line), e)
@@ -269,18 +371,22 @@ class Parser:
         bracket = text.find("[", after, limit)
         return _trim(text, s, bracket if bracket >= 0 else limit)[1]
 
-    def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int) -> None:
+    def _infer(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, offset: int,
+               head: Block | None = None) -> None:
         """Correspondence metadata: the sidecar first, else what the title says."""
         title = info.title
         kind = self.conventions.document_kind(title)
         sender = recipient = None
         if kind not in self.conventions.structure.get("kinds_without_correspondents", []):
             sender, recipient = self._correspondents(title)
+        self._title_names = {"sender": sender, "recipient": recipient}  # as the title writes them
         info.sender = (meta.sender if meta and meta.sender else None) or self._entity_id(sender)
         info.recipient = (meta.recipient if meta and meta.recipient else None) or self._entity_id(recipient)
         page_date = self.page.date if number == 0 else None
         info.date = (meta.date if meta and meta.date else None) or page_date or parse_date(title)
         info.kind = kind
+        if self.ledger is not None and head is not None and self.text[head.start:head.end] == title:
+            self._inferred(info, meta, number, head, page_date)
         info.place = meta.place if meta and meta.place else None
         italics, brackets, phrases = self.conventions.declare(title)
         info.declared = phrases
@@ -304,6 +410,40 @@ class Parser:
         missing = [name for name, value in wanted if not value]
         if missing:
             self.found.at(self.norm.original_offset(offset), "P311", number=number + 1, missing=", no ".join(missing))
+
+    def _inferred(self, info: DocumentInfo, meta: DocumentMeta | None, number: int, head: Block,
+                  page_date: str | None) -> None:
+        """The values read from the title or the page (not given by the sidecar) as decisions an
+        editor may accept, reject or set."""
+        title, base = info.title, head.start
+        spans = {}
+        for name in ("sender", "recipient"):
+            value = getattr(info, name)
+            if meta and getattr(meta, name) or not value:
+                continue
+            named = self._title_names.get(name) or ""
+            at = title.find(named) if named else -1
+            span = (base + at, base + at + len(named)) if at >= 0 else (base, head.end)
+            spans[name] = (*span, f"the title names the {name} (conventions.toml correspondents)")
+        if not (meta and meta.date) and info.date:
+            if page_date is not None and info.date == page_date and self.page.dateline is not None:
+                spans["date"] = (*self.page.dateline, "the page's date line")
+            else:
+                first = next(iter(find_dates(title)), None)
+                if first is not None:
+                    spans["date"] = (base + first.start, base + first.end, "the first date of the title")
+        for name, (start, end, why) in spans.items():
+            decision = self.decide("metadata", name, start, end, getattr(info, name), "medium", why, id_rule=name)
+            if decision is None:
+                continue
+            decision.target = f"d{number + 1}"
+            if decision.editor.action == "reject":
+                decision.applied = "rejected"
+                setattr(info, name, None)
+            elif decision.editor.action == "set":
+                decision.applied = "set"
+                value = decision.editor.value
+                setattr(info, name, value if name == "date" else self._entity_id(value))
 
     def _correspondents(self, title: str) -> tuple[str | None, str | None]:
         """The sender and recipient a title names (either may be None)."""
@@ -539,6 +679,14 @@ class Parser:
         kinds = [self.conventions.furniture_kind(self.text[a:b]) for a, b in lines]
         if not lines or any(k is None for k in kinds):
             return None
+        if self.ledger is not None:
+            for (a, b), k in zip(lines, kinds):
+                decision = self.decide("furniture", f"conventions.toml furniture.{k}", a, b,
+                                       f"archival furniture ({k}), out of the reading", "high",
+                                       "the whole line matches a furniture pattern", id_rule="")
+                if decision is not None and decision.editor.action == "reject":
+                    decision.applied = "rejected"
+                    return None
         return [Block("furniture", a, b, subtype=k) for (a, b), k in zip(lines, kinds)]
 
     def _body(self, work: list[tuple[int, int]], info: DocumentInfo) -> list[Block]:
@@ -639,7 +787,9 @@ class Parser:
 
 
 def parse(source: Source, normalized: Normalized, register: Register | None = None,
-          conventions: Conventions | None = None) -> Parsed:
-    """Parse a normalized source into documents."""
-    parser = Parser(source, normalized, register or default_register(), conventions or default_conventions())
+          conventions: Conventions | None = None, ledger=None) -> Parsed:
+    """Parse a normalized source into documents (recording its heuristic decisions in ``ledger``,
+    and honouring the editor's decisions on them)."""
+    parser = Parser(source, normalized, register or default_register(), conventions or default_conventions(),
+                    ledger)
     return parser.parse()

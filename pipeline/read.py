@@ -42,6 +42,7 @@ SOURCE_KEYS: dict[str, type | tuple] = {
     "editors": list,
     "documents": list,
     "versions": list,
+    "accept": list,
 }
 DOCUMENT_KEYS: dict[str, type | tuple] = {
     "title": str,
@@ -175,6 +176,7 @@ class Metadata:
     versions: list[Versions] = field(default_factory=list)
     declared: bool = False  # True when a sidecar exists
     sidecar: Sidecar | None = None
+    accepts: list = field(default_factory=list)  # the findings an editor accepted (pipeline.accept)
 
 
 @dataclass
@@ -367,6 +369,12 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         documents.append(DocumentMeta(**{k: v for k, v in table.items() if k in DOCUMENT_KEYS}))
     versions, problems = _check_versions(data, version_of, sidecar)
     found += problems
+    accepts = []
+    if "accept" in data:
+        from pipeline.accept import read_acceptances
+
+        accepts, problems = read_acceptances(data["accept"], text, spath)
+        found += problems
     meta = Metadata(
         id=declared_id,
         title=data.get("title"),
@@ -381,6 +389,7 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         versions=versions,
         declared=True,
         sidecar=sidecar,
+        accepts=accepts,
     )
     return meta, found
 

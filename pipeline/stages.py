@@ -19,6 +19,8 @@ from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import capped, make
 
 SOURCE_SUFFIXES = (".txt", ".xml")
+SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
+REVIEW = ".review.toml"  # an editor's decisions on the automatic ones
 
 
 @dataclass
@@ -31,13 +33,14 @@ class Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     changes: list = field(default_factory=list)
     source: object = None
+    ledger: object = None  # the automatic decisions (pipeline.decisions.Ledger), when asked for or reviewed
 
     @property
     def failed(self) -> bool:
         return self.root is None or any(d.severity >= Severity.ERROR for d in self.diagnostics)
 
 
-def process(path: Path) -> Result:
+def process(path: Path, collect: bool = False) -> Result:
     """Read, normalize, parse, encode and validate one source (``.txt`` or contributed ``.xml``).
 
     An unexpected failure inside a stage becomes an X900 finding on the source, never a
@@ -45,7 +48,7 @@ def process(path: Path) -> Result:
     ``max_findings_per_code`` of one code for one file.
     """
     try:
-        result = _process(path)
+        result = _process(path, collect)
     except RecursionError:
         return Result(str(path), path.stem, None, [make("X901", str(path), 1, 1)])
     except Exception as err:  # noqa: BLE001 - reported as a finding, by design
@@ -55,7 +58,7 @@ def process(path: Path) -> Result:
     return result
 
 
-def _process(path: Path) -> Result:
+def _process(path: Path, collect: bool = False) -> Result:
     from pipeline.read import source_id, valid_id
 
     if path.suffix == ".xml":
@@ -78,18 +81,37 @@ def _process(path: Path) -> Result:
     source, found = read_source(path)
     if source is None:
         return Result(str(path), source_id(path), None, found)
-    normalized, more = normalize(source.body, source=source)
+    ledger = None
+    decisions = path.with_name(source.id + REVIEW)
+    if collect or decisions.exists():  # the decisions are recorded only when someone reads them
+        from pipeline.decisions import Ledger, read_review
+        from pipeline.kinds import EXPLICIT
+
+        review = None
+        if decisions.exists():
+            review, more = read_review(decisions, EXPLICIT)
+            found += more
+            if review is None:
+                return Result(str(path), source.id, None, found, source=source)
+        ledger = Ledger(source.body, review, collect)
+    normalized, more = normalize(source.body, source=source, ledger=ledger)
     found += more
-    parsed = parse(source, normalized)
+    parsed = parse(source, normalized, ledger=ledger)
     found += parsed.diagnostics
     if source.metadata.versions:  # the documents a sidecar declares versions must exist
         from pipeline.collate.sources import check_versions
 
         found += check_versions(source, len(parsed.documents))
-    encoded = encode(source, normalized, parsed)
+    encoded = encode(source, normalized, parsed, ledger=ledger)
     found += validate(encoded.root, source.path, encoded.origins,
                       lambda offset: source.position(offset))
-    return Result(str(path), source.id, encoded.root, found, normalized.changes, source)
+    if ledger is not None:
+        found += ledger.finish()
+    if source.metadata.accepts:
+        from pipeline.accept import apply
+
+        found = apply(found, source, str(path.with_name(source.id + SIDECAR)))
+    return Result(str(path), source.id, encoded.root, found, normalized.changes, source, ledger)
 
 
 def data_diagnostics() -> list[Diagnostic]:
@@ -152,9 +174,10 @@ def find_sources(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found += [p for p in path.iterdir()
                       if p.is_file() and p.suffix in SOURCE_SUFFIXES and not p.name.startswith(".")]
-        elif path.name.endswith(".meta.toml"):
-            # a sidecar stands for its transcription
-            found.append(path.with_name(path.name[: -len(".meta.toml")] + ".txt"))
+        elif path.name.endswith((SIDECAR, REVIEW)):
+            # a sidecar or a decisions file stands for its transcription
+            suffix = SIDECAR if path.name.endswith(SIDECAR) else REVIEW
+            found.append(path.with_name(path.name[: -len(suffix)] + ".txt"))
         else:
             found.append(path)
     return sorted(set(found), key=lambda p: str(p))
@@ -195,9 +218,11 @@ def fingerprint() -> str:
 def source_key(path: Path, base: str) -> str:
     digest = hashlib.sha256(base.encode())
     digest.update(path.read_bytes())
-    sidecar = path.with_name(path.name[: -len(path.suffix)] + ".meta.toml")
-    if sidecar.exists():
-        digest.update(sidecar.read_bytes())
+    for suffix in (SIDECAR, REVIEW):
+        companion = path.with_name(path.name[: -len(path.suffix)] + suffix)
+        digest.update(suffix.encode())
+        if companion.exists():
+            digest.update(companion.read_bytes())
     return digest.hexdigest()
 
 

@@ -26,7 +26,7 @@ def copy_sample(folder: Path) -> Path:
 def test_help_for_every_command():
     top = dispatch("--help")
     assert top.returncode == 0
-    for command in ("build", "check", "normalize", "restore", "emit", "collate"):
+    for command in ("build", "check", "accept", "review", "normalize", "restore", "emit", "collate"):
         assert command in top.stdout.decode()
         result = dispatch(command, "--help")
         assert result.returncode == 0 and b"Usage" in result.stdout
@@ -73,20 +73,33 @@ def test_a_failing_document_leaves_the_others_and_its_old_outputs(tmp_path):
     assert (outputs / "xml" / "stalin-mao-1950-10.xml").exists()
 
 
+def unaccepted_sample(folder):
+    """The sample with its sidecar but without the editors' acceptances of its three warnings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    meta = SAMPLE.with_name(SAMPLE.stem + ".meta.toml").read_text(encoding="utf-8")
+    (folder / (SAMPLE.stem + ".meta.toml")).write_text(meta.split("\n[[accept]]")[0], encoding="utf-8")
+    return folder / SAMPLE.name
+
+
 def test_check_prints_located_findings_and_exit_codes(tmp_path):
-    result = dispatch("check", SAMPLE)
+    accepted = dispatch("check", "--strict", SAMPLE)
+    assert accepted.returncode == 0
+    assert accepted.stdout.decode().rstrip().endswith("1 checked: 0 errors, 0 warnings, 3 accepted")
+    unaccepted = unaccepted_sample(tmp_path / "sources")
+    result = dispatch("check", unaccepted)
     out = result.stdout.decode()
     assert result.returncode == 0
     assert "sources/stalin-mao-1950-10.txt:39:330: P301 " in out
     assert "    hint: " in out and out.rstrip().endswith("1 checked: 0 errors, 3 warnings")
-    assert dispatch("check", "--strict", SAMPLE).returncode == 1
+    assert dispatch("check", "--strict", unaccepted).returncode == 1
     bad = write_source(tmp_path, b"\xff\xfe bad bytes")
     result = dispatch("check", bad)
     assert result.returncode == 1 and b"doc.txt:1:1: R101" in result.stdout
     assert dispatch("check", tmp_path / "missing.txt").returncode == 2
-    github = dispatch("check", "--format", "github", SAMPLE).stdout.decode()
+    github = dispatch("check", "--format", "github", unaccepted).stdout.decode()
     assert "::warning file=" in github and "line=39,col=330,title=P301::" in github
-    findings = json.loads(dispatch("check", "--format", "json", SAMPLE).stdout)
+    findings = json.loads(dispatch("check", "--format", "json", unaccepted).stdout)
     assert {f["code"] for f in findings} == {"N220", "P301", "N230"}
 
 

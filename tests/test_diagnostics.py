@@ -81,6 +81,10 @@ def materialize(folder: Path, section: str) -> tuple[Path, str]:
             (folder / f"{stem}.meta.toml").write_text(body, encoding="utf-8")
             if not (folder / f"{stem}.txt").exists():
                 (folder / f"{stem}.txt").write_text("Some text.\n", encoding="utf-8")
+        elif kind == "review":
+            (folder / f"{stem}.review.toml").write_text(body, encoding="utf-8")
+            if not (folder / f"{stem}.txt").exists():
+                (folder / f"{stem}.txt").write_text("Some text.\n", encoding="utf-8")
         elif kind == "xml":
             (folder / f"{stem}.xml").write_text(body, encoding="utf-8")
         elif kind == "python":

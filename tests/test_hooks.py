@@ -40,12 +40,18 @@ def try_repo(repo: Path, hook: str, files: list[str], env) -> subprocess.Complet
                           cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
+CLEAN = b"Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with your proposal.\n"
+
+
+def dispatch(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
 def test_dispatch_check_hook_passes_and_fails_with_the_located_finding(tmp_path, hook_env):
     repo = contributor_repo(tmp_path / "contrib")
     good = repo / "sources" / "good.txt"
-    good.write_bytes(SAMPLE.read_bytes())
-    (repo / "sources" / "good.meta.toml").write_bytes(SAMPLE.with_name("stalin-mao-1950-10.meta.toml")
-                                                       .read_bytes().replace(b'id = "stalin-mao-1950-10"\n', b""))
+    good.write_bytes(CLEAN)
     git("add", "-A", cwd=repo)
     passed = try_repo(repo, "dispatch-check", ["sources/good.txt"], hook_env)
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -72,3 +78,35 @@ def test_outputs_fresh_hook(tmp_path, hook_env):
     stale = try_repo(repo, "dispatch-outputs-fresh", ["sources/stalin-mao-1950-10.txt"], hook_env)
     assert stale.returncode == 1
     assert "stale: outputs/text/stalin-mao-1950-10.txt" in stale.stdout
+
+
+def test_a_warning_fails_the_hook_until_accepted_and_again_when_the_acceptance_is_stale(tmp_path, hook_env):
+    """The hook is strict: a warning (an unclosed bracket) fails it with its location; an editor's
+    acceptance (dispatch accept) lets it pass; editing the bracket's text makes the acceptance stale."""
+    repo = contributor_repo(tmp_path / "brackets")
+    source = repo / "sources" / "fuel.txt"
+    source.write_bytes(CLEAN.replace(b"We agree", b"We sent two hundred [of the fuel tons. We agree"))
+    git("add", "-A", cwd=repo)
+    files = ["sources/fuel.txt"]
+    failed = try_repo(repo, "dispatch-check", files, hook_env)
+    assert failed.returncode == 1, failed.stdout
+    assert "sources/fuel.txt:3:21: P303 opening bracket '[' is never closed" in failed.stdout
+
+    accepted = dispatch("accept", "sources/fuel.txt", "P303", "--reason", "the bracket is open in the original",
+                        cwd=repo)
+    assert accepted.returncode == 0, accepted.stderr
+    sidecar = (repo / "sources" / "fuel.meta.toml").read_text()
+    assert sidecar == ('[[accept]]\ncode = "P303"\nat = "[of the fuel"\n'
+                       'reason = "the bracket is open in the original"\n')
+    git("add", "-A", cwd=repo)
+    files.append("sources/fuel.meta.toml")
+    passed = try_repo(repo, "dispatch-check", files, hook_env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
+
+    source.write_bytes(source.read_bytes().replace(b"[of the fuel", b"[of the oil"))
+    git("add", "-A", cwd=repo)
+    stale = try_repo(repo, "dispatch-check", files, hook_env)
+    assert stale.returncode == 1
+    assert "sources/fuel.meta.toml:1:1: R120 stale acceptance of P303" in stale.stdout
+    assert "sources/fuel.txt:3:21: P303 opening bracket '[' is never closed" in stale.stdout

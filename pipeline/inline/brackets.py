@@ -21,19 +21,54 @@ EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
 
 
 def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
-    """Decide what a bracket [o, c] is, from its content and what stands before it."""
-    text = ctx.text
-    content = text[o + 1:c]
-    explicit = EXPLICIT.match(content)
+    """Decide what a bracket [o, c] is: an explicit ``[@kind ...]`` first, then the editor's
+    decision on the bracket (``sources/<id>.review.toml``), then the classifiers."""
+    interval = _explicit(ctx, o, c)
+    if interval is not None:
+        return interval
+    interval, rule, confidence = _heuristic(ctx, block_start, o, c)
+    decision = None
+    if ctx.decide is not None:
+        decision = ctx.decide("bracket", rule, o, c + 1, interval.kind, confidence, WHY[confidence], "")
+    if decision is not None:
+        if decision.editor.action == "set":
+            name = decision.editor.value
+            attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
+            interval = Interval(o, c + 1, o + 1, c, EXPLICIT_KINDS[name], attrs)
+            decision.applied = "set"
+        interval.attrs.pop("unclassified", None)  # the editor said what it is: no P304
+        interval.attrs["decision"] = decision
+    elif interval.attrs.get("unclassified"):
+        ctx.report(o, "P304", content=_short(ctx.text[o + 1:c]))
+    return interval
+
+
+WHY = {  # how sure a classification is, for the review page
+    "high": "its content says what it is",
+    "medium": "a heuristic on its content and what stands around it",
+    "low": "no classifier recognized it: read as text supplied by the editor (the default)",
+}
+
+
+def _explicit(ctx: InlineContext, o: int, c: int) -> Interval | None:
+    """``[@kind text]``: the source says what the bracket is."""
+    explicit = EXPLICIT.match(ctx.text[o + 1:c])
     if explicit and explicit.group("kind") in EXPLICIT_KINDS:
         name = explicit.group("kind")
         attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
         return Interval(o, c + 1, o + 1 + explicit.end(), c, EXPLICIT_KINDS[name], attrs)
+    return None
+
+
+def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[Interval, str, str]:
+    """What the classifiers read the bracket as: (interval, the classifier, its confidence)."""
+    text = ctx.text
+    content = text[o + 1:c]
     inner = content
     if content.startswith("[") and content.endswith("]") and "[" not in content[1:]:
         inner = content[1:-1]  # [[two words illegible]]
     previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
-    for rule in ctx.conventions.brackets:
+    for number, rule in enumerate(ctx.conventions.brackets, 1):
         m = rule.content.search(inner) if rule.content else None
         if rule.content and not m:
             continue
@@ -44,11 +79,11 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
         if m is not None and "text" in (m.groupdict() or {}) and m.group("text") is not None:
             offset = content.find(inner)
             cstart, cend = o + 1 + offset + m.start("text"), o + 1 + offset + m.end("text")
-        return Interval(o, c + 1, cstart, cend, rule.kind, attrs)
+        name = f"[[bracket]] {number} of conventions.toml: {rule.kind}" + (f" ({rule.check})" if rule.check else "")
+        return Interval(o, c + 1, cstart, cend, rule.kind, attrs), name, "medium" if rule.check else "high"
     if ctx.info.brackets == "del":
-        return Interval(o, c + 1, o + 1, c, "del")
-    ctx.report(o, "P304", content=_short(content))
-    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True})
+        return Interval(o, c + 1, o + 1, c, "del"), "brackets=del, declared by the document", "medium"
+    return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
 
 
 def _short(text: str, width: int = 30) -> str:

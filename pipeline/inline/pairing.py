@@ -43,6 +43,8 @@ class InlineContext:
     report: callable  # report(offset, code, **fields): a code of findings.REGISTRY and its fields
     repairs: list = field(default_factory=list)  # (offset, message) recorded in the TEI header
     italics_used: bool = False
+    decide: callable = None  # decide(kind, rule, start, end, reading, confidence, why, id_rule): the editor's
+    #                          decision on a heuristic one (pipeline.decisions), when they are recorded
 
 
 def _italic_tokens(text: str, start: int, end: int):
@@ -116,6 +118,13 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
         if later < len(opens):
             limit = min(limit, opens[later])
         close = _close_at_sentence(text, position + 1, limit)
+        if close > position + 1 and ctx.decide is not None:
+            decision = ctx.decide("repair", "close-italic-at-sentence-end", position, close,
+                                  f"italic closed after '{_last_words(text[position + 1:close])}'", "low",
+                                  f"the italic marker {why}: closed at the end of its sentence", "")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                close = position + 1
         if close <= position + 1:
             ctx.report(position, "P301", case="unclosed", marker=marker)
             return

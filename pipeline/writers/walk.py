@@ -255,6 +255,8 @@ def read_edition(root, source_id: str) -> Edition:
                 metadata[key] = values
     if header is not None:
         for resp in header.iterfind("t:fileDesc/t:titleStmt/t:respStmt", NS):
+            if resp.get(f"{{{XML_NS}}}id") == "editor":
+                continue  # who decided on the automatic readings: their decisions are the changes of type decision
             role = _text(resp.find("t:resp", NS))
             key = "translators" if role.startswith("transl") else "editors"
             metadata.setdefault(key, []).extend(_text(p) for p in resp.findall("t:persName", NS))
