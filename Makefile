@@ -34,5 +34,5 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) outputs/pdf outputs/.dispatch-state.json .pytest_cache .hypothesis .bench build *.egg-info
+	rm -rf $(VENV) outputs/pdf outputs/.dispatch-state.json outputs/.dispatch-site .pytest_cache .hypothesis .bench build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -4,13 +4,18 @@ Prints, for 1,000 generated sources (2 to 40 KB): documents per second for a col
 and per stage; the time of a no-op rebuild and of a rebuild after one source changed; the
 median wall time of ``dispatch check`` on one source in a fresh process; peak memory at
 1,000 and 5,000 sources; and, measured in the same run, the cost of a bare lxml parse and
-serialize of the produced XML, with the build's cost as a ratio to it. Then the collation
-figures (``python -m benchmarks.run --collation`` prints only those): the sample's, and two
-generated witnesses of 40 KB.
+serialize of the produced XML, with the build's cost as a ratio to it.
+
+``python -m benchmarks.run --stages [N]`` prints only the per-stage figures (N sources, 200 by
+default), which take a minute rather than the whole run's quarter of an hour.
+
+``python -m benchmarks.run --collation`` prints only the collation figures (the sample's, and
+two generated witnesses of 40 KB), which the whole run prints last.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -63,11 +68,15 @@ def stages(sources: list[Path]) -> dict[str, float]:
     from pipeline.tei import serialize
     from pipeline.validate import validate
     from pipeline.writers import WRITERS
+    from pipeline.writers.html import site_entry
+    from pipeline.writers.site import write_site
 
     from pipeline.writers.walk import read_edition
 
     totals = dict.fromkeys(["read", "normalize", "parse", "encode", "validate", "serialize", "walk+render",
-                            *WRITERS, "lxml parse+serialize"], 0.0)
+                            *WRITERS, "html site entry", "html site pages", "lxml parse+serialize"], 0.0)
+    alone = dict.fromkeys(WRITERS, 0.0)
+    entries = []
     for path in sources:
         clock = time.perf_counter
         t = clock(); source, _ = read_source(path); totals["read"] += clock() - t
@@ -80,10 +89,36 @@ def stages(sources: list[Path]) -> dict[str, float]:
         totals["walk+render"] += clock() - t
         for name, (_, _, writer) in WRITERS.items():
             t = clock(); writer(edition); totals[name] += clock() - t
+        # the site's entry, kept as JSON beside the outputs (from the page's rendering)
+        t = clock()
+        entry = site_entry(edition)
+        json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        totals["html site entry"] += clock() - t
+        entries.append(entry)
+        # each writer on its own, with a walk (and the renderings it needs) of its own
+        for name, (_, _, writer) in WRITERS.items():
+            t = clock(); writer(read_edition(encoded.root, source.id)); alone[name] += clock() - t
         t = clock()
         etree.tostring(etree.fromstring(data), xml_declaration=True, encoding="UTF-8")
         totals["lxml parse+serialize"] += clock() - t
-    return {name: value / len(sources) for name, value in totals.items()}
+    t = time.perf_counter(); write_site(entries); totals["html site pages"] += time.perf_counter() - t
+    per_document = {name: value / len(sources) for name, value in totals.items()}
+    per_document.update({f"{name}, walk included": value / len(sources) for name, value in alone.items()})
+    return per_document
+
+
+def print_stages(per_stage: dict[str, float], count: int) -> float:
+    """Print the per-stage figures; return the cost of all stages of one document."""
+    summed = [k for k in per_stage if k != "lxml parse+serialize" and not k.endswith("walk included")]
+    pipeline_total = sum(per_stage[k] for k in summed)
+    bare = per_stage["lxml parse+serialize"]
+    print(f"per stage, one core ({count} sources):")
+    for name, seconds in per_stage.items():
+        rate = 1 / seconds if seconds else float("inf")
+        print(f"  {name:28s} {seconds * 1000:8.2f} ms/document   {rate:9.1f} documents/s")
+    print(f"  {'all stages, all outputs':28s} {pipeline_total * 1000:8.2f} ms/document   {1 / pipeline_total:9.1f} documents/s")
+    print(f"cost / bare lxml parse+serialize:   {pipeline_total / bare:7.1f} x  (in-process, per document)")
+    return pipeline_total
 
 
 def check_times(source: Path, runs: int = 11) -> list[float]:
@@ -176,11 +211,17 @@ def collation() -> None:
           f"{total:7.3f} s   (align {aligned:.3f} s; {len(apparatus.apps)} variants, {len(apparatus.moves)} moves)")
 
 
-def main() -> int:
-    if "--collation" in sys.argv[1:]:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--collation"]:
         collation()
         return 0
     WORK.mkdir(exist_ok=True)
+    if args[:1] == ["--stages"]:
+        count = int(args[1]) if len(args) > 1 else 200
+        sources = sorted(corpus(1000).glob("*.txt"))[:count]
+        print_stages(stages(sources), len(sources))
+        return 0
     print(f"dispatch benchmark: {JOBS} worker processes, Python {sys.version.split()[0]}")
     small = corpus(1000)
     sizes = [p.stat().st_size for p in small.glob("*.txt")]
@@ -196,14 +237,8 @@ def main() -> int:
     one, _ = build(small, out)
     print(f"rebuild after one source changed:   {one:7.3f} s")
     per_stage = stages(sorted(small.glob("*.txt"))[:200])
-    pipeline_total = sum(v for k, v in per_stage.items() if k != "lxml parse+serialize")
+    print_stages(per_stage, 200)
     bare = per_stage["lxml parse+serialize"]
-    print("per stage, one core (200 sources):")
-    for name, seconds in per_stage.items():
-        rate = 1 / seconds if seconds else float("inf")
-        print(f"  {name:22s} {seconds * 1000:8.2f} ms/document   {rate:9.1f} documents/s")
-    print(f"  {'all stages, 3 outputs':22s} {pipeline_total * 1000:8.2f} ms/document   {1 / pipeline_total:9.1f} documents/s")
-    print(f"cost / bare lxml parse+serialize:   {pipeline_total / bare:7.1f} x  (in-process, per document)")
     wall_per_document = cold * JOBS / 1000
     print(f"cold build wall x cores / lxml:     {wall_per_document / bare:7.1f} x  (whole command, per document)")
     times = check_times(changed)

@@ -15,7 +15,7 @@ from typing import List
 import typer
 
 app = typer.Typer(
-    help="Validate OCR'd archival transcriptions and convert them to TEI P5, LaTeX, plain text and JSON.",
+    help="Validate OCR'd archival transcriptions and convert them to TEI P5, LaTeX, plain text, JSON and HTML.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -37,6 +37,7 @@ class Target(str, Enum):
     latex = "latex"
     text = "text"
     json = "json"
+    html = "html"
 
 
 def _fail(message: str) -> None:
@@ -47,12 +48,12 @@ def _fail(message: str) -> None:
 @app.command()
 def build(
     sources: Path = typer.Option(Path("sources"), "--sources", help="Folder of transcriptions (.txt with optional .meta.toml, or TEI .xml)."),
-    outputs: Path = typer.Option(Path("outputs"), "--outputs", help="Folder that receives xml/, latex/, text/ and json/."),
+    outputs: Path = typer.Option(Path("outputs"), "--outputs", help="Folder that receives xml/, latex/, text/, json/ and html/."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
     force: bool = typer.Option(False, "--force", help="Rebuild every source, even unchanged ones."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors and the summary only."),
 ) -> None:
-    """Build every source into outputs/: TEI, LaTeX, plain text and JSON.
+    """Build every source into outputs/: TEI, LaTeX, plain text, JSON and the web edition.
 
     Only sources whose text, metadata, or the pipeline's rules, registers, schemas or code
     changed are rebuilt. A source with errors gets no new outputs (the old ones stay) and

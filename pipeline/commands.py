@@ -9,13 +9,15 @@ from pathlib import Path
 
 from pipeline.diagnostics import Report, Severity, render
 from pipeline.findings import make
-from pipeline.stages import (build_one, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache,
+from pipeline.stages import (build_one, build_site, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache,
                              process, remove_stale_temporaries, source_key, write_atomic)
 
 STATE = ".dispatch-state.json"
-OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json"}
-# outputs only some sources have: folder -> suffixes (outputs/collation/<id>.xml|.tex|.json|.html)
-OPTIONAL_OUTPUTS = {"collation": (".xml", ".tex", ".json", ".html")}
+OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json", "html": ".html"}
+# the web edition's shared pages and files, made from every source at the end of a build
+SITE_FOLDER = "html"
+# outputs only some sources have: folder -> suffixes (the collation of the versions a source declares)
+OPTIONAL_OUTPUTS = {"collation": (".xml", ".tex", ".json"), "html/collation": (".html",)}
 
 
 def _print(text: str, stream=None) -> None:
@@ -273,6 +275,23 @@ def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
     return " ".join(parts)
 
 
+SITE_STATE_KEY = "/site"  # not an id: the state of the web edition's shared pages
+
+
+def _site_state(base: str, outputs: Path) -> str | None:
+    """The shared pages' state: the code that made them and the size and time of each."""
+    from pipeline.writers.site import SITE_FILES
+
+    parts = [base]
+    for name in SITE_FILES:
+        try:
+            stat = (outputs / SITE_FOLDER / name).stat()
+        except OSError:
+            return None
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return " ".join(parts)
+
+
 def _state_matches(entry: str | None, key: str, outputs: Path, sid: str) -> bool:
     return isinstance(entry, str) and entry.startswith(key + " ") and entry == _state_entry(key, outputs, sid)
 
@@ -333,6 +352,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     unchanged = len(paths) - len(todo)
     rebuilding = set(todo)
     new_state = {source_id(p): state[source_id(p)] for p in paths if p not in rebuilding}
+    site_state = state.get(SITE_STATE_KEY)
     del state
     built = failed = warnings = 0
     progress = Progress(len(todo))
@@ -342,10 +362,11 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
         from concurrent.futures import ProcessPoolExecutor  # only a build uses it: check stays light
 
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
-        outcomes = pool.map(build_one, todo, [outputs] * len(todo), chunksize=max(1, min(16, len(todo) // (jobs * 4))))
+        outcomes = pool.map(build_one, todo, [outputs] * len(todo), [base] * len(todo),
+                            chunksize=max(1, min(16, len(todo) // (jobs * 4))))
     else:
         pool = None
-        outcomes = (build_one(path, outputs) for path in todo)
+        outcomes = (build_one(path, outputs, base) for path in todo)
     try:
         # one document at a time, in source order: findings print as they come and nothing
         # of a finished document is kept but its state entry
@@ -363,14 +384,31 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
         progress.close()
         if pool is not None:
             pool.shutdown()
-    # outputs of sources that no longer exist
+    # outputs of sources that no longer exist (the web edition's shared pages aside)
+    from pipeline.writers.site import SITE_FILES
+
     ids = {source_id(p) for p in paths}
-    for folder, suffixes in [(f, (s,)) for f, s in OUTPUT_FOLDERS.items()] + list(OPTIONAL_OUTPUTS.items()):
+    removed = 0
+    for folder, suffix in list(OUTPUT_FOLDERS.items()) + [(f, s) for f, ss in OPTIONAL_OUTPUTS.items() for s in ss]:
         directory = outputs / folder
         if directory.is_dir():
             for file in directory.iterdir():
-                if file.suffix in suffixes and file.name[: -len(file.suffix)] not in ids:
+                if (file.suffix == suffix and file.name[: -len(suffix)] not in ids
+                        and not (folder == SITE_FOLDER and file.name in SITE_FILES)):
                     file.unlink()
+                    removed += 1
+    # the shared pages of the web edition, made again from every source's TEI when a source
+    # was built or removed, or when they are not what the last build left
+    from pipeline.writers import WRITERS
+
+    if SITE_FOLDER in WRITERS:
+        if built or removed or site_state is None or site_state != _site_state(base, outputs):
+            site_findings = build_site(outputs, base)
+            report.extend(site_findings)
+            _print(render(site_findings, min_severity=threshold))
+        site_state = _site_state(base, outputs)
+        if site_state is not None:
+            new_state[SITE_STATE_KEY] = site_state
     outputs.mkdir(parents=True, exist_ok=True)
     write_atomic(state_path, "".join(f"{json.dumps(k)}: {json.dumps(new_state[k])},\n" for k in sorted(new_state))
                  .join(("{\n", "")).rstrip(",\n").join(("", "\n}\n")).encode())
@@ -378,4 +416,4 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     elapsed = time.monotonic() - started
     _print(f"built {built}, unchanged {unchanged}, failed {failed}, warnings {warnings} "
            f"({elapsed:.2f} s)\n")
-    return 1 if failed or duplicates else 0
+    return 1 if failed or duplicates or report.count(Severity.ERROR) else 0

@@ -33,6 +33,7 @@ STRUCTURE_PATTERNS: dict[str, tuple[str, ...]] = {
     "correspondents_clause": (),
     "honorifics": (),
     "numbered_heading": (),
+    "document_number": ("n",),
     "sender_line": (),
     "address_line": (),
     "salutation": (),
@@ -63,6 +64,7 @@ TUNING = (
     "signature_max_words",
     "speech_min_words",
     "max_findings_per_code",
+    "flattened_line_min_chars",
 )
 
 TOP_KEYS = ("declaration", "bracket", "structure", "tuning")

@@ -17,6 +17,7 @@ from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Block, Document, Span, Text
 from pipeline.normalize import Change, Normalized
+from pipeline.page import default_page_data
 from pipeline.parse import Parsed
 from pipeline.read import Source
 from pipeline.registers import Register, default_register
@@ -54,6 +55,11 @@ class Encoder:
         self.inline_starts = [c.nstart for c in self.inline_changes]
         self.change_ids = {id(c): f"ch{n}" for n, c in enumerate(norm.changes, 1)}
         self.repair_ids: dict[int, str] = {}
+        # the printed page's running heads and page numbers: <fw> where they stood
+        self.forme = sorted((c for c in norm.changes if c.kind == "forme"), key=lambda c: c.nend)
+        self.forme_ends = [c.nend for c in self.forme]
+        self.forme_done: set[int] = set()
+        self.leaves: list[tuple[int, etree._Element]] = []  # (start, element) of every block element
 
     def origin(self, element, offset: int) -> None:
         self.origins[element] = self.norm.original_offset(offset)
@@ -68,6 +74,7 @@ class Encoder:
         body = sub(text, "body")
         for number, document in enumerate(self.parsed.documents, 1):
             self.document(body, document, number)
+        self.forme_left()
         self.header(header)
         self.standoff(standoff)
         if not len(standoff):
@@ -126,6 +133,8 @@ class Encoder:
             sub(bibl, "idno", page.record_id, type="record")
         if page.rights:
             sub(bibl, "note", page.rights, type="rights")
+        for paragraph in page.introduction:
+            sub(bibl, "note", paragraph, type="introduction")
         for related in page.related:
             sub(sub(sub(bibl, "relatedItem", type="related"), "bibl"), "title", related)
         encoding = sub(header, "encodingDesc")
@@ -252,12 +261,29 @@ class Encoder:
         """One block of a part: the element its kind is in that part."""
         kind = block.kind
         if part in ("opener", "closer"):
-            if kind == "furniture":
+            if kind == "furniture" and block.subtype == "document-number":
+                self.block_element(parent, "seg", {"type": "document-number"}, block)
+            elif kind == "furniture":
                 self.block_element(parent, "seg", {"type": "archival", "subtype": block.subtype}, block)
             elif kind == "address":
                 self.wrapped(parent, "address", {}, "addrLine", block)
             else:
                 self.block_element(parent, *(OPENER if part == "opener" else CLOSER)[kind], block)
+        elif kind == "head" and block.subtype == "numbered" and block.content is not None:
+            # the edition's number of the document, then the title
+            element = sub(parent, "head")
+            self.origin(element, block.start)
+            i = bisect.bisect_left(self.forme_ends, block.start)
+            while i < len(self.forme) and self.forme[i].nend == block.start:  # a running head above
+                if id(self.forme[i]) not in self.forme_done:
+                    self.forme_work(element, self.forme[i])
+                i += 1
+            number = sub(element, "seg", type="document-number")
+            self.origin(number, block.start)
+            self.text_run(number, block.start, _trim_end(self.text, block.start, block.content))
+            append_text(element, " ")
+            self.inlines(element, block.inlines)
+            self.leaves.append((block.start, element))
         elif kind == "head":
             self.block_element(parent, "head", {}, block)
         elif kind == "headnote":
@@ -300,7 +326,46 @@ class Encoder:
         element = sub(parent, name, **attrs)
         self.origin(element, block.start)
         self.inlines(element, block.inlines)
+        self.leaves.append((block.start, element))
         return element
+
+    def forme_work(self, parent, change: Change, at: int | None = None) -> None:
+        """The running heads and page numbers a change took out, as <fw> elements."""
+        self.forme_done.add(id(change))
+        page_number = default_page_data().running_heads.page_number
+        for line in change.before.split("\n"):
+            line = line.strip(" \t\u00a0\r")
+            if not line or line == "-":
+                continue
+            fw = etree.Element(q("fw"))
+            fw.text = line
+            fw.set("type", "pageNum" if page_number.match(line) else "header")
+            self.origins[fw] = change.start
+            if at is None:
+                parent.append(fw)
+            else:
+                parent.insert(at, fw)
+                at += 1
+
+    def forme_left(self) -> None:
+        """A running head no text run holds (at a block's edge): at the start of the next block
+        element, else at the end of the last one."""
+        leaves = sorted(self.leaves, key=lambda leaf: leaf[0])
+        for change in self.forme:
+            if id(change) in self.forme_done or not leaves:
+                continue
+            following = next((element for start, element in leaves if start >= change.nend), None)
+            if following is None:
+                self.forme_work(leaves[-1][1], change)
+                continue
+            text, following.text = following.text, None
+            count = len(following)
+            self.forme_work(following, change, at=0)
+            added = len(following) - count
+            if added:
+                following[added - 1].tail = text
+            else:
+                following.text = text
 
     def inlines(self, parent, nodes: list) -> None:
         for node in nodes:
@@ -375,9 +440,21 @@ class Encoder:
         element.set("resp", "#editor")
 
     def text_run(self, parent, start: int, end: int) -> None:
-        """Text [start, end), with every OCR fix inside it shown as choice/sic/corr."""
+        """Text [start, end), with every OCR fix inside it shown as choice/sic/corr and every
+        running head taken out of it as fw."""
         position = start
-        for change in self._changes_within(start, end):
+        events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
+        i = bisect.bisect_left(self.forme_ends, start)
+        while i < len(self.forme) and self.forme[i].nend < end:
+            events.append((self.forme[i].nend, 0, self.forme[i]))
+            i += 1
+        for at, kind, change in sorted(events, key=lambda e: (e[0], e[1])):
+            if kind == 0:
+                if id(change) not in self.forme_done:
+                    append_text(parent, self.text[position:at])
+                    position = at
+                    self.forme_work(parent, change)
+                continue
             append_text(parent, self.text[position:change.nstart])
             choice = sub(parent, "choice")
             self.origins[choice] = change.start
@@ -394,6 +471,12 @@ class Encoder:
             if change.nend <= end and change.nend > change.nstart:
                 yield change
             i += 1
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def encode(source: Source, norm: Normalized, parsed: Parsed, register: Register | None = None,

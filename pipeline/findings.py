@@ -83,7 +83,10 @@ _ENTRIES = (
           "metadata id '{declared}' differs from the file name '{expected}'",
           "rename the files or set id = \"{expected}\""),
     Entry("R114", ERROR, "unusable source id", "'{id}' is not a usable source id",
-          "name the file with lower-case letters, digits, '.', '_' and '-' only"),
+          "name the file with lower-case letters, digits, '.', '_' and '-' only", cases={
+              "reserved": ("'{id}' is not a usable source id: it names a page of the web edition",
+                           "rename the file (index, persons, places and search are the web edition's pages)"),
+          }),
     Entry("R115", ERROR, "id used by two sources", "the id '{id}' is already used by {other}",
           "rename one of the two sources"),
     Entry("R116", ERROR, "a version that is not in the text",
@@ -138,6 +141,11 @@ _ENTRIES = (
           "correct it to '{form}', or add '{token}' to the variants or to the ignore list in registers.toml"),
     Entry("N220", WARNING, "web-page furniture dropped", "web-page furniture '{phrase}' dropped from the reading",
           "delete it from the transcription if it is not part of the document"),
+    Entry("N240", WARNING, "printed columns read across",
+          "the text looks like printed columns the OCR read across, line by line ({count} signs: {signs}); "
+          "its sentences are interleaved and its reading cannot be trusted",
+          "run the OCR again one column at a time (crop each column, or set the OCR to columns), or paste "
+          "each column's text in order"),
     Entry("N230", WARNING, "unrecognised token", "unrecognised token '{token}' kept and marked unclear",
           "check it against the original and correct the transcription"),
     # -- parse -----------------------------------------------------------------------------

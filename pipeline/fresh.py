@@ -1,7 +1,8 @@
 """``python -m pipeline.fresh``: fail when ``outputs/`` is not what a build would write.
 
 Builds every source into a temporary folder and compares it with the committed outputs,
-byte for byte; prints each stale, missing or extra file.
+byte for byte; prints each stale, missing or extra file. Every file of each output folder is
+compared, the web edition's shared pages (index, persons, places, search index) included.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ def stale_files(sources: Path, outputs: Path) -> list[str]:
         with contextlib.redirect_stdout(io.StringIO()):
             run_build(sources, fresh, jobs=1, force=True, quiet=True)
         problems = []
-        folders = [(f, (s,)) for f, s in OUTPUT_FOLDERS.items()] + list(OPTIONAL_OUTPUTS.items())
-        for folder, suffixes in folders:
-            expected = {p.name: p for p in (fresh / folder).glob("*") if p.suffix in suffixes}
-            present = {p.name: p for p in (outputs / folder).glob("*") if p.suffix in suffixes}
+        for folder in [*OUTPUT_FOLDERS, *OPTIONAL_OUTPUTS]:
+            expected = _files(fresh / folder)
+            present = _files(outputs / folder)
             for name in sorted(expected.keys() | present.keys()):
                 if name not in present:
                     problems.append(f"missing: {outputs / folder / name}")
@@ -35,6 +35,13 @@ def stale_files(sources: Path, outputs: Path) -> list[str]:
                 elif expected[name].read_bytes() != present[name].read_bytes():
                     problems.append(f"stale: {outputs / folder / name}")
         return problems
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    """The files of an output folder (hidden ones, such as temporary files, aside)."""
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
 
 
 def main(argv: list[str] | None = None) -> int:

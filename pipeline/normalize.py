@@ -15,9 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.dates import find_dates, is_date_only
 from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import Reporter, make
+from pipeline.page import default_page_data, interleaved_columns
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules
 
@@ -201,7 +203,118 @@ def _spaced_capitals(body: str, register: Register):
         yield m.start(), m.end(), m.group().replace(" ", "")
 
 
+SENTENCE_END = ".!?:;\"'\u201d\u2019)]\u2026"
+BLANK = " \t\u00a0\r"
+
+
+def find_date_line(text: str) -> bool:
+    """A line that is mostly a date ('14 August 1969', '28-29 December 1957]')."""
+    for date in find_dates(text):
+        return len(text) - (date.end - date.start) <= 8
+    return False
+
+
+def _interrupts(lines: list[tuple[int, str]], i: int, heads: set[int]) -> bool:
+    """Does line ``i`` stand inside a sentence (the text before it runs on after it)?"""
+    before = next((lines[k][1] for k in range(i - 1, -1, -1) if lines[k][1].strip(BLANK) and k not in heads), "")
+    after = next((lines[k][1] for k in range(i + 1, len(lines)) if lines[k][1].strip(BLANK) and k not in heads), "")
+    before, after = before.rstrip(BLANK), after.lstrip(BLANK)
+    return bool(before and after) and before[-1] not in SENTENCE_END and after[0].islower()
+
+
+def running_head_lines(body: str) -> dict[int, str]:
+    """The lines of a printed page's running heads and page numbers: {line index: fw type}.
+
+    A line naming a periodical is a running head wherever it stands; another short line is one
+    when it comes back with different page numbers, or comes back and interrupts a sentence; a
+    page number alone on its line is one on a page with running heads, or when such numbers
+    come back in increasing order and interrupt a sentence (``[running_heads]``, page.toml).
+    """
+    data = default_page_data().running_heads
+    lines, position = [], 0
+    for piece in body.split("\n"):
+        lines.append((position, piece))
+        position += len(piece) + 1
+    found: dict[int, str] = {}
+    repeated: dict[str, list[tuple[int, str | None]]] = {}
+    numbers: list[int] = []
+    for i, (_, raw) in enumerate(lines):
+        text = raw.strip(BLANK)
+        if not text or len(text) > 160 or is_date_only(text) or find_date_line(text):
+            continue
+        if data.page_number.match(text):
+            numbers.append(i)
+            continue
+        m = data.numbered.match(text)
+        head = (m.group("head") or m.group("head2")) if m else text
+        number = (m.group("lead") or m.group("trail")) if m else None
+        if data.periodical.match(text) or data.periodical.match(head):
+            found[i] = "header"
+            continue
+        if len(head.split()) > data.max_words or head.endswith((".", ":", ",", ";")) or not re.search(
+                r"[^\W\d_]{2}", head):
+            continue
+        repeated.setdefault(" ".join(head.casefold().split()), []).append((i, number))
+    for key, hits in repeated.items():
+        if len(hits) < data.repeats or len(re.findall(r"[^\W\d_]{2,}", key)) < 2:
+            continue
+        starts = [lines[i][0] for i, _ in hits]
+        if any(b - a < data.min_interval for a, b in zip(starts, starts[1:])):
+            continue  # a printed page's worth of text between two running heads
+        at = {i for i, _ in hits}
+        if len({n for _, n in hits if n}) >= 2 or any(_interrupts(lines, i, at) for i, _ in hits):
+            found.update((i, "header") for i, _ in hits)
+    values = [int(lines[i][1].strip(BLANK + "-\u2013\u2014")) for i in numbers]
+    spaced = all(lines[b][0] - lines[a][0] >= data.min_interval for a, b in zip(numbers, numbers[1:]))
+    if numbers and (found or (len(numbers) >= 2 and spaced and values == sorted(set(values)) and any(
+            _interrupts(lines, i, set(numbers)) for i in numbers))):
+        found.update((i, "pageNum") for i in numbers)
+    return found
+
+
+def _running_heads(body: str, register: Register):
+    """Running heads and page numbers out; the text they interrupted joined again."""
+    if "\n" not in body:
+        return
+    found = running_head_lines(body)
+    if not found:
+        return
+    lines, position = [], 0
+    for piece in body.split("\n"):
+        lines.append((position, piece))
+        position += len(piece) + 1
+    blank = [not raw.strip(BLANK) for _, raw in lines]
+    groups: list[list[int]] = []
+    for i in sorted(found):
+        if groups and all(blank[k] for k in range(groups[-1][-1] + 1, i)):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for group in groups:
+        p = group[0] - 1
+        while p >= 0 and blank[p]:
+            p -= 1
+        n = group[-1] + 1
+        while n < len(lines) and blank[n]:
+            n += 1
+        if p >= 0:
+            start = lines[p][0] + len(lines[p][1].rstrip(BLANK))
+        else:
+            start = lines[group[0]][0]
+        end = lines[n][0] + len(lines[n][1]) - len(lines[n][1].lstrip(BLANK)) if n < len(lines) else len(body)
+        before, after = body[:start], body[end:]
+        if p < 0 or n >= len(lines):
+            yield start, end, ""
+        elif re.search(r"[^\W\d_]{2}-\Z", before) and re.match(r"[^\W\d_]{2}", after) and after[0].islower():
+            yield start - 1, end, ""  # a word hyphenated across the page break
+        elif before[-1] not in SENTENCE_END and after[0].islower():
+            yield start, end, "\n"  # a sentence running on across the page break
+        else:
+            yield start, end, "\n\n"
+
+
 BUILTIN_FINDERS = {
+    "running-heads": _running_heads,
     "spaced-capitals": _spaced_capitals,
     "furniture": _furniture,
     "open-parenthesis": _open_parenthesis,
@@ -216,20 +329,22 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     else:
-        context = rule.context
+        context, within = rule.context, rule.within
         for m in rule.regex.finditer(body):
             start, end = m.span("target")
             if start == end:
                 continue
             if context is not None and not context.search(body, max(0, start - CONTEXT_WINDOW), start):
                 continue
+            if within is not None and not within.match(body, body.rfind("\n", 0, start) + 1):
+                continue
             after = m.expand(rule.replacement) if "\\" in rule.replacement else rule.replacement
             yield start, end, after
 
 
 # what kind of decision a change is on the review page, and how sure its rule is
-DECISION_KIND = {"furniture": "chrome", "ocr": "ocr", "layout": "layout", "markup": "markup"}
-MEDIUM = frozenset({"register-fuzzy", "spaced-capitals", "open-parenthesis", "furniture"})
+DECISION_KIND = {"furniture": "chrome", "ocr": "ocr", "layout": "layout", "markup": "markup", "forme": "page"}
+MEDIUM = frozenset({"register-fuzzy", "spaced-capitals", "open-parenthesis", "furniture", "running-heads"})
 
 
 def decision_kind(rule: Rule) -> str:
@@ -283,6 +398,10 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
     for change in changes:
         if change.kind == "furniture":
             found.at(change.start, "N220", phrase=change.before.strip())
+    columns = interleaved_columns(body)
+    if columns:
+        offset, signs = columns
+        found.at(offset, "N240", count=len(signs), signs=", ".join(f"'{s}'" for s in signs[:3]))
     return Normalized("".join(pieces), changes), found.diagnostics()
 
 

@@ -21,7 +21,7 @@ from pipeline.dates import find_dates, is_date_only, parse_date
 
 DATA = Path(__file__).parent / "data"
 PAGE_KEYS = {"navigation", "navigation_patterns", "funder", "widget_start", "widget_end", "citation",
-             "translator", "tail", "archival"}
+             "translator", "tail", "archival", "running_heads", "pdf_header", "interleaved_columns"}
 TAIL_NAMES = {"", "related", "author", "source", "archive", "rights", "uploaded", "type", "language",
               "record-id", "subjects", "associated", "contents", "summary"}
 # labels that open the metadata tail on their own; the others need a second label close by
@@ -37,6 +37,18 @@ class PageDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class RunningHeads:
+    """How the running heads and page numbers of a printed page look (``[running_heads]``)."""
+
+    periodical: re.Pattern
+    page_number: re.Pattern
+    numbered: re.Pattern
+    repeats: int
+    max_words: int
+    min_interval: int
+
+
+@dataclass(frozen=True)
 class PageData:
     navigation: frozenset
     navigation_patterns: tuple
@@ -49,6 +61,13 @@ class PageData:
     archival_units: re.Pattern
     archival_minimum: int
     archival_note: re.Pattern
+    running_heads: RunningHeads
+    pdf_start: re.Pattern
+    pdf_labels: re.Pattern
+    pdf_max_lines: int
+    pdf_url: re.Pattern
+    column_signs: tuple
+    column_minimum: int
 
 
 def _compile(value, where: str) -> re.Pattern:
@@ -69,6 +88,9 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
     if bad:
         raise PageDataError(f"page.toml: [tail] values must be one of {sorted(TAIL_NAMES)}: {bad}")
     archival = data.get("archival", {})
+    heads = data.get("running_heads", {})
+    pdf = data.get("pdf_header", {})
+    labels = "|".join(re.escape(label) for label in pdf.get("labels", [])) or "(?!x)x"
     return PageData(
         navigation=frozenset(x.casefold() for x in data.get("navigation", [])),
         navigation_patterns=tuple(_compile(p, "navigation_patterns") for p in data.get("navigation_patterns", [])),
@@ -81,6 +103,21 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
         archival_units=_compile(archival["units"], "archival.units"),
         archival_minimum=int(archival.get("minimum_units", 2)),
         archival_note=_compile(archival["note"], "archival.note"),
+        running_heads=RunningHeads(
+            periodical=_compile(heads["periodical"], "running_heads.periodical"),
+            page_number=_compile(heads["page_number"], "running_heads.page_number"),
+            numbered=_compile(heads["numbered"], "running_heads.numbered"),
+            repeats=int(heads.get("repeats", 2)),
+            max_words=int(heads.get("max_words", 12)),
+            min_interval=int(heads.get("min_interval", 600)),
+        ),
+        pdf_start=_compile(pdf.get("start", "(?!x)x"), "pdf_header.start"),
+        pdf_labels=re.compile(rf"^(?P<label>{labels})\s*:\s*(?P<value>.*)$"),
+        pdf_max_lines=int(pdf.get("max_lines", 60)),
+        pdf_url=_compile(pdf.get("url", "(?!x)x"), "pdf_header.url"),
+        column_signs=tuple(_compile(p, "interleaved_columns.signs")
+                           for p in data.get("interleaved_columns", {}).get("signs", [])),
+        column_minimum=int(data.get("interleaved_columns", {}).get("minimum", 2)),
     )
 
 
@@ -108,6 +145,7 @@ class PageInfo:
     authors: list[str] = field(default_factory=list)
     rights: str | None = None
     subjects: list[str] = field(default_factory=list)
+    introduction: list[str] = field(default_factory=list)  # a bulletin editor's, before the documents
 
     @property
     def found(self) -> bool:
@@ -202,6 +240,7 @@ class PageReader:
                 self.chrome_lines.add(i)
             elif self.navigation(line.text):
                 self.chrome_lines.add(i)
+        self.pdf_header()
         self.widgets()
         tail = self.tail()
         self.top()
@@ -213,6 +252,90 @@ class PageReader:
         """Indexes of the non-blank lines not yet chrome, in [start, stop)."""
         stop = len(self.lines) if stop is None else stop
         return [i for i in range(start, stop) if not self.lines[i].blank and i not in self.chrome_lines]
+
+    def pdf_header(self) -> None:
+        """The header of a digital archive's PDF: chrome from its first line to the value of its
+        last labelled field; its date, title, citation and summary read."""
+        lines, data = self.lines, self.data
+        content = [i for i, line in enumerate(lines) if not line.blank]
+        first = next((n for n, i in enumerate(content[:12]) if data.pdf_start.match(lines[i].text) or (
+            n + 1 < len(content) and data.pdf_start.match(lines[i].text + " " + lines[content[n + 1]].text))), None)
+        if first is None:
+            return
+        block = content[first:first + data.pdf_max_lines]
+        labelled = [n for n, i in enumerate(block) if data.pdf_labels.match(lines[i].text)]
+        if not labelled:
+            return
+        last = labelled[-1]
+        m = data.pdf_labels.match(lines[block[last]].text)
+        if not m.group("value").strip() and last + 1 < len(block) and _words(lines[block[last + 1]].text) <= 4:
+            last += 1  # the value of a label alone on its line
+        block = block[:last + 1]
+        self.chrome_lines.update(range(block[0], block[-1] + 1))
+        # what the header says: its date line, the title under it, its fields
+        field, before_labels = None, []
+        for n, i in enumerate(block):
+            text = lines[i].text
+            m = data.pdf_labels.match(text)
+            if m:
+                field = m.group("label").casefold()
+                text = m.group("value").strip()
+                if not text:
+                    continue
+            elif field is None:
+                before_labels.append(i)
+                continue
+            if field == "summary":
+                self.info.abstract.append(text)
+            elif field == "citation":
+                self.info.citation = ((self.info.citation or "") + " " + text).strip()
+        self._pdf_title(before_labels)
+        if self.info.citation:
+            for t in self.data.translator.finditer(self.info.citation):
+                self.info.translators.extend(w.strip() for w in t.group("who").split(" and "))
+
+    def _pdf_title(self, indexes: list[int]) -> None:
+        """The header's lines before its labels: its name, the date line, the title (the lines up
+        to a blank line), then a citation and a summary as paragraphs."""
+        lines = self.lines
+        paragraphs: list[list[int]] = []
+        for i in indexes:
+            if paragraphs and paragraphs[-1][-1] == i - 1:
+                paragraphs[-1].append(i)
+            else:
+                paragraphs.append([i])
+        def opening(i: int) -> bool:
+            text = lines[i].text
+            following = next((line.text for line in lines[i + 1:] if not line.blank), "")
+            return bool(self.navigation(text) or self.data.pdf_start.match(text) or
+                        self.data.pdf_start.match(text + " " + following) or self.data.pdf_url.match(text))
+
+        rest = [p for p in paragraphs if not all(opening(i) for i in p)]
+        if not rest:
+            return
+        head = rest.pop(0)
+        text = lines[head[0]].text
+        dates = list(find_dates(text))
+        if dates and dates[0].start == 0:
+            if self.info.date is None:
+                self.info.date = dates[0].when
+            offset = dates[0].end
+            if not text[offset:].strip(" ,.") and rest:
+                head = rest.pop(0)  # the date line, then the title
+                offset = 0
+        else:
+            offset = 0
+        first, last = lines[head[0]], lines[head[-1]]
+        start = first.start + offset + (len(first.raw[offset:]) - len(first.raw[offset:].lstrip(" \t\u00a0,")))
+        if self.info.title is None and start < last.start + len(last.raw.rstrip()):
+            self.info.title = (start, last.start + len(last.raw.rstrip()))
+        for paragraph in rest:
+            joined = " ".join(lines[i].text for i in paragraph)
+            if self.info.citation is None and (self.data.translator.search(joined) or
+                                               self.data.archival_units.search(joined)):
+                self.info.citation = joined
+            elif _words(joined) >= 6:
+                self.info.abstract.append(joined)
 
     def widgets(self) -> None:
         """The citation widget of the older layout: summary and citation between its start and end."""
@@ -379,10 +502,15 @@ class PageReader:
     def end_notes(self, tail: int) -> None:
         """Source notes after the text: archival references, [Source: ...] lines."""
         content = self.content(0, tail)
-        for i in content[-6:]:
+        last = set(content[-6:])
+        for i in content:
             if i <= 2:
                 continue
             text = self.lines[i].text
+            # a bracketed source note wherever it stands (between two documents too); other
+            # archival references only among the last lines
+            if not (self.data.archival_note.match(text.strip()) or i in last):
+                continue
             if self.archival_reference(text) and not is_date_only(text):
                 self.chrome_lines.add(i)
                 self.info.sources.append(text.strip("[] "))
@@ -403,6 +531,22 @@ class PageReader:
 def _similar(a: str, b: str) -> bool:
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return bool(wa and wb) and len(wa & wb) >= 0.5 * min(len(wa), len(wb))
+
+
+def _word_end(text: str, position: int) -> int:
+    m = re.compile(r"\S*").match(text, position)
+    return m.end()
+
+
+def interleaved_columns(text: str, data: PageData | None = None) -> tuple[int, list[str]] | None:
+    """Signs that the OCR read printed columns across: (offset of the first, the signs), when
+    there are enough of them."""
+    data = data or default_page_data()
+    hits = sorted((m.start(), text[m.start():_word_end(text, m.end() - 1)].strip())
+                  for p in data.column_signs for m in p.finditer(text))
+    if len(hits) < data.column_minimum:
+        return None
+    return hits[0][0], [h for _, h in hits]
 
 
 def read_page(text: str, title_pattern: re.Pattern, furniture, data: PageData | None = None) -> PageInfo:

@@ -18,7 +18,7 @@ from pipeline.findings import Reporter
 from pipeline.inline import InlineContext, classify, parse_inline
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
-from pipeline.page import PageInfo, dates_in, masked_lines, read_page
+from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
@@ -74,6 +74,13 @@ def _same_words(a: str, b: str) -> bool:
     """Do two lines say nearly the same words (a heading repeating the title)?"""
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return len(wa) >= 3 and len(wa & wb) >= 0.8 * len(wa) and len(wa) <= len(wb) + 3
+
+
+def _narrative(text: str) -> bool:
+    """Prose that tells (few capitalized words), not a list of those present or a heading: the
+    header of minutes stops before it."""
+    words = re.findall(r"[^\W\d_][\w\x27\u2019.-]*", text)
+    return is_prose(text) and sum(1 for w in words if w[0].isupper()) < 0.3 * len(words)
 
 
 class Cursor:
@@ -186,6 +193,8 @@ class Parser:
         paras = self._paragraphs()
         heading = self.conventions.pattern("numbered_heading")
         starts = [i for i, (s, e) in enumerate(paras) if self._starts_document(s, e, i, title_re, heading)]
+        starts = self._not_repeats(paras, starts)
+        paras, starts = self._introduction(paras, starts)
         self.boundary_decisions: dict[int, object] = {}
         if self.ledger is not None:
             starts = self._boundaries(paras, starts)
@@ -253,6 +262,49 @@ class Parser:
             return i > 0 and dates_in(text.split("\n")[0])
         return True
 
+    def _not_repeats(self, paras: list[tuple[int, int]], starts: list[int]) -> list[int]:
+        """A heading that repeats the title of the document it stands in, before any prose of
+        that document (a bulletin's numbered heading under the page's title line, a PDF's
+        heading under its header), opens no second document."""
+        kept: list[int] = []
+        for i in starts:
+            begin = kept[-1] if kept else 0
+            between = paras[begin:i]
+            if i > 0 and not any(is_prose(self.text[a:b]) for a, b in between):
+                if begin == 0 and self.page.title is not None:
+                    title = self.text[slice(*self.page.title)]
+                else:
+                    title = self.text[slice(*paras[begin])].split("\n")[0]
+                s, e = paras[i]
+                number = self.conventions.pattern("document_number").match(self.text[s:e])
+                s += number.end() if number else 0
+                if _same_words(title, self.text[s:min(e, s + len(title) + 40)]):
+                    continue
+            kept.append(i)
+        return kept
+
+    def _introduction(self, paras: list[tuple[int, int]], starts: list[int]):
+        """The prose before a bulletin's first numbered document ("Document No. 1") is the
+        editor's introduction: out of the documents, kept in the header."""
+        if not starts or starts[0] == 0:
+            return paras, starts
+        s, e = paras[starts[0]]
+        m = self.conventions.pattern("document_number").match(self.text[s:e])
+        if m is None or int(m.group("n") or m.group("n2")) != 1:
+            return paras, starts
+        before = paras[:starts[0]]
+        if not any(is_prose(self.text[a:b]) for a, b in before):
+            return paras, starts
+        decision = self.decide("page", "conventions.toml document_number: the editor's introduction",
+                               before[0][0], before[-1][1], "the bulletin editor's introduction: out of the "
+                               "documents, kept in the header", "medium",
+                               "prose before the first numbered document ('Document No. 1')", id_rule="")
+        if decision is not None and decision.editor.action == "reject":
+            decision.applied = "rejected"
+            return paras, starts
+        self.page.introduction += [" ".join(self.text[a:b].split()) for a, b in before]
+        return paras[starts[0]:], [i - starts[0] for i in starts]
+
     def document(self, paras: list[tuple[int, int]], meta: DocumentMeta | None, number: int) -> Document:
         """One document: its parts found from the front (title, headnote, opener) and from the
         back (annotations and furniture, closer), and the paragraphs left between them."""
@@ -294,6 +346,8 @@ class Parser:
                 document.front.append(Block("head", s, e))
                 return
             decision.applied = "rejected"
+        if cursor and self._numbered_title(cursor, document):
+            return
         if cursor and cursor.first()[0] not in self.not_titles and \
                 self.conventions.pattern("title").match(text[slice(*cursor.first())]):
             s, e = cursor.take_first()
@@ -312,12 +366,15 @@ class Parser:
                     document.opener.append(Block("docket", rs, re_))
             return
         info.title = (meta.title if meta and meta.title else self.source.metadata.title) or ""
+        while not info.title and len(cursor) > 2 and self._furniture(*cursor.first()):
+            document.opener += self._furniture(*cursor.take_first())  # classification above the heading
         if not info.title and len(cursor) > 1:
             s, e = cursor.first()
             first_line = text[s:e].split("\n")[0]
             decision = None
             title_like = len(first_line) <= self.conventions.tuning("title_max_chars") and \
-                not first_line.rstrip().endswith((".", ":", ",", ";"))
+                not first_line.rstrip().endswith((".", ":", ",", ";")) and \
+                not first_line.lstrip()[:1].islower()  # not a page starting mid-sentence
             if title_like:
                 decision = self.decide("metadata", "title", s, s + len(first_line), first_line, "low",
                                        "a short first line without a title's pattern, read as the title",
@@ -338,6 +395,31 @@ class Parser:
                     cursor.give_back_first(rs, re_)
         if not info.title:
             self.found.at(self.norm.original_offset(cursor.first()[0] if cursor else 0), "P310", number=number + 1)
+
+    def _numbered_title(self, cursor: Cursor, document: Document) -> bool:
+        """A numbered heading of a bulletin: the edition's number ("Document No. 80:", "57."),
+        then the title, over a few short lines. The number is kept in the heading, out of the
+        reading."""
+        text = self.text
+        s, e = cursor.first()
+        m = self.conventions.pattern("document_number").match(text[s:e])
+        if m is None or not self.conventions.pattern("numbered_heading").match(text[s:e]):
+            return False
+        ts = s + m.end()
+        lines = self._lines(ts, e)
+        limit = self.conventions.tuning("title_max_chars")
+        if not lines or len(lines) > 4 or any(b - a > limit for a, b in lines) or is_prose(text[ts:e]):
+            # a heading run into the text (a flattened or interleaved page): the number alone
+            cursor.take_first()
+            document.opener.append(Block("furniture", s, _trim(text, s, ts)[1], subtype="document-number"))
+            rs, re_ = _trim(text, ts, e)
+            if re_ > rs:
+                cursor.give_back_first(rs, re_)
+            return False
+        cursor.take_first()
+        document.info.title = " ".join(text[ts:e].split())
+        document.front.append(Block("head", s, e, content=ts, subtype="numbered"))
+        return True
 
     def _headnote(self, cursor: Cursor, document: Document) -> None:
         """A bracketed paragraph of some length right after the title."""
@@ -518,10 +600,23 @@ class Parser:
                  "salutation": "salutation", "dateline": "dateline"}
         while cursor:
             s, e = cursor.first()
-            furniture = self._furniture(s, e)
+            repeated = self._decided(self._repeated_heading(s, e, document.info.title),
+                                     "the document's number or its title again, at the start of its text")
+            if repeated:
+                cursor.take_first()
+                document.opener += repeated
+                rs, re_ = _trim(self.text, repeated[-1].end, e)
+                if re_ > rs:
+                    cursor.give_back_first(rs, re_)
+                continue
+            furniture = self._furniture(s, e) or self._decided(
+                self._run_in_furniture(s, e), "furniture run into the first line of a flattened text")
             if furniture:
                 cursor.take_first()
                 document.opener += furniture
+                rs, re_ = _trim(self.text, furniture[-1].end, e)
+                if re_ > rs:
+                    cursor.give_back_first(rs, re_)
                 continue
             annotation = self._annotation(s, e)
             if annotation:
@@ -529,6 +624,8 @@ class Parser:
                 document.front.append(annotation)
                 continue
             kind = self._kind_of_line(s, e)
+            if kind == "salutation" and self._speech(s, e, document.info):
+                kind = None  # "Comrade X:" opening a speech in minutes, not a letter's salutation
             if kind is None:
                 header = self._header(cursor, document)
                 if header:
@@ -546,6 +643,75 @@ class Parser:
                     continue
             document.opener.append(Block(names[kind], s, e))
 
+    def _repeated_heading(self, s: int, e: int, title: str) -> list[Block] | None:
+        """A paragraph that opens with the edition's number of the document or with its title
+        again (a bulletin's "Document No. 80: <title>", a PDF's heading under its header), run
+        into the text: the number and the repeated title become furniture, the rest stays."""
+        text = self.text
+        blocks = []
+        m = self.conventions.pattern("document_number").match(text[s:e])
+        position = s
+        if m and self.conventions.pattern("numbered_heading").match(text[s:e]):
+            position = _trim(text, s, s + m.end())[1]
+            blocks.append(Block("furniture", s, position, subtype="document-number"))
+            position = _trim(text, position, e)[0]
+        bare = title
+        for date in reversed(list(find_dates(title))):
+            bare = bare[:date.start] + " " + bare[date.end:]
+        words = re.findall(r"\w+", bare)
+        if len(words) >= 3:
+            start = position
+            date = next(iter(find_dates(text[position:min(e, position + 40)])), None)
+            if date and not text[position:position + date.start].strip():
+                position = _trim(text, position + date.end, e)[0]  # the date before the title
+            again = re.compile(r"\W*".join(re.escape(w) for w in words) + r"\b", re.I).match(text, position, e)
+            if again:
+                end = again.end()
+                date = next(iter(find_dates(text[end:min(e, end + 40)])), None)
+                if date and not text[end:end + date.start].strip(" ,.;:"):
+                    end += date.end
+                blocks.append(Block("furniture", start, end, subtype="heading"))
+        return blocks or None
+
+    def _decided(self, blocks: list[Block] | None, why: str) -> list[Block] | None:
+        """Furniture blocks cut from the front of a paragraph, as decisions: when the editor
+        rejects one, the paragraph is left whole."""
+        if not blocks or self.ledger is None:
+            return blocks
+        for block in blocks:
+            decision = self.decide("furniture", f"furniture ({block.subtype})", block.start, block.end,
+                                   f"archival furniture ({block.subtype}), out of the reading", "medium", why,
+                                   id_rule="")
+            if decision is not None and decision.editor.action == "reject":
+                decision.applied = "rejected"
+                return None
+        return blocks
+
+    def _run_in_furniture(self, s: int, e: int) -> list[Block] | None:
+        """Furniture run into the first line of the text, in a page whose line ends a viewer
+        flattened ("TOP SECRET Making Copies Prohibited Copy No. 1 CIPHERED TELEGRAM In a
+        conversation..."): the longest run of words that is a furniture line, again and again,
+        each in capitals or in capitalized words."""
+        text = self.text
+        if "\n" in text[s:e] or e - s < self.conventions.tuning("flattened_line_min_chars"):
+            return None
+        blocks, position = [], s
+        while True:
+            words = list(re.finditer(r"\S+", text[position:min(e, position + 200)]))[:10]
+            found = None
+            for k in range(len(words), 0, -1):
+                piece = text[position:position + words[k - 1].end()]
+                letters = [w for w in re.findall(r"[^\W\d_]+", piece)]
+                shaped = piece.upper() == piece or (len(letters) >= 2 and all(w[0].isupper() for w in letters))
+                if shaped and letters and self.conventions.furniture_kind(piece):
+                    found = (position + words[k - 1].end(), self.conventions.furniture_kind(piece))
+                    break
+            if found is None:
+                break
+            blocks.append(Block("furniture", position, found[0], subtype=found[1]))
+            position = _trim(text, found[0], e)[0]
+        return blocks or None
+
     def _header(self, cursor: Cursor, document: Document) -> list[Block] | None:
         """Header lines between the title and the first prose: telegram headers, logs, address and
         attendance lines, headings. In a record of conversation or minutes, what precedes the
@@ -562,7 +728,8 @@ class Parser:
         if document.info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
             limit = int(self.conventions.structure.get("header_max_paragraphs", 10))
             ahead = cursor.rest()[:limit]
-            if any(self._speech(a, b, document.info) for a, b in ahead[1:]):
+            first = next((n for n, (a, b) in enumerate(ahead[1:], 1) if self._speech(a, b, document.info)), None)
+            if first is not None and not any(_narrative(self.text[a:b]) for a, b in ahead[:first]):
                 return [Block("furniture", a, b, subtype="header") for a, b in lines]
         return None
 

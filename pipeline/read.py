@@ -19,6 +19,8 @@ from pipeline.findings import make
 
 ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$))[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 ID_MAX = 100  # an id names output files: short, no path separators, no '..', no device names
+# ids whose web page would be one of the web edition's shared pages (pipeline.writers.site)
+RESERVED_IDS = frozenset({"index", "persons", "places", "search"})
 SIDECAR_SUFFIX = ".meta.toml"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 TABLE_HEADER = re.compile(r"^\s*\[")
@@ -202,7 +204,7 @@ class Source:
 
 def valid_id(sid: str) -> bool:
     """True for an id that can name output files safely inside outputs/."""
-    return len(sid) <= ID_MAX and ID_PATTERN.match(sid) is not None
+    return len(sid) <= ID_MAX and ID_PATTERN.match(sid) is not None and sid not in RESERVED_IDS
 
 
 def source_id(path: Path) -> str:
@@ -399,7 +401,7 @@ def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     spath = str(path)
     sid = source_id(path)
     if not valid_id(sid):
-        return None, [make("R114", spath, 1, 1, id=sid)]
+        return None, [make("R114", spath, 1, 1, id=sid, case="reserved" if sid in RESERVED_IDS else None)]
     try:
         raw = path.read_bytes()
     except OSError as err:

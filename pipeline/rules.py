@@ -15,11 +15,13 @@ from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 
-KINDS = ("ocr", "layout", "markup", "furniture")
-BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals")
+KINDS = ("ocr", "layout", "markup", "furniture", "forme")
+BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals",
+            "running-heads")
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9-]+$")
 ID_LINE = re.compile(r'\s*id\s*=\s*"([^"]*)"')
-RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "replacement", "builtin", "examples")
+RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "within", "replacement", "builtin",
+             "examples")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Rule:
     builtin: str | None = None
     examples: tuple[tuple[str, str], ...] = ()
     line: int = 1
+    within: re.Pattern | None = None  # what the line holding a match must start with (``within``)
 
     @property
     def inline(self) -> bool:
@@ -137,8 +140,15 @@ def load_rules(path: Path | None = None) -> tuple[RuleTable, list[Diagnostic]]:
             if regex.search("") is not None:
                 bad("D607", where=f"rule {rid}", error="the pattern matches the empty string")
                 continue
+        within = None
+        if item.get("within"):
+            try:
+                within = re.compile(item["within"])
+            except re.error as err:
+                bad("D607", where=f"rule {rid} (within)", error=err)
+                continue
         rules.append(Rule(rid, kind, item["message"], regex, context if builtin is None else None,
-                          item.get("replacement", ""), builtin, examples, line))
+                          item.get("replacement", ""), builtin, examples, line, within))
     return RuleTable(rules, spath), found
 
 

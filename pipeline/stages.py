@@ -21,6 +21,8 @@ from pipeline.findings import capped, make
 SOURCE_SUFFIXES = (".txt", ".xml")
 SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
 REVIEW = ".review.toml"  # an editor's decisions on the automatic ones
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 @dataclass
@@ -128,14 +130,18 @@ def data_diagnostics() -> list[Diagnostic]:
             + load_default_furniture()[1])
 
 
-def render_outputs(root, sid: str) -> dict[str, bytes]:
-    """Every output of one TEI document, by path relative to the outputs folder."""
+def render_outputs(root, sid: str, edition=None) -> dict[str, bytes]:
+    """Every output of one TEI document, by path relative to the outputs folder.
+
+    The writers share one ``Edition`` (one walk, one rendering of each text): ``edition`` when
+    given, else one read from ``root``.
+    """
     from pipeline.tei import serialize
     from pipeline.writers import WRITERS
     from pipeline.writers.walk import read_edition
 
     outputs = {f"xml/{sid}.xml": serialize(root)}
-    edition = read_edition(root, sid)  # one walk and one rendering for every writer
+    edition = edition or read_edition(root, sid)
     for folder, suffix, writer in WRITERS.values():
         outputs[f"{folder}/{sid}{suffix}"] = writer(edition)
     return outputs
@@ -149,6 +155,8 @@ def remove_stale_temporaries(outputs: Path) -> None:
                 file.unlink(missing_ok=True)
     for file in outputs.glob(".*.tmp"):
         file.unlink(missing_ok=True)
+    for file in (outputs / SITE_STATE).glob("*/.*.tmp"):
+        file.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -156,6 +164,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # readable as any file the user makes (mkstemp's 0600 would hide the web edition from
+        # the web server that serves it)
+        os.fchmod(handle, 0o666 & ~_UMASK)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         # the rename is atomic: a killed build leaves the old file or the new one, never half
@@ -165,6 +176,36 @@ def write_atomic(path: Path, data: bytes) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def write_atomic_stream(path: Path, chunks) -> None:
+    """Write the chunks (bytes) to ``path`` as ``write_atomic`` does, without holding them all;
+    the file is left as it was when its bytes are the same."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(handle, 0o666 & ~_UMASK)
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as stream:
+            for chunk in chunks:
+                digest.update(chunk)
+                stream.write(chunk)
+        if path.exists() and _file_digest(path) == digest.hexdigest():
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def find_sources(paths: list[Path]) -> list[Path]:
@@ -202,7 +243,7 @@ def fingerprint() -> str:
     """A hash of everything besides a source that decides its outputs: code, data, schemas."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py"))
+    files = sorted(package.rglob("*.py")) + sorted((package / "writers" / "templates").glob("*"))
     schemas = package.parent / "schemas"
     if schemas.is_dir():
         files += sorted(schemas.glob("*"))
@@ -226,23 +267,34 @@ def source_key(path: Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def build_one(path: Path, outputs: Path) -> tuple[Result, dict[str, str]]:
-    """Process one source and write its outputs when it has no errors."""
+def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[str, str]]:
+    """Process one source and write its outputs when it has no errors.
+
+    With the web edition among the outputs, the source's entry for the site's shared pages
+    is kept in ``outputs/.dispatch-site/<id>.json``, with the code fingerprint ``code`` and
+    the digest of the TEI it comes from (``build_site`` reads it).
+    """
     result = process(path)
     written: dict[str, str] = {}
     if not result.failed:
         try:
-            rendered = render_outputs(result.root, result.id)
+            from pipeline.writers.walk import read_edition
+
+            edition = read_edition(result.root, result.id)
+            rendered = render_outputs(result.root, result.id, edition)
+            entry = _site_entry(edition)
             rendered.update(collation_outputs(result, outputs))
         except Exception as err:  # noqa: BLE001 - reported as a finding, by design
             result.diagnostics.append(make("X900", str(path), 1, 1, case="writing",
                                            error=f"{type(err).__name__}: {err}"))
-            rendered = {}
+            rendered, entry = {}, None
         for relative, data in rendered.items():
             target = outputs / relative
             if not target.exists() or target.read_bytes() != data:
                 write_atomic(target, data)
             written[relative] = hashlib.sha256(data).hexdigest()
+        if entry is not None:
+            _write_site_entry(outputs, result.id, code, written[f"xml/{result.id}.xml"], entry)
     result.root = result.root is not None  # lxml trees do not cross process boundaries
     result.source = None
     return result, written
@@ -260,6 +312,111 @@ def collation_outputs(result: Result, outputs: Path) -> dict[str, bytes]:
         if relative not in rendered:
             (outputs / relative).unlink(missing_ok=True)
     return rendered
+
+
+SITE_STATE = ".dispatch-site"
+
+
+def _site_entry(edition) -> dict | None:
+    from pipeline.writers import WRITERS
+    from pipeline.writers.html import site_entry
+
+    return site_entry(edition) if "html" in WRITERS else None
+
+
+def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, entry: dict) -> None:
+    """Keep a source's site entry: its search data as it is (``search/<id>.json``, large, read
+    as bytes), the rest as JSON (``entries/<id>.json``, written last: it names the code, the
+    TEI and the search data it goes with)."""
+    search = entry["search"].encode("utf-8")
+    rest = {key: value for key, value in entry.items() if key != "search"}
+    data = json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
+                       "entry": rest}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    for target, content in ((outputs / SITE_STATE / "search" / f"{sid}.json", search),
+                            (outputs / SITE_STATE / "entries" / f"{sid}.json", data)):
+        if not target.exists() or target.read_bytes() != content:
+            write_atomic(target, content)
+
+
+def _kept_site_entry(state: Path, sid: str, code: str, digest: str) -> dict | None:
+    """A source's kept site entry, if it was made by this code from this TEI, whole."""
+    kept = load_cache(state / "entries" / f"{sid}.json")
+    if not (isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest
+            and isinstance(kept.get("entry"), dict)):
+        return None
+    try:
+        search = (state / "search" / f"{sid}.json").read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(search).hexdigest() != kept.get("search"):
+        return None
+    return {**kept["entry"], "search": search.decode("utf-8")}
+
+
+def build_site(outputs: Path, code: str) -> list[Diagnostic]:
+    """The web edition's shared pages (index, persons, places, search), from every source's TEI.
+
+    Made again, whole, from the TEI files in ``outputs/xml``: each source's entry is the one
+    its build kept when it was made from these very bytes by this very code, and is otherwise
+    made again from the TEI. The entries are read one at a time and the search index is
+    streamed from the kept parts: nothing holds the corpus but what the pages list. A file is
+    written only when its bytes change. Returns findings (a TEI file that cannot be read),
+    never raises.
+    """
+    from pipeline.validate import safe_parser
+    from pipeline.writers.html import site_entry
+    from pipeline.writers.site import search_index, site_pages
+    from pipeline.writers.walk import read_edition
+
+    found: list[Diagnostic] = []
+    state = outputs / SITE_STATE
+    xml_files = sorted((outputs / "xml").glob("*.xml")) if (outputs / "xml").is_dir() else []
+    ids: list[str] = []
+
+    def entries():
+        for xml in xml_files:
+            sid = xml.stem
+            data = xml.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            entry = _kept_site_entry(state, sid, code, digest)
+            if entry is None:
+                try:
+                    from lxml import etree
+
+                    entry = site_entry(read_edition(etree.fromstring(data, safe_parser()), sid))
+                except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+                    found.append(Diagnostic(
+                        str(xml), 1, 1, "X900", Severity.ERROR,
+                        f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
+                        "build its source again (dispatch build --force)"))
+                    continue
+                _write_site_entry(outputs, sid, code, digest, entry)
+            del entry["search"]
+            ids.append(sid)
+            yield entry
+
+    def search_parts():
+        for sid in ids:
+            yield (state / "search" / f"{sid}.json").read_text(encoding="utf-8")
+
+    try:
+        files = site_pages(entries())
+        for name, data in files.items():
+            target = outputs / "html" / name
+            if not target.exists() or target.read_bytes() != data:
+                write_atomic(target, data)
+        write_atomic_stream(outputs / "html" / "search-index.js", search_index(search_parts()))
+    except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+        return found + [Diagnostic(str(outputs / "html"), 1, 1, "X900", Severity.ERROR,
+                                   f"internal error while writing the web edition's shared pages "
+                                   f"({type(err).__name__}: {err})", "please report it")]
+    present = {xml.stem for xml in xml_files}
+    for folder in (state / "entries", state / "search"):
+        if folder.is_dir():
+            for kept in folder.glob("*.json"):
+                if kept.stem not in present:
+                    kept.unlink()
+    return found
 
 
 def load_cache(path: Path) -> dict:

@@ -32,16 +32,24 @@ def test_help_for_every_command():
         assert result.returncode == 0 and b"Usage" in result.stdout
 
 
-def test_build_writes_four_outputs_and_the_collation_and_is_deterministic(tmp_path):
+def published(folder: Path) -> list[Path]:
+    """The files a build publishes (its state and temporary files, hidden, aside)."""
+    return sorted(p.relative_to(folder) for p in folder.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def test_build_writes_every_output_and_is_deterministic(tmp_path):
     sources = copy_sample(tmp_path / "sources")
     first = dispatch("build", "--sources", sources, "--outputs", tmp_path / "out1", "--jobs", "1")
     assert first.returncode == 0, first.stdout
     assert b"built 1, unchanged 0, failed 0" in first.stdout
-    files = sorted(p.relative_to(tmp_path / "out1") for p in (tmp_path / "out1").rglob("*.*")
-                   if not p.name.startswith("."))
-    assert [str(f) for f in files] == [*(f"collation/stalin-mao-1950-10.{s}" for s in ("html", "json", "tex", "xml")),
-                                       "json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex",
-                                       "text/stalin-mao-1950-10.txt", "xml/stalin-mao-1950-10.xml"]
+    files = published(tmp_path / "out1")
+    assert [str(f) for f in files] == [
+        *(f"collation/stalin-mao-1950-10.{s}" for s in ("json", "tex", "xml")),
+        "html/collation/stalin-mao-1950-10.html", "html/dispatch.css", "html/dispatch.js", "html/index.html", "html/persons.html", "html/places.html",
+        "html/search-index.js", "html/search.html", "html/stalin-mao-1950-10.html",
+        "json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex", "text/stalin-mao-1950-10.txt",
+        "xml/stalin-mao-1950-10.xml"]
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = tmp_path / "elsewhere"
     other.mkdir()
@@ -51,6 +59,7 @@ def test_build_writes_four_outputs_and_the_collation_and_is_deterministic(tmp_pa
         (reordered / path.name).write_bytes(path.read_bytes())
     second = dispatch("build", "--sources", reordered, "--outputs", tmp_path / "out2", cwd=other, env=env)
     assert second.returncode == 0
+    assert published(tmp_path / "out2") == files
     for relative in files:
         assert (tmp_path / "out1" / relative).read_bytes() == (tmp_path / "out2" / relative).read_bytes()
         assert (tmp_path / "out1" / relative).read_bytes() == (ROOT / "outputs" / relative).read_bytes()
@@ -126,7 +135,8 @@ def test_normalize_lists_changes_for_review():
 
 def test_emit_reads_only_the_tei():
     xml = ROOT / "outputs" / "xml" / "stalin-mao-1950-10.xml"
-    for target, folder, suffix in (("text", "text", ".txt"), ("json", "json", ".json"), ("latex", "latex", ".tex")):
+    for target, folder, suffix in (("text", "text", ".txt"), ("json", "json", ".json"), ("latex", "latex", ".tex"),
+                                   ("html", "html", ".html")):
         result = dispatch("emit", "--to", target, xml)
         assert result.stdout == (ROOT / "outputs" / folder / f"stalin-mao-1950-10{suffix}").read_bytes()
     diplomatic = dispatch("emit", "--to", "text", "--diplomatic", xml)

@@ -93,3 +93,43 @@ def test_made_up_ocr_damage_is_fixed_and_listed():
     suggestion = [line for line in listing if ": N212 " in line]
     assert suggestion == ["tests/fixtures/ocr-damage.txt:12:15: N212 'Grornyko' looks like the register name "
                           "'Gromyko' (person 'gromyko', score 80)"]
+
+
+# -- the printed page: running heads and page numbers -------------------------------------------
+PAGE = "We report that the talks on the railway went on all week and that both sides were ready. " * 9
+
+
+def _heads(text):
+    from pipeline.normalize import running_head_lines
+
+    lines = text.split("\n")
+    return {lines[i]: kind for i, kind in running_head_lines(text).items()}
+
+
+def test_a_short_line_back_with_other_page_numbers_is_a_running_head():
+    text = f"{PAGE}\n\nKATHRYN WEATHERSBY 12\n\n{PAGE}\n\n13 KATHRYN WEATHERSBY\n\n{PAGE}"
+    assert _heads(text) == {"KATHRYN WEATHERSBY 12": "header", "13 KATHRYN WEATHERSBY": "header"}
+
+
+def test_lines_that_come_back_are_not_running_heads_by_themselves():
+    # speaker labels, dates, classifications, lines close together: no page between them
+    speech = "MAO ZEDONG\n\nWe agree with the proposal of the Soviet comrades.\n\n"
+    assert _heads(speech * 4) == {}
+    assert _heads(f"14 August 1969\n\n{PAGE}\n\n1 August 1969\n\n{PAGE}") == {}
+    assert _heads(f"TOP SECRET\n\n{PAGE}\n\nTOP SECRET\n\n{PAGE}") == {}
+    assert _heads("two hundred tons of fuel\n" * 40) == {}
+
+
+def test_page_numbers_alone_go_with_running_heads_or_in_order():
+    text = f"{PAGE}\n\n42\n\nCWIHP BULLETIN 6-7\n\n{PAGE}"
+    assert _heads(text) == {"42": "pageNum", "CWIHP BULLETIN 6-7": "header"}
+    list_numbers = f"{PAGE}\n\n1\n\n{PAGE}"
+    assert _heads(list_numbers) == {}
+
+
+def test_a_running_head_across_a_hyphenated_word_is_one_reversible_change():
+    body = f"{PAGE}the rail-\n\nCOLD WAR INTERNATIONAL HISTORY PROJECT BULLETIN 43\n\nway was ready."
+    normalized, _ = normalize(body)
+    assert "the railway was ready." in normalized.text and "BULLETIN" not in normalized.text
+    assert [c.kind for c in normalized.changes if c.rule == "LAYOUT-RUNNING-HEAD"] == ["forme"]
+    assert normalized.reverse() == body

@@ -1,8 +1,10 @@
 """Hostile and broken input: nothing executes, nothing leaks, nothing is lost."""
 
+import json
 import os
 import random
 from collections import Counter
+from html.parser import HTMLParser
 import re
 import shutil
 import signal
@@ -123,6 +125,107 @@ def test_no_source_text_becomes_a_tex_command(tmp_path, engine):
         assert re.sub(r"\s+", "", attack) in flat, attack
 
 
+HOSTILE_BODY = """Letter from Molotov to Stalin, 3 June 1951
+
+<script>alert("body")</script> and "><img src=x onerror=alert('img')> in the text.
+
+A link: javascript:alert('link') and <a href="javascript:alert('a')">click</a> here.
+
+Entities: &lt;script&gt;alert('entity')&lt;/script&gt; &#60;b&#62; &#x3c;i&#x3e;.
+
+The bracket [<script>alert('bracket')</script>] and {{ 7*7 }} {% raw %} ${7*7} <!-- comment --> ]]>.
+
+MOLOTOV
+"""
+HOSTILE_META = """title = '</title><script>alert("title")</script>'
+archive = "<b onclick=alert('archive')>Archive</b>"
+citation = '"><iframe src=javascript:alert("citation")>'
+url = "javascript:alert('url')"
+translators = ["<img src=x onerror=alert('translator')>"]
+
+[[documents]]
+title = "Letter from Molotov to Stalin, 3 June 1951"
+place = '"><svg onload=alert("place")>'
+"""
+# what the reader must see, as text, on the page
+HOSTILE_TEXTS = ['<script>alert("body")</script>', "\"><img src=x onerror=alert('img')>", "javascript:alert('link')",
+                 "<a href=\"javascript:alert('a')\">click</a>", "&lt;script&gt;alert('entity')&lt;/script&gt;",
+                 "&#60;b&#62; &#x3c;i&#x3e;", "{{ 7*7 }} {% raw %} ${7*7} <!-- comment --> ]]>",
+                 '</title><script>alert("title")</script>', "<b onclick=alert('archive')>Archive</b>",
+                 "javascript:alert('url')", "<img src=x onerror=alert('translator')>",
+                 '"><svg onload=alert("place")>']
+
+SAFE_HREF = re.compile(r"^(?:#[\w.-]+|[a-z0-9][a-z0-9_.-]*\.html(?:#[\w.-]+)?|\.\./(?:xml|json|text|pdf)/[a-z0-9][a-z0-9_.-]*"
+                       r"\.(?:xml|json|txt|pdf)|https?://[^\s\"<>]+)$")
+SAFE_ATTRIBUTES = {"class", "id", "href", "title", "datetime", "lang", "role", "type", "rel", "value", "name",
+                   "for", "action", "method", "hidden", "checked", "charset", "content", "http-equiv", "src",
+                   "defer", "aria-label", "aria-labelledby", "aria-controls", "aria-current", "data-persons",
+                   "data-year", "scope"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.script_text = ""
+        self.in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.script_text += data
+
+
+def assert_inert_html(html: str) -> None:
+    """A page of the web edition runs nothing but its own scripts, and links only inside the site."""
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    assert not parser.script_text.strip(), "inline script"
+    for tag, attributes in parser.tags:
+        assert tag not in ("img", "iframe", "object", "embed", "svg", "math", "base", "style", "frame"), tag
+        for name, value in attributes.items():
+            assert name in SAFE_ATTRIBUTES, (tag, name, value)
+        if tag == "script":
+            assert attributes.get("src") in ("dispatch.js", "search-index.js"), attributes
+        if tag == "link":
+            assert attributes.get("href") == "dispatch.css", attributes
+        if "href" in attributes and tag == "a":
+            assert SAFE_HREF.match(attributes["href"]), attributes["href"]
+    policy = [a["content"] for t, a in parser.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert policy and "script-src 'self'" in policy[0] and "default-src 'self'" in policy[0]
+
+
+def test_hostile_source_is_text_in_the_web_edition(tmp_path):
+    """Markup, script, javascript: links and entities in a source stay text on every page."""
+    import html as html_module
+
+    from pipeline.commands import run_build
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    write_source(sources, HOSTILE_BODY, name="attack", meta=HOSTILE_META)
+    assert run_build(sources, tmp_path / "out", jobs=1, quiet=True) == 0
+    site = tmp_path / "out" / "html"
+    page = (site / "attack.html").read_text()
+    for name in ("attack.html", "index.html", "persons.html", "places.html", "search.html"):
+        assert_inert_html((site / name).read_text())
+    shown = html_module.unescape(re.sub(r"<[^>]+>", "", page))  # the page's text, as a browser shows it
+    for text in HOSTILE_TEXTS:
+        assert text in shown, text
+    assert "49" not in shown  # no template expression was evaluated
+    index = (site / "search-index.js").read_text()
+    lines = index.splitlines()
+    assert "<" not in index and lines[0].startswith("// ") and lines[-1] == "]};" and len(lines) == 4
+    assert json.loads(lines[2])["id"] == "attack"  # the source's part: data, and all of it on its line
+
+
 def test_ids_cannot_leave_outputs(tmp_path):
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -215,7 +318,8 @@ def test_fuzz_whole_pipeline_never_a_traceback(tmp_path, body):
         return
     outputs = render_outputs(result.root, result.id)
     assert set(outputs) == {f"{k}/doc.{s}" for k, s in (("xml", "xml"), ("latex", "tex"), ("text", "txt"),
-                                                        ("json", "json"))}
+                                                        ("json", "json"), ("html", "html"))}
+    assert_inert_html(outputs["html/doc.html"].decode())
 
 
 latin = st.sampled_from(list("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?'\"()-"

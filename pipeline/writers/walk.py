@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from pipeline.kinds import BY_NAME, BY_TEI, CHOICES, EMPTY, Editorial
+from pipeline.kinds import BY_NAME, BY_TEI, CHOICES, EMPTY, OMIT, Editorial
 from pipeline.tei import NS, XML_NS, local
 
 
@@ -73,6 +73,13 @@ class Edition:
         from pipeline.writers.reading import Renderer
 
         return Renderer(self, diplomatic=True).render()
+
+    @functools.cached_property
+    def page(self) -> tuple[str, dict]:
+        """The web page, and what the site's shared pages need of it (HTML writer and site entry)."""
+        from pipeline.writers.html import HtmlWriter
+
+        return HtmlWriter(self).render()
 
 
 NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
@@ -193,6 +200,25 @@ def blocks(div) -> list[Block]:
     return out
 
 
+def _heading(element) -> str:
+    """A heading as it reads: what the reading leaves out (an edition's number, a running
+    head) left out, the reading of a choice (an OCR fix, an expansion) only."""
+    out = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            name = local(child)
+            if name == "choice":
+                parts = [c for c in child if isinstance(c.tag, str)]
+                reading = next((c for c in parts if local(c) in ("corr", "expan", "reg")), None)
+                out.append(_heading(reading) if reading is not None else "")
+            else:
+                kind = BY_TEI.get((name, child.get("type"))) or BY_TEI.get((name, None))
+                if kind is None or kind.role not in (OMIT, EMPTY):
+                    out.append(_heading(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
 def _text(element) -> str:
     return "".join(element.itertext()) if element is not None else ""
 
@@ -239,6 +265,8 @@ def read_edition(root, source_id: str) -> Edition:
             name, kind = local(child), child.get("type")
             if name == "idno" and kind == "archival":
                 metadata.setdefault("sources", []).append(_text(child))
+            elif name == "note" and kind == "introduction":
+                metadata.setdefault("introduction", []).append(_text(child))
             elif name == "idno" and kind == "record":
                 metadata["record_id"] = _text(child)
             elif name == "relatedItem":
@@ -280,7 +308,7 @@ def read_edition(root, source_id: str) -> Edition:
         documents.append(Document(
             n=div.get("n") or str(number),
             id=div.get(f"{{{XML_NS}}}id") or f"d{number}",
-            title=" ".join(_text(head).split()) if head is not None else "",
+            title=" ".join(_heading(head).split()) if head is not None else "",
             kind=div.get("subtype"),
             date=info.get("date"),
             sender=info.get("sent"),

@@ -1,0 +1,524 @@
+"""The HTML writer: one page of the web edition per source, from the TEI alone.
+
+``write_html`` is the writer of the ``WRITERS`` table: ``outputs/html/<id>.html``, every
+document of the source as a section. The site's shared pages (index, persons, places, search)
+are made from every source at the end of a build by ``pipeline.writers.site.write_site``, from
+the per-source data ``site_entry`` returns.
+
+A page holds the reading text and the diplomatic text at once: what only one of them shows
+carries the class ``r`` (reading) or ``d`` (diplomatic), and the stylesheet hides the other
+mode's marks (``body.mode-reading .d``, ``body.mode-diplomatic .r``). The switch between them
+is a pair of radio buttons that the script enables. ``HTML_KINDS`` is the one table of how each
+editorial kind of the walk is shown: its element, its class in ``dispatch.css`` (which mirrors
+the LaTeX macros), and the marks each mode sets around it.
+
+Every character of the source goes through ``escape``; the page skeleton is a Jinja2 template
+with autoescaping on; the page's Content-Security-Policy allows no inline script and no
+request outside the site: no source text can become markup or script.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+
+from markupsafe import Markup
+
+from pipeline.kinds import EDITORIAL, NOTE
+from pipeline.writers.walk import Block, Document, Edition, Node
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Style(NamedTuple):
+    """How one editorial kind is shown: element, class, and the marks each mode sets around it.
+
+    ``reading``/``diplomatic`` are (before, after) texts; ``None``: the mode leaves the kind out.
+    """
+
+    element: str
+    cls: str
+    reading: tuple[str, str] | None = ("", "")
+    diplomatic: tuple[str, str] | None = ("", "")
+
+
+HTML_KINDS: dict[str, Style] = {kind.name: Style(*kind.html) for kind in EDITORIAL}  # from the kinds table
+NOTES = {kind.name: kind.note_label for kind in EDITORIAL if kind.role == NOTE}
+CORRECTIONS = {"correction": "The original reads", "ocr-fix": "The received text reads",
+               "regularization": "The original reads"}
+ENTITY_PAGES = {"person": "persons.html", "place": "places.html"}
+
+# block kind -> (element, class, short name for its id); blocks of the letter's opener and
+# closer are grouped in <div class="ed-opener"> / <div class="ed-closer">
+BLOCKS: dict[str, tuple[str, str, str]] = {
+    "head": ("h2", "ed-head", "head"),
+    "headnote": ("p", "ed-headnote", "headnote"),
+    "sender": ("p", "ed-sender", "sender"),
+    "address": ("p", "ed-address", "address"),
+    "dateline": ("p", "ed-dateline", "dateline"),
+    "salutation": ("p", "ed-salutation", "salutation"),
+    "salute": ("p", "ed-salute", "salute"),
+    "signed": ("p", "ed-signed", "signed"),
+    "docket": ("p", "ed-docket", "docket"),
+    "furniture": ("p", "ed-furniture", "furniture"),
+    "p": ("p", "ed-p", "p"),
+    "item": ("li", "ed-item", "item"),
+    "postscript": ("p", "ed-postscript", "ps"),
+    "annotation": ("p", "ed-annotation", "annotation"),
+    "footnote": ("p", "ed-footnote", "fn"),
+}
+DIPLOMATIC_BLOCKS = {"docket", "furniture"}  # archival furniture: the reading text leaves it out
+PERMALINKED = {"headnote", "p", "item", "postscript", "annotation", "footnote"}
+
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+DATETIME = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?|--\d{2}-\d{2}|\d{2}:\d{2}(?::\d{2})?)$")
+KIND = re.compile(r"^(?P<kind>[A-Z][\w'-]*(?: [\w'-]+){0,4}?)(?= (?:from|to|between|with|by|on)\b|,| \()")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+STOPS = (".", ",", ";", ":", "!", "?", ")")
+
+
+def html_escape(text: str) -> str:
+    """Text as HTML text or attribute value (as markupsafe escapes it, without its Markup object)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+            .replace("'", "&#39;"))
+
+
+def anchor(value: str) -> str:
+    """A fragment identifier from an id: ASCII letters, digits, '.', '_' and '-' (others spelled out)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", lambda m: f"_{ord(m.group()):x}_", value) or "_"
+
+
+def language(value: str | None) -> str | None:
+    return value if value and LANGUAGE.match(value) else None
+
+
+def document_kind(title: str, recorded: str | None = None) -> str:
+    """The kind of a document as its title names it ('Ciphered Telegram from ...' -> 'Ciphered
+    Telegram'), else the kind the TEI records (div/@subtype), else 'Document'."""
+    m = KIND.match(title)
+    if m:
+        return m.group("kind")
+    return recorded.replace("-", " ").capitalize() if recorded else "Document"
+
+
+def display_date(iso: str | None) -> str:
+    """'1950-10-05' -> '5 October 1950'; partial dates likewise; anything else as it is."""
+    if not iso:
+        return ""
+    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$|^--(\d{2})-(\d{2})$", iso)
+    if not m:
+        return iso
+    year, month, day = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (None, m.group(4), m.group(5))
+    if month and not 1 <= int(month) <= 12:
+        return iso
+    parts = [str(int(day))] if day else []
+    if month:
+        parts.append(MONTHS[int(month) - 1])
+    if year:
+        parts.append(year)
+    return " ".join(parts)
+
+
+HAN = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+WORD = re.compile(r"[^\W_]+")
+
+
+class _Unmarked(dict):
+    """A str.translate table that drops combining marks (filled as characters are met)."""
+
+    def __missing__(self, code: int):
+        value = None if unicodedata.category(chr(code)).startswith("M") else code
+        self[code] = value
+        return value
+
+
+UNMARKED = _Unmarked()
+
+
+def words(text: str) -> list[str]:
+    """The search words of a text: lower case, accents off, each Han or kana character a word.
+
+    ``dispatch.js`` splits a query the same way.
+    """
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
+    found = WORD.findall(folded)
+    if folded.isascii() or not HAN.search(folded):
+        return found
+    out = []
+    for word in found:
+        out.extend(w for w in HAN.split(word) if w)
+    return out
+
+
+class HtmlWriter:
+    """Renders an edition's documents as HTML, collecting the data of the site's shared pages."""
+
+    def __init__(self, edition: Edition):
+        self.edition = edition
+        self.show_r = self.show_d = True  # is what is being rendered shown in each mode
+        self.in_link = 0
+        self.reading: list[str] = []
+        self.diplomatic: list[str] = []
+        self.only_diplomatic: list[str] = []  # the text (not the marks) only the diplomatic text shows
+        self.doc = ""
+        self.notes: list[dict] = []
+        self.mentions: dict[str, set[str]] = {}
+        self.searchable: list[dict] = []
+        self.counts: dict[str, int] = {}
+        self.footnotes: set[str] = set()
+
+    # -- inline ----------------------------------------------------------------------------
+    def text(self, text: str, out: list[str]) -> None:
+        text = text.replace("\n", " ")
+        out.append(html_escape(text))
+        self.collect(text)
+
+    def collect(self, text: str) -> None:
+        """Record text shown in the modes being rendered (the page's reading and diplomatic texts)."""
+        if self.show_r:
+            self.reading.append(text)
+        if self.show_d:
+            self.diplomatic.append(text)
+            if not self.show_r:
+                self.only_diplomatic.append(text)
+
+    def mark(self, reading: str | None, diplomatic: str | None, out: list[str]) -> None:
+        """A mark (bracket, arrow) that one mode or both set."""
+        if reading == diplomatic:
+            if reading:
+                self.text(reading, out)
+            return
+        for text, cls, shown in ((reading, "r", self.show_r), (diplomatic, "d", self.show_d)):
+            if text and shown:
+                out.append(f'<span class="{cls}">{html_escape(text)}</span>')
+                (self.reading if cls == "r" else self.diplomatic).append(text)
+
+    def nodes(self, nodes: list[Node], out: list[str]) -> None:
+        last = len(nodes) - 1
+        replaced = None
+        for i, node in enumerate(nodes):
+            if replaced is not None:
+                node, replaced = replaced, None
+            if (node.kind == "deletion" and self.show_r and 0 < i < last and nodes[i - 1].kind == "text"
+                    and nodes[i - 1].text.endswith(" ") and out and out[-1].endswith(" ")
+                    and nodes[i + 1].kind == "text" and nodes[i + 1].text[:1] in STOPS):
+                # "satellite. [6) ...]. I" reads "satellite. I", "ultimately, [5)]." reads
+                # "ultimately,.", as in the reading text: the space before the deletion, and a
+                # stop after it that repeats the one before, belong to the diplomatic text
+                out[-1] = out[-1][:-1]
+                self.reading[-1] = self.reading[-1][:-1]
+                if self.show_d:
+                    out.append('<span class="d"> </span>')  # (the diplomatic text kept it)
+                self.node(node, out)
+                after = nodes[i + 1].text
+                if after[0] in ".,;:" and nodes[i - 1].text[-2:-1] == after[0]:
+                    self.mark(None, after[0], out)
+                    after = after[1:]
+                replaced = Node("text", after)
+                continue
+            self.node(node, out)
+
+    def node(self, node: Node, out: list[str]) -> None:
+        kind = node.kind
+        if kind == "text":
+            self.text(node.text, out)
+            return
+        style = HTML_KINDS.get(kind, HTML_KINDS["literal"])
+        if kind in NOTES:
+            self.note(node, style, out)
+            return
+        if kind == "noteref":
+            self.noteref(node, style, out)
+            return
+        saved = self.show_r, self.show_d
+        cls = style.cls
+        if style.reading is None:
+            cls += " d"
+            self.show_r = False
+        if style.diplomatic is None:
+            cls += " r"
+            self.show_d = False
+        element, attributes = style.element, ""
+        if kind in ENTITY_PAGES:
+            ref = node.attrs.get("ref")
+            entity = self.edition.entities.get(ref or "")
+            if entity is not None and entity["kind"] == kind and not self.in_link:
+                attributes = f' href="{ENTITY_PAGES[kind]}#{anchor(ref)}"'
+                self.mentions.setdefault(kind, set()).add(ref)
+            else:
+                element = "span"
+        elif kind in ("date", "time"):
+            when = node.attrs.get("when")
+            if when and DATETIME.match(when):
+                attributes = f' datetime="{html_escape(when)}"'
+            else:
+                element = "span"
+        elif kind == "foreign":
+            lang = language(node.attrs.get("lang"))
+            if lang:
+                attributes = f' lang="{lang}"'
+        elif kind in CORRECTIONS:
+            attributes = f' title="{html_escape(CORRECTIONS[kind])} \u201c{html_escape(self.plain(node.alt))}\u201d"'
+        linked = element == "a"
+        self.in_link += linked
+        out.append(f'<{element} class="{cls}"{attributes}>')
+        if kind == "expansion":
+            out.append("<abbr>")
+            self.nodes(node.alt, out)
+            out.append("</abbr>")
+        reading, diplomatic = style.reading, style.diplomatic
+        before_r, before_d = reading[0] if reading else None, diplomatic[0] if diplomatic else None
+        if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
+            before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
+        self.mark(before_r, before_d, out)
+        if kind in CORRECTIONS:
+            was = self.show_r
+            self.show_r = False
+            if self.show_d:
+                out.append('<span class="d"><s class="ed-received">')
+                self.nodes(node.alt, out)
+                out.append("</s>")
+                self.text("\u2192", out)
+                out.append("</span>")
+            self.show_r = was
+        self.nodes(node.children, out)
+        self.mark(reading[1] if reading else None, diplomatic[1] if diplomatic else None, out)
+        out.append(f"</{element}>")
+        self.in_link -= linked
+        self.show_r, self.show_d = saved
+
+    @staticmethod
+    def plain(nodes: list[Node]) -> str:
+        out = []
+        for node in nodes:
+            if node.kind == "text":
+                out.append(node.text)
+            elif node.kind not in NOTES and node.kind != "gloss":
+                out.append(HtmlWriter.plain(node.children))
+        return "".join(out)
+
+    def visibility(self) -> str:
+        return "" if self.show_r and self.show_d else (" d" if self.show_d else " r")
+
+    def note(self, node: Node, style: Style, out: list[str]) -> None:
+        """A note leaves the line: a numbered marker here, its text in the document's notes."""
+        number = len(self.notes) + 1
+        note_id, ref_id = f"{self.doc}-n{number}", f"{self.doc}-nr{number}"
+        record = {"id": note_id, "ref": ref_id, "n": number, "cls": self.visibility().strip(),
+                  "kind": NOTES[node.kind], "html": Markup("")}
+        self.notes.append(record)
+        if self.in_link:
+            out.append(f'<sup class="ed-fn{self.visibility()}">{number}</sup>')
+        else:
+            out.append(f'<sup class="ed-fn{self.visibility()}"><a class="{style.cls}" href="#{note_id}" '
+                       f'id="{ref_id}" role="doc-noteref" aria-controls="{note_id}">{number}</a></sup>')
+        saved = self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link
+        self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = [], [], [], True, True, 0
+        inner: list[str] = []
+        self.nodes(node.children, inner)
+        text = " ".join("".join(self.reading).split())
+        self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = saved
+        record["html"] = Markup("".join(inner).strip())
+        self.searchable.append({"anchor": note_id, "reading": text, "diplomatic": text, "only_diplomatic": ""})
+
+    def noteref(self, node: Node, style: Style, out: list[str]) -> None:
+        """A reference to one of the source's own footnotes (the blocks after the text)."""
+        number = self.plain(node.children).strip()
+        if self.in_link or number not in self.footnotes:  # no footnote of that number: no link
+            out.append(f'<sup class="ed-fn">{html_escape(number)}</sup>')
+            return
+        out.append(f'<sup class="ed-fn"><a class="{style.cls}" href="#{self.doc}-fn{anchor(number)}" '
+                   f'role="doc-noteref">{html_escape(number)}</a></sup>')
+
+    # -- blocks ----------------------------------------------------------------------------
+    def block(self, block: Block) -> str:
+        element, cls, short = BLOCKS.get(block.kind, BLOCKS["p"])
+        self.reading, self.diplomatic, self.only_diplomatic = [], [], []
+        self.show_r, self.show_d = block.kind not in DIPLOMATIC_BLOCKS, True
+        inner: list[str] = []
+        if block.kind == "footnote" and block.inlines and block.inlines[0].kind == "noteref":
+            number = self.plain(block.inlines[0].children).strip()
+            block_id = f"{self.doc}-fn{anchor(number)}"
+            inner.append(f'<span class="ed-footnote-n">{html_escape(number)}</span> ')
+            self.collect(number + " ")
+            self.nodes(block.inlines[2:], inner)
+        else:
+            self.counts[short] = self.counts.get(short, 0) + 1
+            block_id = f"{self.doc}-{short}{self.counts[short]}"
+            if block.kind == "annotation":
+                inner.append('<span class="ed-annotation-label">[Handwritten]</span> ')
+            self.nodes(block.inlines, inner)
+        reading = " ".join("".join(self.reading).split())
+        diplomatic = " ".join("".join(self.diplomatic).split())
+        if block.kind in DIPLOMATIC_BLOCKS or (not reading and diplomatic):
+            cls += " d"  # furniture, or a paragraph wholly deleted: not in the reading text
+        if reading or diplomatic:
+            self.searchable.append({"anchor": block_id, "reading": reading if " d" not in cls else "",
+                                    "diplomatic": diplomatic,
+                                    "only_diplomatic": diplomatic if " d" in cls else " ".join(self.only_diplomatic)})
+        body = "".join(inner).strip()
+        if block.kind in PERMALINKED:
+            body += (f' <a class="ed-permalink" href="#{block_id}" aria-label="Link to this paragraph">'
+                     "\u00b6</a>")
+        return f'<{element} class="{cls}" id="{block_id}">{body}</{element}>'
+
+    def document(self, document: Document, number: int) -> dict:
+        self.doc = anchor(document.id) if document.id else f"d{number}"
+        self.notes, self.counts, self.mentions = [], {}, {}
+        self.footnotes = {self.plain(b.inlines[0].children).strip() for b in document.blocks
+                          if b.kind == "footnote" and b.inlines and b.inlines[0].kind == "noteref"}
+        head = ""
+        out: list[str] = []
+        part = None
+        for block in document.blocks:
+            if block.kind == "head" and not head:
+                head = self.block(block)
+                continue
+            group = block.part if block.part in ("opener", "closer") else ("list" if block.kind == "item" else None)
+            if group != part:
+                out.append({"opener": "</div>", "closer": "</div>", "list": "</ul>"}.get(part, ""))
+                out.append({"opener": '<div class="ed-opener">', "closer": '<div class="ed-closer">',
+                            "list": '<ul class="ed-list">'}.get(group, ""))
+                part = group
+            out.append(self.block(block))
+        out.append({"opener": "</div>", "closer": "</div>", "list": "</ul>"}.get(part, ""))
+        if not head:
+            title = document.title or f"Document {document.n}"
+            head = f'<h2 class="ed-head" id="{self.doc}-head1">{html_escape(title)}</h2>'
+        persons = set(self.mentions.get("person", ()))
+        for who in (document.sender, document.recipient):
+            ref = (who or {}).get("ref")
+            if ref and self.edition.entities.get(ref, {}).get("kind") == "person":
+                persons.add(ref)
+        return {
+            "anchor": self.doc,
+            "n": document.n,
+            "title": document.title or f"Document {document.n}",
+            "kind": document_kind(document.title, document.kind),
+            "date": document.date,
+            "date_text": display_date(document.date),
+            "sender": self.correspondent(document.sender),
+            "recipient": self.correspondent(document.recipient),
+            "place": document.place,
+            "persons": sorted(persons),
+            "places": sorted(self.mentions.get("place", ())),
+            "head": Markup(head),
+            "body": Markup("\n".join(line for line in out if line)),
+            "notes": self.notes,
+        }
+
+    def correspondent(self, who: dict | None) -> dict | None:
+        if not who:
+            return None
+        ref = who.get("ref")
+        known = ref and self.edition.entities.get(ref, {}).get("kind") == "person"
+        return {"name": who.get("name") or "", "ref": ref if known else None, "anchor": anchor(ref) if known else None}
+
+    def render(self) -> tuple[str, dict]:
+        """The page's HTML, and the data of the site's shared pages with the texts of every block."""
+        edition = self.edition
+        documents = []
+        blocks = []
+        for number, document in enumerate(edition.documents, 1):
+            self.searchable = []
+            documents.append(self.document(document, number))
+            for record in self.searchable:
+                blocks.append({"document": number - 1, **record})
+        metadata = edition.metadata
+        url = metadata.get("url") or ""
+        reference = [(label, metadata[key]) for key, label in (
+            ("archive", "Archive"), ("collection", "Collection"), ("citation", "Published"))
+            if metadata.get(key)]
+        people = [(label, ", ".join(metadata[key])) for key, label in (("translators", "Translated by"),
+                                                                       ("editors", "Edited by")) if metadata.get(key)]
+        page = template("source.html.j2").render(
+            page="source", id=edition.id, title=edition.title or edition.id,
+            language=language(edition.language), reference=reference + people,
+            url=url if re.match(r"^https?://[^\s]+$", url) else None, url_text=url,
+            documents=documents)
+        entities = {key: value for key, value in sorted(edition.entities.items())
+                    if value["kind"] in ENTITY_PAGES}
+        texts = {
+            "id": edition.id,
+            "title": edition.title or edition.id,
+            "documents": [{key: value for key, value in d.items() if key not in ("head", "body", "notes")}
+                          for d in documents],
+            "entities": entities,
+            "blocks": blocks,
+        }
+        return page, texts
+
+
+SNIPPET = 200  # characters of a paragraph shown with a search result
+
+
+def snippet(text: str) -> str:
+    return text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " \u2026"
+
+
+def search_data(texts: dict) -> str:
+    """A source's part of the search index, as JSON text (the site joins the parts unchanged).
+
+    ``id``; ``documents``: [anchor, title]; ``blocks``: [anchor, document, the start of the
+    paragraph, and of its diplomatic text where that differs]; ``words``: word -> the blocks (their places in ``blocks``) whose reading text
+    has it; ``diplomatic``: word -> the blocks where only the diplomatic text has it (a
+    deletion, a received form, archival furniture).
+    """
+    blocks = []
+    reading: dict[str, list[int]] = {}
+    diplomatic: dict[str, list[int]] = {}
+    for index, block in enumerate(texts["blocks"]):
+        record = [block["anchor"], block["document"], snippet(block["reading"] or block["diplomatic"])]
+        if block["only_diplomatic"] and block["reading"]:
+            record.append(snippet(block["diplomatic"]))  # shown when only the diplomatic text matches
+        blocks.append(record)
+        found = set(words(block["reading"]))
+        for word in found:
+            reading.setdefault(word, []).append(index)
+        for word in set(words(block["only_diplomatic"])) - found:
+            diplomatic.setdefault(word, []).append(index)
+    data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]],
+            "blocks": blocks, "words": dict(sorted(reading.items())), "diplomatic": dict(sorted(diplomatic.items()))}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # read as a script, not as JSON: valid JavaScript, and inert inside any HTML parser
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+@functools.cache
+def environment():
+    """The Jinja2 environment of the templates, autoescaping every template (made once)."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+
+
+def template(name: str):
+    return environment().get_template(name)
+
+
+def block_texts(edition: Edition) -> list[dict]:
+    """The reading and the diplomatic text of every block and note of the page, by anchor."""
+    return edition.page[1]["blocks"]
+
+
+def write_html(edition: Edition) -> bytes:
+    """The web page of an edition (all its documents as sections), UTF-8."""
+    return edition.page[0].encode("utf-8")
+
+
+def site_entry(edition: Edition) -> dict:
+    """What the site's shared pages need of one source: its documents and entities, and in
+    ``search`` its part of the search index (JSON text).
+
+    Plain data: the build keeps it beside the outputs, so that the shared pages are made
+    again without reading every source's TEI.
+    """
+    texts = edition.page[1]
+    return {**{key: value for key, value in texts.items() if key != "blocks"}, "search": search_data(texts)}
