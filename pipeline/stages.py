@@ -303,12 +303,12 @@ def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[s
 def collation_outputs(result: Result, outputs: Path) -> dict[str, bytes]:
     """The collation of the versions a source declares (outputs/collation/); a collation
     whose declaration is gone is removed."""
-    from pipeline.collate.sources import COLLATION_FOLDER, COLLATION_SUFFIXES
+    from pipeline.collate.sources import COLLATION_OUTPUTS
     from pipeline.collate.sources import collation_outputs as render
 
     rendered = render(result.root, result.source) if result.source is not None else {}
-    for suffix in COLLATION_SUFFIXES:
-        relative = f"{COLLATION_FOLDER}/{result.id}{suffix}"
+    for path in COLLATION_OUTPUTS:
+        relative = path.format(id=result.id)
         if relative not in rendered:
             (outputs / relative).unlink(missing_ok=True)
     return rendered

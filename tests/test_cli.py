@@ -46,8 +46,8 @@ def test_build_writes_every_output_and_is_deterministic(tmp_path):
     files = published(tmp_path / "out1")
     assert [str(f) for f in files] == [
         *(f"collation/stalin-mao-1950-10.{s}" for s in ("json", "tex", "xml")),
-        "html/collation/stalin-mao-1950-10.html", "html/dispatch.css", "html/dispatch.js", "html/index.html", "html/persons.html", "html/places.html",
-        "html/search-index.js", "html/search.html", "html/stalin-mao-1950-10.html",
+        "html/collation/stalin-mao-1950-10.html", "html/dispatch.css", "html/dispatch.js", "html/index.html",
+        "html/persons.html", "html/places.html", "html/search-index.js", "html/search.html", "html/stalin-mao-1950-10.html",
         "json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex", "text/stalin-mao-1950-10.txt",
         "xml/stalin-mao-1950-10.xml"]
     env = dict(os.environ, PYTHONHASHSEED="12345")

@@ -126,7 +126,8 @@ def test_sample_collation_outputs_match_the_golden_files(sample, file_regression
     """The committed outputs/collation/ files, which an editor read before accepting them."""
     source, _ = read_source(SAMPLE)
     outputs = collation_outputs(sample.root, source)
-    assert sorted(outputs) == [f"collation/{SAMPLE_ID}{s}" for s in (".html", ".json", ".tex", ".xml")]
+    assert sorted(outputs) == [*(f"collation/{SAMPLE_ID}{s}" for s in (".json", ".tex", ".xml")),
+                               f"html/collation/{SAMPLE_ID}.html"]
     for relative, data in sorted(outputs.items()):
         file_regression.check(data.decode("utf-8"), fullpath=ROOT / "outputs" / relative, newline="\n")
 
@@ -220,19 +221,36 @@ def test_the_json_gives_each_variants_offsets_in_each_witness():
             assert witness["text"][hand["start"]:hand["end"]].strip()
 
 
-def test_the_side_by_side_page_stands_alone_with_the_paragraphs_in_rows():
-    page = (OUTPUTS / f"{SAMPLE_ID}.html").read_text(encoding="utf-8")
-    assert "<script" not in page and not re.search(r"(?:src|href)=\"(?!#)", page)  # nothing fetched, no script
-    assert "default-src 'none'" in page
+def _rows(page: str) -> list[list[str]]:
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
-    texts = [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
-    paired = [row for row in texts if row and row[0].removeprefix("om. ").startswith("Your reply contains")]
+    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
+
+
+def test_the_side_by_side_page_of_the_web_edition_has_the_paragraphs_in_rows():
+    page = (ROOT / "outputs" / "html" / "collation" / f"{SAMPLE_ID}.html").read_text(encoding="utf-8")
+    assert '<link rel="stylesheet" href="../dispatch.css">' in page  # the edition's frame and styles
+    assert "<script>" not in page and "style=" not in page and not re.search(r"(?:src|href)=\"https?:", page)
+    rows = _rows(page)
+    paired = [row for row in rows if row and row[0].removeprefix("om. ").startswith("Your reply contains")]
     assert len(paired) == 1 and "But Your reply contains" in paired[0][1] and "But Your reply contains" in paired[0][2]
-    alone = [row for row in texts if row and row[1].startswith("While raising before You")]
+    alone = [row for row in rows if row and row[1].startswith("While raising before You")]
     assert alone and alone[0][0].strip() in ("", "om.")  # a paragraph the final message does not have
     assert '<ins>very</ins>' in page and '<del>sending to Korea a</del>' in page
     ids = set(re.findall(r' id="([^"]+)"', page))
     assert all(target in ids for target in re.findall(r'href="#([^"]+)"', page))
+    css = (ROOT / "pipeline" / "writers" / "templates" / "dispatch.css").read_text(encoding="utf-8")
+    for cls in set(re.findall(r'class="(cx-[\w-]+)', page)):
+        assert f".{cls}" in css, cls
+    # the source's page links to it, from the formats and from the draft's header
+    source = (ROOT / "outputs" / "html" / f"{SAMPLE_ID}.html").read_text(encoding="utf-8")
+    assert source.count(f'href="collation/{SAMPLE_ID}.html"') == 2
+
+
+def test_the_command_line_page_stands_alone():
+    collation, _ = load([f"sources/{SAMPLE_ID}.txt#1", f"sources/{SAMPLE_ID}.txt#2"])
+    page = write_collation_html(collation).decode()
+    assert "<script" not in page and "<link" not in page and "default-src 'none'" in page
+    assert ".cx-collation" in page and len(_rows(page)) > 5
 
 
 # -- round trip, in general ------------------------------------------------------------------
@@ -362,9 +380,9 @@ def test_a_layer_of_a_document_without_hand_edits_is_a_warning_and_still_collate
 
 def test_version_of_makes_a_group_with_the_document_it_names_as_the_base(tmp_path, run):
     text = ("Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with the proposal of the delegation.\n\n"
-            "Draft Letter from Molotov to Stalin, 2 June 1951\n\nWe [fully] agree with the proposal of the "
-            "*Chinese* delegation.\n")
-    meta = "[[documents]]\n\n[[documents]]\nversion_of = 1\nconventions = [\"italics=add\", \"brackets=del\"]\n"
+            "Draft Message from Molotov to Stalin, 2 June 1951 (italicized passages inserted and bracketed "
+            "passages deleted by hand)\n\nWe [fully] agree with the proposal of the *Chinese* delegation.\n")
+    meta = "[[documents]]\n\n[[documents]]\nversion_of = 1\n"
     result = run(text, meta=meta)
     assert not result.failed, [d.format() for d in result.diagnostics]
     source, _ = read_source(tmp_path / "doc.txt")
@@ -399,9 +417,10 @@ def test_a_build_writes_the_collation_and_removes_it_when_the_declaration_goes(t
         (sources / path.name).write_bytes(path.read_bytes())
     out = tmp_path / "out"
     assert dispatch("build", "--sources", sources, "--outputs", out, "--jobs", "1").returncode == 0
-    for suffix in (".xml", ".tex", ".json", ".html"):
-        assert (out / "collation" / f"{SAMPLE_ID}{suffix}").read_bytes() == \
-            (OUTPUTS / f"{SAMPLE_ID}{suffix}").read_bytes()
+    for relative in (*(f"collation/{SAMPLE_ID}{s}" for s in (".xml", ".tex", ".json")),
+                     f"html/collation/{SAMPLE_ID}.html"):
+        assert (out / relative).read_bytes() == (ROOT / "outputs" / relative).read_bytes()
+    assert b'href="collation/stalin-mao-1950-10.html"' in (out / "html" / f"{SAMPLE_ID}.html").read_bytes()
     again = dispatch("build", "--sources", sources, "--outputs", out)
     assert b"built 0, unchanged 1" in again.stdout
     (out / "collation" / f"{SAMPLE_ID}.tex").unlink()  # a missing collation output is rebuilt
@@ -410,7 +429,8 @@ def test_a_build_writes_the_collation_and_removes_it_when_the_declaration_goes(t
     meta = sources / f"{SAMPLE_ID}.meta.toml"
     meta.write_text(meta.read_text().split("[[versions]]")[0])
     assert dispatch("build", "--sources", sources, "--outputs", out).returncode == 0
-    assert not list((out / "collation").iterdir())
+    assert not list((out / "collation").iterdir()) and not list((out / "html" / "collation").iterdir())
+    assert b"collation/" not in (out / "html" / f"{SAMPLE_ID}.html").read_bytes()  # no link left
 
 
 def test_two_40_kb_witnesses_collate_in_under_5_seconds():

@@ -15,11 +15,8 @@ from pipeline.collate.witness import Spec, Witness, has_hand_edits, make_witness
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import make
 
-COLLATION_FOLDER = "collation"
-
-
 def writers() -> dict:
-    """format -> (file suffix, writer of a Collation): outputs/collation/<id><suffix>."""
+    """format -> (file suffix, writer of a Collation): what ``dispatch collate --to`` writes."""
     from pipeline.writers.collation_html import write_collation_html
     from pipeline.writers.collation_json import write_collation_json
     from pipeline.writers.collation_latex import write_collation_latex
@@ -29,11 +26,12 @@ def writers() -> dict:
         "tei": (".xml", write_collation_tei),
         "latex": (".tex", write_collation_latex),
         "json": (".json", write_collation_json),
-        "html": (".html", write_collation_html),  # standalone, until the web edition has a page for it
+        "html": (".html", write_collation_html),  # the side-by-side page, self-contained
     }
 
 
-COLLATION_SUFFIXES = (".xml", ".tex", ".json", ".html")
+# what a build writes for a source that declares versions, by path under outputs/
+COLLATION_OUTPUTS = ("collation/{id}.xml", "collation/{id}.tex", "collation/{id}.json", "html/collation/{id}.html")
 
 
 def _plural(count: int) -> str:
@@ -159,9 +157,13 @@ def declared(root, source) -> Collation | None:
 
 
 def collation_outputs(root, source) -> dict[str, bytes]:
-    """The collation outputs of a source that declares versions, by path under outputs/."""
+    """The collation outputs of a source that declares versions, by path under outputs/: the
+    apparatus as TEI, LaTeX and JSON, and its page in the web edition."""
+    from pipeline.writers.collation_html import write_collation_page
+
     collation = declared(root, source)
     if collation is None:
         return {}
-    return {f"{COLLATION_FOLDER}/{source.id}{suffix}": writer(collation) for suffix, writer in writers().values()}
-
+    formats = writers()
+    written = [formats["tei"][1], formats["latex"][1], formats["json"][1], write_collation_page]
+    return {path.format(id=source.id): writer(collation) for path, writer in zip(COLLATION_OUTPUTS, written)}
