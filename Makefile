@@ -28,6 +28,7 @@ check: $(STAMP)
 
 pdf: $(STAMP)
 	$(BIN)/python -m pipeline.pdf outputs/latex outputs/pdf
+	test ! -d outputs/collation || $(BIN)/python -m pipeline.pdf outputs/collation outputs/pdf/collation
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

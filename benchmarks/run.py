@@ -8,6 +8,9 @@ serialize of the produced XML, with the build's cost as a ratio to it.
 
 ``python -m benchmarks.run --stages [N]`` prints only the per-stage figures (N sources, 200 by
 default), which take a minute rather than the whole run's quarter of an hour.
+
+``python -m benchmarks.run --collation`` prints only the collation figures (the sample's, and
+two generated witnesses of 40 KB), which the whole run prints last.
 """
 
 from __future__ import annotations
@@ -127,8 +130,92 @@ def check_times(source: Path, runs: int = 11) -> list[float]:
     return times
 
 
+def collation_pair(size: int = 40_000, seed: int = 1950) -> tuple[str, str]:
+    """Two witnesses of about ``size`` bytes: a text of paragraphs, and a version of it with
+    paragraphs moved, sentences added, dropped and reworded, and OCR variants."""
+    import random
+
+    from benchmarks.synthetic import PEOPLE, PLACES, WORDS
+
+    rng = random.Random(seed)
+    vocabulary = WORDS + PLACES + PEOPLE
+
+    def sentence() -> str:
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(8, 22))]
+        return " ".join(words).capitalize() + "."
+
+    paragraphs: list[list[str]] = []
+    while sum(len(" ".join(p)) + 1 for p in paragraphs) < size:
+        paragraphs.append([sentence() for _ in range(rng.randint(2, 7))])
+    first = "\n".join(" ".join(p) for p in paragraphs)
+    second: list[list[str]] = []
+    for paragraph in paragraphs:
+        changed = []
+        for text in paragraph:
+            roll = rng.random()
+            if roll < 0.08:
+                continue  # dropped
+            if roll < 0.16:
+                changed.append(sentence())  # added
+            words = text.split(" ")
+            for _ in range(rng.randint(0, 2)):  # reworded, or read differently by OCR
+                at = rng.randrange(len(words))
+                words[at] = rng.choice(vocabulary) if rng.random() < 0.5 else words[at].replace("l", "1", 1)
+            changed.append(" ".join(words))
+        second.append(changed or [sentence()])
+    for _ in range(3):  # paragraphs moved
+        second.insert(rng.randrange(len(second)), second.pop(rng.randrange(len(second))))
+    text = "\n".join(" ".join(p) for p in second)
+    while len(text.encode()) > size + 1000:
+        text = text[: text.rindex("\n")]
+    return first, text
+
+
+def collation() -> None:
+    """The collation figures: the sample (its sidecar declares its versions), and two 40 KB witnesses."""
+    from pipeline.collate.apparatus import Collation, collate_texts
+    from pipeline.collate.sources import collation_outputs
+    from pipeline.read import read_source
+    from pipeline.stages import process
+    from pipeline.writers.collation_json import write_collation_json
+    from pipeline.writers.collation_latex import write_collation_latex
+    from pipeline.writers.collation_tei import write_collation_tei
+
+    sample = ROOT / "sources" / "stalin-mao-1950-10.txt"
+    runs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        result = process(sample)
+        source, _ = read_source(sample)
+        collation_outputs(result.root, source)
+        runs.append(time.perf_counter() - t)
+    result = process(sample)
+    t = time.perf_counter()
+    for _ in range(5):
+        collation_outputs(result.root, source)
+    alone = (time.perf_counter() - t) / 5
+    print(f"collate the sample, 3 witnesses:    {statistics.median(runs):7.3f} s   (read and encode the source, "
+          f"align, write TEI, LaTeX, JSON; the collation alone {alone:.3f} s)")
+    t = time.perf_counter()
+    subprocess.run([BIN / "dispatch", "collate", f"{sample}#1", f"{sample}#2@first", f"{sample}#2"],
+                   stdout=subprocess.DEVNULL, check=True)
+    print(f"dispatch collate on the sample, fresh process: {time.perf_counter() - t:.3f} s")
+    first, second = collation_pair()
+    t = time.perf_counter()
+    apparatus = collate_texts([first, second])
+    aligned = time.perf_counter() - t
+    for writer in (write_collation_tei, write_collation_latex, write_collation_json):
+        writer(Collation("bench", "bench", [apparatus]))
+    total = time.perf_counter() - t
+    print(f"collate two witnesses of {len(first.encode()) / 1024:.1f} and {len(second.encode()) / 1024:.1f} KB: "
+          f"{total:7.3f} s   (align {aligned:.3f} s; {len(apparatus.apps)} variants, {len(apparatus.moves)} moves)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--collation"]:
+        collation()
+        return 0
     WORK.mkdir(exist_ok=True)
     if args[:1] == ["--stages"]:
         count = int(args[1]) if len(args) > 1 else 200
@@ -163,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_5000, rss_5000 = build(large, out)
     print(f"cold full build, 5000 sources:      {cold_5000:7.2f} s   {5000 / cold_5000:7.1f} documents/s   peak {rss_5000 / 1024:.0f} MiB")
     print(f"peak memory 5000 / 1000:            {rss_5000 / rss_1000:7.2f}")
+    collation()
     return 0
 
 

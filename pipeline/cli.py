@@ -181,6 +181,36 @@ def emit(
     raise typer.Exit(run_emit(xml, to.value, diplomatic))
 
 
+class CollationTarget(str, Enum):
+    tei = "tei"
+    latex = "latex"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def collate(
+    witnesses: List[str] = typer.Argument(..., help="Two or more witnesses: PATH (a whole source), PATH#N (its "
+                                                    "document N, from 1), PATH#N@first or PATH#N@revised (the "
+                                                    "document before or after its hand edits; the default is its "
+                                                    "reading, the revised text)."),
+    to: CollationTarget = typer.Option(CollationTarget.tei, "--to", help="Output format: TEI parallel segmentation, "
+                                                                         "LaTeX (reledmac), JSON, or HTML (the "
+                                                                         "witnesses side by side, one page)."),
+) -> None:
+    """Collate versions of a document: an apparatus of their variants on standard output.
+
+    The first witness is the base. Passages the witnesses share are paired first, in order
+    or moved, then their words are aligned. Findings go to standard error; exit 2 when a
+    witness does not exist, 1 when its source has errors.
+    """
+    from pipeline.commands import run_collate
+
+    if len(witnesses) < 2:
+        _fail("collate needs two witnesses or more")
+    raise typer.Exit(run_collate(witnesses, to.value))
+
+
 def main() -> None:
     """Entry point of the ``dispatch`` console script."""
     try:

@@ -16,6 +16,8 @@ STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json", "html": ".html"}
 # the web edition's shared pages and files, made from every source at the end of a build
 SITE_FOLDER = "html"
+# outputs only some sources have: folder -> suffixes (the collation of the versions a source declares)
+OPTIONAL_OUTPUTS = {"collation": (".xml", ".tex", ".json"), "html/collation": (".html",)}
 
 
 def _print(text: str, stream=None) -> None:
@@ -236,6 +238,23 @@ def run_emit(xml: Path, target: str, diplomatic: bool) -> int:
     return 0
 
 
+def run_collate(arguments: list[str], target: str) -> int:
+    """Collate the witnesses named on the command line; the apparatus on standard output."""
+    from pipeline.collate.sources import load, writers
+
+    broken = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
+    if broken:
+        _print(render(broken), sys.stderr)
+        return 1
+    collation, found = load(arguments)
+    _print(render(sorted(found, key=lambda d: d.sort_key())), sys.stderr)
+    if collation is None:
+        return 2 if any(d.code in ("C700", "C701") for d in found) else 1
+    sys.stdout.buffer.write(writers()[target][1](collation))
+    sys.stdout.flush()
+    return 0
+
+
 def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
     """One source's state: its input key and the size and time of each output, as one string
     (small, so that the state of a large corpus stays small)."""
@@ -246,6 +265,13 @@ def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
         except OSError:
             return None
         parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    for folder, suffixes in OPTIONAL_OUTPUTS.items():  # a collation, where the source declares versions
+        for suffix in suffixes:
+            try:
+                stat = (outputs / folder / f"{sid}{suffix}").stat()
+            except OSError:
+                continue
+            parts.append(f"{folder}{suffix}:{stat.st_size}:{stat.st_mtime_ns}")
     return " ".join(parts)
 
 
@@ -363,7 +389,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
 
     ids = {source_id(p) for p in paths}
     removed = 0
-    for folder, suffix in OUTPUT_FOLDERS.items():
+    for folder, suffix in list(OUTPUT_FOLDERS.items()) + [(f, s) for f, ss in OPTIONAL_OUTPUTS.items() for s in ss]:
         directory = outputs / folder
         if directory.is_dir():
             for file in directory.iterdir():

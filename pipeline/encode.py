@@ -242,6 +242,9 @@ class Encoder:
         div = sub(body, "div", type="document", subtype=document.info.kind, n=str(number), xml_id=f"d{number}")
         if document.info.sender or document.info.recipient or document.info.date:
             div.set("decls", f"#corresp-d{number}")
+        base = next((v.documents[0] for v in self.source.metadata.versions if number in v.documents[1:]), None)
+        if base is not None and base != number:  # a version of another document (sidecar [[versions]])
+            div.set("corresp", f"#d{base}")
         self.origin(div, document.start)
         self.prefix = f"d{number}"
         self.footnotes = {}

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.commands import OUTPUT_FOLDERS, broken_data, run_build
+from pipeline.commands import OPTIONAL_OUTPUTS, OUTPUT_FOLDERS, broken_data, run_build
 
 
 def stale_files(sources: Path, outputs: Path) -> list[str]:
@@ -24,7 +24,7 @@ def stale_files(sources: Path, outputs: Path) -> list[str]:
         with contextlib.redirect_stdout(io.StringIO()):
             run_build(sources, fresh, jobs=1, force=True, quiet=True)
         problems = []
-        for folder in OUTPUT_FOLDERS:
+        for folder in [*OUTPUT_FOLDERS, *OPTIONAL_OUTPUTS]:
             expected = _files(fresh / folder)
             present = _files(outputs / folder)
             for name in sorted(expected.keys() | present.keys()):

@@ -26,6 +26,11 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 TABLE_HEADER = re.compile(r"^\s*\[")
 DOCUMENTS_HEADER = re.compile(r"^\s*\[\[\s*documents\s*\]\]")
 
+
+def array_header(table: str) -> re.Pattern:
+    """The header line of an array of tables, ``[[documents]]`` or ``[[versions]]``."""
+    return DOCUMENTS_HEADER if table == "documents" else re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+
 # key -> expected Python type for the sidecar's top level and for each [[documents]] table
 SOURCE_KEYS: dict[str, type | tuple] = {
     "id": str,
@@ -38,6 +43,7 @@ SOURCE_KEYS: dict[str, type | tuple] = {
     "translators": list,
     "editors": list,
     "documents": list,
+    "versions": list,
     "accept": list,
 }
 DOCUMENT_KEYS: dict[str, type | tuple] = {
@@ -47,7 +53,14 @@ DOCUMENT_KEYS: dict[str, type | tuple] = {
     "recipient": str,
     "place": str,
     "conventions": list,
+    "version_of": int,
 }
+# each [[versions]] table: documents that are versions of one another (see pipeline/collate)
+VERSIONS_KEYS: dict[str, type | tuple] = {
+    "documents": list,
+    "layers": list,
+}
+LAYERS = ("first", "revised")
 
 
 class LineIndex:
@@ -68,23 +81,27 @@ class Sidecar:
     path: str
     text: str
 
-    def _region(self, document: int | None) -> tuple[int, int]:
-        """The lines [first, end) of the top level (``None``) or of the n-th ``[[documents]]``."""
+    def _region(self, document: int | None, table: str = "documents") -> tuple[int, int]:
+        """The lines [first, end) of the top level (``None``) or of the n-th ``[[documents]]``
+        (or of the n-th table of another array, ``[[versions]]``)."""
         lines = self.text.split("\n")
         headers = [i for i, line in enumerate(lines) if TABLE_HEADER.match(line)]
         if document is None:
             return 0, headers[0] if headers else len(lines)
-        tables = [i for i, line in enumerate(lines) if DOCUMENTS_HEADER.match(line)]
+        header = array_header(table)
+        tables = [i for i, line in enumerate(lines) if header.match(line)]
         if document >= len(tables):
             return 0, len(lines)
         start = tables[document]
         return start, next((h for h in headers if h > start), len(lines))
 
-    def position(self, key: str, value: str | None = None, document: int | None = None) -> tuple[int, int]:
+    def position(self, key: str, value: str | None = None, document: int | None = None,
+                 table: str = "documents") -> tuple[int, int]:
         """1-based (line, column) of a key of the top level or of a document's table, or of one
-        of its string values (the opening quote); (1, 1) when it cannot be found."""
+        of its values (a string's opening quote, a number's first digit); (1, 1) when it cannot
+        be found."""
         lines = self.text.split("\n")
-        first, end = self._region(document)
+        first, end = self._region(document, table)
         key_line = re.compile(rf"\s*{re.escape(key)}\s*=")
         for start, stop in ((first, end), (0, len(lines))):
             for number in range(start, stop):
@@ -97,13 +114,22 @@ class Sidecar:
                         col = lines[following].find(f"{quote}{value}{quote}")
                         if col >= 0:
                             return following + 1, col + 1
+                bare = re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w.])")  # a number
+                for following in range(number, stop):
+                    line = lines[following]
+                    if following > number and re.match(r"\s*[\w-]+\s*=", line):
+                        break
+                    match = bare.search(line, line.index("=") + 1 if following == number else 0)
+                    if match:
+                        return following + 1, match.start() + 1
                 return number + 1, 1
         return 1, 1
 
     def finding(self, code: str, at: str, *, value: str | None = None, document: int | None = None,
-                case: str | None = None, **fields) -> Diagnostic:
-        """A finding at the key ``at`` (or at one of its values) of this sidecar."""
-        line, col = self.position(at, value, document)
+                case: str | None = None, table: str = "documents", **fields) -> Diagnostic:
+        """A finding at the key ``at`` (or at one of its values) of this sidecar, in the n-th
+        table (``document``) of ``[[documents]]`` or of another array of tables (``table``)."""
+        line, col = self.position(at, value, document, table)
         if value is not None:
             fields["value"] = value
         return make(code, self.path, line, col, case=case, **fields)
@@ -119,6 +145,20 @@ class DocumentMeta:
     recipient: str | None = None
     place: str | None = None
     conventions: list[str] = field(default_factory=list)
+    version_of: int | None = None
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Documents declared versions of one another: collated, the first as the base.
+
+    ``layers``: which layers of a document with hand edits are witnesses. ``table`` is the
+    index of its ``[[versions]]`` table, or ``None`` when it comes from ``version_of``.
+    """
+
+    documents: tuple[int, ...]
+    layers: tuple[str, ...] = LAYERS
+    table: int | None = None
 
 
 @dataclass
@@ -135,6 +175,7 @@ class Metadata:
     translators: list[str] = field(default_factory=list)
     editors: list[str] = field(default_factory=list)
     documents: list[DocumentMeta] = field(default_factory=list)
+    versions: list[Versions] = field(default_factory=list)
     declared: bool = False  # True when a sidecar exists
     sidecar: Sidecar | None = None
     accepts: list = field(default_factory=list)  # the findings an editor accepted (pipeline.accept)
@@ -210,16 +251,73 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
     return text, found
 
 
-def _check_keys(table: dict, allowed: dict, where: str, sidecar: Sidecar, document: int | None) -> list[Diagnostic]:
+def _check_keys(table: dict, allowed: dict, where: str, sidecar: Sidecar, document: int | None,
+                array: str = "documents") -> list[Diagnostic]:
     found = []
     for key, value in table.items():
         if key not in allowed:
             found.append(sidecar.finding("R112", at=key, document=document, key=key, where=where,
-                                         allowed=", ".join(sorted(allowed))))
-        elif not isinstance(value, allowed[key]):
+                                         allowed=", ".join(sorted(allowed)), table=array))
+        elif not isinstance(value, allowed[key]) or (allowed[key] is int and isinstance(value, bool)):
             found.append(sidecar.finding("R110", at=key, document=document, case="type", key=key, where=where,
-                                         type=allowed[key].__name__))
+                                         type=allowed[key].__name__, table=array))
     return found
+
+
+def _number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_versions(data: dict, version_of: dict[int, int],
+                    sidecar: Sidecar) -> tuple[list[Versions], list[Diagnostic]]:
+    """The ``[[versions]]`` tables and the documents' ``version_of`` keys, checked, as groups
+    of documents to collate (whether each document exists is checked once the text is parsed)."""
+    found: list[Diagnostic] = []
+    groups: list[Versions] = []
+    for number, table in enumerate(data.get("versions", []), 1):
+        if not isinstance(table, dict):
+            found.append(sidecar.finding("R110", at="versions", case="type", key="versions", where="",
+                                         type="array of tables"))
+            continue
+        problems = _check_keys(table, VERSIONS_KEYS, f" in versions {number}", sidecar, number - 1, "versions")
+        if not problems:
+            numbers = table.get("documents", [])
+            if not all(_number(n) for n in numbers) or len(set(numbers)) < 2 or len(set(numbers)) != len(numbers):
+                problems.append(sidecar.finding("R110", at="documents", document=number - 1, case="versions",
+                                                table="versions"))
+            for layer in table.get("layers", LAYERS):
+                if layer not in LAYERS:
+                    problems.append(sidecar.finding("R110", at="layers", value=str(layer), document=number - 1,
+                                                    case="layers", table="versions"))
+            if not table.get("layers", LAYERS):
+                problems.append(sidecar.finding("R110", at="layers", document=number - 1, case="layers",
+                                                table="versions", value="[]"))
+        found += problems
+        if not problems:
+            layers = tuple(layer for layer in LAYERS if layer in table.get("layers", LAYERS))
+            groups.append(Versions(tuple(table["documents"]), layers, number - 1))
+    # version_of = n: this document is a version of document n; chains make one group
+    parent: dict[int, int] = {}
+
+    def root(n: int) -> int:
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for number, target in sorted(version_of.items()):
+        if not _number(target) or target == number:
+            found.append(sidecar.finding("R110", at="version_of", document=number - 1, case="version_of",
+                                         value=str(target)))
+            continue
+        a, b = root(number), root(target)
+        if a != b:
+            parent[a] = b
+    members: dict[int, list[int]] = {}
+    for number in sorted(set(parent) | set(parent.values())):
+        members.setdefault(root(number), []).append(number)
+    for base, group in sorted(members.items()):
+        groups.append(Versions((base, *[n for n in group if n != base])))
+    return groups, found
 
 
 def _check_conventions(values: list, sidecar: Sidecar, document: int) -> list[Diagnostic]:
@@ -257,6 +355,7 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
     if declared_id is not None and declared_id != expected_id:
         found.append(sidecar.finding("R113", at="id", declared=declared_id, expected=expected_id))
     documents = []
+    version_of: dict[int, int] = {}
     for number, table in enumerate(data.get("documents", []), 1):
         if not isinstance(table, dict):
             continue
@@ -267,7 +366,11 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         found += problems
         if any(d.severity == Severity.ERROR for d in problems):
             continue
+        if "version_of" in table:
+            version_of[number] = table["version_of"]
         documents.append(DocumentMeta(**{k: v for k, v in table.items() if k in DOCUMENT_KEYS}))
+    versions, problems = _check_versions(data, version_of, sidecar)
+    found += problems
     accepts = []
     if "accept" in data:
         from pipeline.accept import read_acceptances
@@ -285,6 +388,7 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
         translators=[str(t) for t in data.get("translators", [])],
         editors=[str(t) for t in data.get("editors", [])],
         documents=documents,
+        versions=versions,
         declared=True,
         sidecar=sidecar,
         accepts=accepts,

@@ -100,6 +100,10 @@ def _process(path: Path, collect: bool = False) -> Result:
     found += more
     parsed = parse(source, normalized, ledger=ledger)
     found += parsed.diagnostics
+    if source.metadata.versions:  # the documents a sidecar declares versions must exist
+        from pipeline.collate.sources import check_versions
+
+        found += check_versions(source, len(parsed.documents))
     encoded = encode(source, normalized, parsed, ledger=ledger)
     found += validate(encoded.root, source.path, encoded.origins,
                       lambda offset: source.position(offset))
@@ -279,6 +283,7 @@ def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[s
             edition = read_edition(result.root, result.id)
             rendered = render_outputs(result.root, result.id, edition)
             entry = _site_entry(edition)
+            rendered.update(collation_outputs(result, outputs))
         except Exception as err:  # noqa: BLE001 - reported as a finding, by design
             result.diagnostics.append(make("X900", str(path), 1, 1, case="writing",
                                            error=f"{type(err).__name__}: {err}"))
@@ -293,6 +298,20 @@ def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[s
     result.root = result.root is not None  # lxml trees do not cross process boundaries
     result.source = None
     return result, written
+
+
+def collation_outputs(result: Result, outputs: Path) -> dict[str, bytes]:
+    """The collation of the versions a source declares (outputs/collation/); a collation
+    whose declaration is gone is removed."""
+    from pipeline.collate.sources import COLLATION_OUTPUTS
+    from pipeline.collate.sources import collation_outputs as render
+
+    rendered = render(result.root, result.source) if result.source is not None else {}
+    for path in COLLATION_OUTPUTS:
+        relative = path.format(id=result.id)
+        if relative not in rendered:
+            (outputs / relative).unlink(missing_ok=True)
+    return rendered
 
 
 SITE_STATE = ".dispatch-site"

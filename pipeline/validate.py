@@ -19,7 +19,7 @@ from pipeline.tei import XML_NS, local
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 XSD = SCHEMAS / "tei-dispatch.xsd"
-POINTER_ATTRIBUTES = ("ref", "ana", "target", "decls", "source", "hand", "resp", "who")
+POINTER_ATTRIBUTES = ("ref", "ana", "target", "decls", "source", "hand", "resp", "who", "wit", "edRef", "corresp")
 MAX_BYTES = 20 * 1024 * 1024
 
 

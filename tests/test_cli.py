@@ -26,7 +26,7 @@ def copy_sample(folder: Path) -> Path:
 def test_help_for_every_command():
     top = dispatch("--help")
     assert top.returncode == 0
-    for command in ("build", "check", "accept", "review", "normalize", "restore", "emit"):
+    for command in ("build", "check", "accept", "review", "normalize", "restore", "emit", "collate"):
         assert command in top.stdout.decode()
         result = dispatch(command, "--help")
         assert result.returncode == 0 and b"Usage" in result.stdout
@@ -45,8 +45,9 @@ def test_build_writes_every_output_and_is_deterministic(tmp_path):
     assert b"built 1, unchanged 0, failed 0" in first.stdout
     files = published(tmp_path / "out1")
     assert [str(f) for f in files] == [
-        "html/dispatch.css", "html/dispatch.js", "html/index.html", "html/persons.html", "html/places.html",
-        "html/search-index.js", "html/search.html", "html/stalin-mao-1950-10.html",
+        *(f"collation/stalin-mao-1950-10.{s}" for s in ("json", "tex", "xml")),
+        "html/collation/stalin-mao-1950-10.html", "html/dispatch.css", "html/dispatch.js", "html/index.html",
+        "html/persons.html", "html/places.html", "html/search-index.js", "html/search.html", "html/stalin-mao-1950-10.html",
         "json/stalin-mao-1950-10.json", "latex/stalin-mao-1950-10.tex", "text/stalin-mao-1950-10.txt",
         "xml/stalin-mao-1950-10.xml"]
     env = dict(os.environ, PYTHONHASHSEED="12345")

@@ -413,7 +413,16 @@ class HtmlWriter:
             "head": Markup(head),
             "body": Markup("\n".join(line for line in out if line)),
             "notes": self.notes,
+            "version_of": self.version_of(document),
         }
+
+    def version_of(self, document: Document) -> dict | None:
+        """The document this one is a version of (the TEI's div/@corresp), to link to it and to
+        the page that compares them (``collation/<id>.html``)."""
+        base = next((d for d in self.edition.documents if document.version_of and d.id == document.version_of), None)
+        if base is None:
+            return None
+        return {"anchor": anchor(base.id), "title": base.title or f"Document {base.n}"}
 
     def correspondent(self, who: dict | None) -> dict | None:
         if not who:
@@ -443,7 +452,7 @@ class HtmlWriter:
             page="source", id=edition.id, title=edition.title or edition.id,
             language=language(edition.language), reference=reference + people,
             url=url if re.match(r"^https?://[^\s]+$", url) else None, url_text=url,
-            documents=documents)
+            documents=documents, collation=any(d["version_of"] for d in documents))
         entities = {key: value for key, value in sorted(edition.entities.items())
                     if value["kind"] in ENTITY_PAGES}
         texts = {

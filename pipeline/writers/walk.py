@@ -43,6 +43,7 @@ class Document:
     place: str | None
     blocks: list[Block]
     kind: str | None = None  # telegram, letter, record-of-conversation... (div/@subtype)
+    version_of: str | None = None  # the id of the document this one is a version of (div/@corresp)
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def read_edition(root, source_id: str) -> Edition:
             recipient=info.get("received"),
             place=info.get("place"),
             blocks=blocks(div),
+            version_of=(div.get("corresp") or "#")[1:] or None,
         ))
     characters = "".join(body.itertext()) if body is not None else ""
     return Edition(source_id, title, language, metadata, documents, entities, changes, characters)
