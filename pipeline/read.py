@@ -416,3 +416,23 @@ def read_source(path: Path) -> tuple[Source | None, list[Diagnostic]]:
     if any(d.severity == Severity.ERROR for d in found):
         return None, found
     return Source(spath, sid, body, meta, LineIndex(body)), found
+
+
+def check_versions(source, documents: int) -> list[Diagnostic]:
+    """R116 for every document the sidecar declares a version that the text does not have
+    (here, not in the collation package, so that checking a source does not import it)."""
+    found = []
+    for versions in source.metadata.versions:
+        for number in versions.documents:
+            if number <= documents:
+                continue
+            fields = dict(number=number, found=documents, plural="s" * (documents != 1))
+            if versions.table is not None:
+                found.append(source.sidecar_finding("R116", "documents", value=str(number), document=versions.table,
+                                                    table="versions", **fields))
+                continue
+            # from version_of: at the key of the document that names it, or of the document itself
+            declaring = next((index for index, meta in enumerate(source.metadata.documents)
+                              if meta.version_of == number or (index + 1 == number and meta.version_of)), None)
+            found.append(source.sidecar_finding("R116", "version_of", document=declaring, **fields))
+    return found

@@ -101,7 +101,7 @@ def _process(path: Path, collect: bool = False) -> Result:
     parsed = parse(source, normalized, ledger=ledger)
     found += parsed.diagnostics
     if source.metadata.versions:  # the documents a sidecar declares versions must exist
-        from pipeline.collate.sources import check_versions
+        from pipeline.read import check_versions
 
         found += check_versions(source, len(parsed.documents))
     encoded = encode(source, normalized, parsed, ledger=ledger)

@@ -102,25 +102,6 @@ def load(arguments: list[str]) -> tuple[Collation | None, list[Diagnostic]]:
     return Collation("collation", title, [build(witnesses, 1, "")]), found
 
 
-def check_versions(source, documents: int) -> list[Diagnostic]:
-    """R116 for every document the sidecar declares a version that the text does not have."""
-    found = []
-    for versions in source.metadata.versions:
-        for number in versions.documents:
-            if number <= documents:
-                continue
-            fields = dict(number=number, found=documents, plural=_plural(documents))
-            if versions.table is not None:
-                found.append(source.sidecar_finding("R116", "documents", value=str(number), document=versions.table,
-                                                    table="versions", **fields))
-                continue
-            # from version_of: at the key of the document that names it, or of the document itself
-            declaring = next((index for index, meta in enumerate(source.metadata.documents)
-                              if meta.version_of == number or (index + 1 == number and meta.version_of)), None)
-            found.append(source.sidecar_finding("R116", "version_of", document=declaring, **fields))
-    return found
-
-
 def declared(root, source) -> Collation | None:
     """The collation of the versions a source's sidecar declares, from its TEI; ``None``
     when it declares none (or none of them can be built)."""
