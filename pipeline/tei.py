@@ -56,14 +56,14 @@ def append_text(parent, text: str) -> None:
         last.tail = (last.tail or "") + text
 
 
-def indent(element, level: int = 0) -> None:
+def indent(element, level: int = 0, containers: frozenset | set = CONTAINERS) -> None:
     """Indent container elements by two spaces a level; leave mixed content untouched."""
-    if local(element) not in CONTAINERS or not len(element):
+    if local(element) not in containers or not len(element):
         return
     pad = "\n" + "  " * (level + 1)
     element.text = pad
     for child in element:
-        indent(child, level + 1)
+        indent(child, level + 1, containers)
         child.tail = pad
     element[-1].tail = "\n" + "  " * level
 

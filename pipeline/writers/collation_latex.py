@@ -15,19 +15,9 @@ preamble). A block break inside a reading is a pilcrow.
 from __future__ import annotations
 
 from pipeline.collate.apparatus import App, Apparatus, Collation, Reading
-from pipeline.writers.latex import FONTS, LatexWriter, escape, needs_unicode_engine
+from pipeline.writers.latex import ENGINES, FONTS, LatexWriter, escape, needs_unicode_engine
 
-PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
-\usepackage{iftex}
-\ifPDFTeX
-  \usepackage[T1]{fontenc}
-  \usepackage[utf8]{inputenc}
-  \usepackage{lmodern}
-  \usepackage{textcomp}
-@PDFTEX_GUARD@\else
-  \usepackage{fontspec}
-@FONTS@\fi
-\providecommand{\edFontru}{}\providecommand{\edFontzh}{}
+PREAMBLE = ENGINES + r"""\providecommand{\edFontru}{}\providecommand{\edFontzh}{}
 \usepackage[a4paper,margin=25mm]{geometry}
 \usepackage[normalem]{ulem}
 \usepackage{reledmac}

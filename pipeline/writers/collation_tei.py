@@ -24,7 +24,7 @@ from lxml import etree
 
 from pipeline import __version__
 from pipeline.collate.apparatus import Apparatus, Collation, Reading
-from pipeline.tei import NS, NSMAP, XML_NS, q, serialize, sub
+from pipeline.tei import NS, NSMAP, XML_NS, indent, q, serialize, sub
 
 CONTAINERS = {"TEI", "teiHeader", "fileDesc", "titleStmt", "publicationStmt", "sourceDesc", "listWit",
               "encodingDesc", "editorialDecl", "text", "body", "div"}
@@ -37,18 +37,6 @@ DECLARATION = (
     "transposition (rdg/@corresp points to the other place of the passage), punctuation (case and "
     "punctuation only), layout (block breaks only), spelling (near matches: OCR variants, orthography), hand "
     "(the same words, made by a hand edit).")
-
-
-def _indent(element, level: int = 0) -> None:
-    name = etree.QName(element).localname
-    if name not in CONTAINERS or not len(element):
-        return
-    pad = "\n" + "  " * (level + 1)
-    element.text = pad
-    for child in element:
-        _indent(child, level + 1)
-        child.tail = pad
-    element[-1].tail = "\n" + "  " * level
 
 
 def _append(parent, text: str) -> None:
@@ -144,7 +132,7 @@ def write_collation_tei(collation: Collation) -> bytes:
     body = sub(sub(root, "text"), "body")
     for apparatus in collation.groups:
         _group(body, apparatus)
-    _indent(root)
+    indent(root, containers=CONTAINERS)
     return serialize(root)
 
 

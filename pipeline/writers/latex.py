@@ -25,7 +25,8 @@ LIGATURES = (("--", "-{}-"), ("''", "'{}'"))
 # characters pdfTeX typesets with T1 + utf8 + textcomp; any other needs XeLaTeX or LuaLaTeX
 PDFTEX_EXTRA = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u20ac\u00a0\u2032\u2033\u2116")
 
-PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+# the engine's part of a preamble: pdfTeX with T1 fonts, else fontspec and the script fonts
+ENGINES = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{iftex}
 \ifPDFTeX
   \usepackage[T1]{fontenc}
@@ -35,7 +36,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 @PDFTEX_GUARD@\else
   \usepackage{fontspec}
 @FONTS@\fi
-\usepackage[a4paper,margin=25mm]{geometry}
+"""
+PREAMBLE = ENGINES + r"""\usepackage[a4paper,margin=25mm]{geometry}
 \usepackage[normalem]{ulem}
 \usepackage[noautomatic]{imakeidx}
 \makeindex[name=persons,title={Index of persons}]
