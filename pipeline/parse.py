@@ -398,7 +398,7 @@ class Parser:
         head = next((b for b in document.front if b.kind == "head"), None)
         offset = cursor.first()[0] if cursor else 0
         self._infer(info, meta, number, offset, head)
-        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report, self.repairs,
+        ctx = InlineContext(self.text, self.register, self.conventions, info, self.report,
                             decide=self.decide if self.ledger is not None else None)
         self._headnote(cursor, document)
         self._opener(cursor, document)
@@ -407,9 +407,13 @@ class Parser:
         self._back(cursor, document)
         self._closer(cursor, document)
         document.body = self._body(cursor.rest(), info)
+        italics = False
         for block in document.blocks():
-            block.inlines = parse_inline(ctx, block.start if block.content is None else block.content, block.end)
-        if ctx.italics_used and not info.italics_declared:
+            inline = parse_inline(ctx, block.start if block.content is None else block.content, block.end)
+            block.inlines = inline.nodes
+            self.repairs += inline.repairs
+            italics = italics or inline.italics
+        if italics and not info.italics_declared:
             first = next(document.blocks(), None)
             self.report(first.start if first else 0, "P305")
         return document

@@ -9,16 +9,29 @@ tree, and the names, scripts, dates and times of its text). The tree never has c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipeline.inline.annotate import build
 from pipeline.inline.brackets import CHECKS, classify
 from pipeline.inline.pairing import MAX_DEPTH, InlineContext, Interval, pair
 
-__all__ = ["CHECKS", "MAX_DEPTH", "InlineContext", "Interval", "classify", "parse_inline"]
+__all__ = ["CHECKS", "MAX_DEPTH", "Inline", "InlineContext", "Interval", "classify", "parse_inline"]
 
 
-def parse_inline(ctx: InlineContext, start: int, end: int) -> list:
-    """Parse [start, end) of the normalized text into a list of ``Text`` and ``Span``."""
-    intervals, pairs = pair(ctx, start, end)
+@dataclass
+class Inline:
+    """The inline parse of a block: its tree of ``Text`` and ``Span``, the markup repairs made
+    ((offset, message), recorded in the TEI header) and whether it uses italic markers."""
+
+    nodes: list
+    repairs: list[tuple[int, str]]
+    italics: bool
+
+
+def parse_inline(ctx: InlineContext, start: int, end: int) -> Inline:
+    """Parse [start, end) of the normalized text. The context is only read (and reported to)."""
+    paired = pair(ctx, start, end)
+    pairs = paired.pairs
     inner_of_doubled = {o + 1 for o, c in pairs.items() if pairs.get(o + 1) == c - 1}  # [[May]]: one bracket
-    intervals += [classify(ctx, start, o, c) for o, c in pairs.items() if o not in inner_of_doubled]
-    return build(ctx, start, end, intervals)
+    intervals = paired.intervals + [classify(ctx, start, o, c) for o, c in pairs.items() if o not in inner_of_doubled]
+    return Inline(build(ctx, start, end, intervals), paired.repairs, paired.italics)

@@ -41,8 +41,6 @@ class InlineContext:
     conventions: Conventions
     info: DocumentInfo
     report: callable  # report(offset, code, **fields): a code of findings.REGISTRY and its fields
-    repairs: list = field(default_factory=list)  # (offset, message) recorded in the TEI header
-    italics_used: bool = False
     decide: callable = None  # decide(kind, rule, start, end, reading, confidence, why, id_rule): the editor's
     #                          decision on a heuristic one (pipeline.decisions), when they are recorded
 
@@ -81,7 +79,19 @@ def _close_at_sentence(text: str, cstart: int, limit: int) -> int:
     return cstart + len(segment.rstrip())
 
 
-def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict[int, int]]:
+@dataclass
+class Paired:
+    """What pairing found in a block: the italic intervals, the bracket pairs (opening ->
+    closing position), the repairs it made ((offset, message), for the TEI header) and whether
+    the block uses italic markers at all."""
+
+    intervals: list[Interval]
+    pairs: dict[int, int]
+    repairs: list[tuple[int, str]]
+    italics: bool
+
+
+def pair(ctx: InlineContext, start: int, end: int) -> Paired:
     """The italic intervals of [start, end) and the bracket pairs (opening -> closing position)."""
     text = ctx.text
     # 1. brackets, paired with a stack
@@ -109,6 +119,8 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
     closes = {c: o for o, c in pairs.items()}
     # 2. italics, paired inside the bracket that contains them
     intervals: list[Interval] = []
+    repairs: list[tuple[int, str]] = []
+    italics = False
     scopes: list[tuple[int, int]] = [(start, end)]  # (open bracket position, close)
     open_italic: dict[int, tuple[int, str]] = {}  # scope start -> (position, marker)
     bracket_opens: dict[int, list[int]] = {start: []}
@@ -132,7 +144,7 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
             return
         intervals.append(Interval(position, close, position + 1, close, "italic", {"repaired": True}))
         ending = _last_words(text[position + 1:close])
-        ctx.repairs.append((position, f"unclosed italic marker '{marker}' closed after '{ending}'"))
+        repairs.append((position, f"unclosed italic marker '{marker}' closed after '{ending}'"))
         ctx.report(position, "P301", marker=marker, why=why, ending=ending)
 
     tokens = sorted(
@@ -149,12 +161,12 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
                 repair(scope, position, "is not closed before the bracket ends")
             scopes.pop()
         elif kind == "open":
-            ctx.italics_used = True
+            italics = True
             if scope in open_italic:
                 repair(scope, position, "is not closed before the next italic opens")
             open_italic[scope] = (position, marker)
         else:  # a closer
-            ctx.italics_used = True
+            italics = True
             if scope in open_italic:
                 opened, _ = open_italic.pop(scope)
                 intervals.append(Interval(opened, position + 1, opened + 1, position, "italic"))
@@ -167,4 +179,4 @@ def pair(ctx: InlineContext, start: int, end: int) -> tuple[list[Interval], dict
                 ctx.report(position, "P301", case="unopened", marker=marker)
     for scope in list(open_italic):
         repair(scope, end, "is never closed")
-    return intervals, pairs
+    return Paired(intervals, pairs, repairs, italics)
