@@ -1,13 +1,18 @@
 """``make bench``: the speed and memory figures of dispatch on a generated corpus.
 
-Prints, for 1,000 generated sources (2 to 40 KB): documents per second for a cold full build
-and per stage; the time of a no-op rebuild and of a rebuild after one source changed; the
-median wall time of ``dispatch check`` on one source in a fresh process; peak memory at
-1,000 and 5,000 sources; and, measured in the same run, the cost of a bare lxml parse and
-serialize of the produced XML, with the build's cost as a ratio to it.
+Prints, for 1,000 generated sources (2 to 40 KB): the wall time of a cold full build in one
+process and on all cores, and CPU time per stage; the time of a no-op rebuild and of a rebuild
+after one source changed; the median wall time of ``dispatch check`` on one source in a fresh
+process; peak memory at 1,000 and 5,000 sources; and, measured in the same run, the cost of a
+bare lxml parse and serialize of the produced XML, with the build's cost as a ratio to it.
+It ends with the figures against the speed targets.
 
 ``python -m benchmarks.run --stages [N]`` prints only the per-stage figures (N sources, 200 by
 default), which take a minute rather than the whole run's quarter of an hour.
+
+``python -m benchmarks.run --profile [N]`` prints the ten functions that cost most (own time,
+cProfile) in a cold build of N sources (200 by default) in one process, as ``dispatch build
+--jobs 1`` runs it.
 
 ``python -m benchmarks.run --collation`` prints only the collation figures (the sample's, and
 two generated witnesses of 40 KB), which the whole run prints last.
@@ -52,8 +57,8 @@ def corpus(count: int) -> Path:
     return folder
 
 
-def build(sources: Path, outputs: Path, *extra) -> tuple[float, int]:
-    return measured(BIN / "dispatch", "build", "--sources", sources, "--outputs", outputs, "--jobs", JOBS,
+def build(sources: Path, outputs: Path, *extra, jobs: int = JOBS) -> tuple[float, int]:
+    return measured(BIN / "dispatch", "build", "--sources", sources, "--outputs", outputs, "--jobs", jobs,
                     "--quiet", *extra)
 
 
@@ -120,6 +125,24 @@ def print_stages(per_stage: dict[str, float], count: int) -> float:
     print(f"  {'all stages, all outputs':28s} {pipeline_total * 1000:8.2f} ms/document   {1 / pipeline_total:9.1f} documents/s")
     print(f"cost / bare lxml parse+serialize:   {pipeline_total / bare:7.1f} x  (in-process, per document)")
     return pipeline_total
+
+
+def profile(sources: list[Path], top: int = 10) -> None:
+    """The functions that cost most in a cold build of ``sources`` in this process."""
+    import cProfile
+    import pstats
+    import tempfile
+
+    from pipeline.commands import run_build
+
+    with tempfile.TemporaryDirectory() as folder:
+        for source in sources:
+            shutil.copy(source, folder)
+        profiler = cProfile.Profile()
+        profiler.runcall(run_build, Path(folder), Path(folder) / "outputs", jobs=1, quiet=True)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    print(f"cold build of {len(sources)} sources in one process, the {top} functions of most own time:")
+    stats.sort_stats("tottime").print_stats(top)
 
 
 def check_times(source: Path, runs: int = 11) -> list[float]:
@@ -218,39 +241,59 @@ def main(argv: list[str] | None = None) -> int:
         collation()
         return 0
     WORK.mkdir(exist_ok=True)
+    if args[:1] == ["--profile"]:
+        profile(sorted(corpus(1000).glob("*.txt"))[: int(args[1]) if len(args) > 1 else 200])
+        return 0
     if args[:1] == ["--stages"]:
         count = int(args[1]) if len(args) > 1 else 200
         sources = sorted(corpus(1000).glob("*.txt"))[:count]
         print_stages(stages(sources), len(sources))
         return 0
-    print(f"dispatch benchmark: {JOBS} worker processes, Python {sys.version.split()[0]}")
+    print(f"dispatch benchmark: {JOBS} cores, Python {sys.version.split()[0]}")
     small = corpus(1000)
+    generate(small, 1)  # the source an earlier run changed, as generated
     sizes = [p.stat().st_size for p in small.glob("*.txt")]
     print(f"corpus: {len(sizes)} sources, {sum(sizes) / 1e6:.1f} MB, {min(sizes) / 1024:.1f} to {max(sizes) / 1024:.1f} KB")
+    out = WORK / "out-1000-one-core"
+    shutil.rmtree(out, ignore_errors=True)
+    one_core, _ = build(small, out, jobs=1)
+    print(f"cold full build, 1000 sources, one process:  {one_core:7.2f} s   {1000 / one_core:7.1f} documents/s")
+    shutil.rmtree(out, ignore_errors=True)
     out = WORK / "out-1000"
     shutil.rmtree(out, ignore_errors=True)
     cold, rss_1000 = build(small, out)
-    print(f"cold full build, 1000 sources:      {cold:7.2f} s   {1000 / cold:7.1f} documents/s   peak {rss_1000 / 1024:.0f} MiB")
+    print(f"cold full build, 1000 sources, {JOBS} cores:      {cold:7.2f} s   {1000 / cold:7.1f} documents/s   "
+          f"peak {rss_1000 / 1024:.0f} MiB")
     noop, _ = build(small, out)
-    print(f"no-op rebuild:                      {noop:7.3f} s")
+    print(f"no-op rebuild:                               {noop:7.3f} s")
     changed = sorted(small.glob("*.txt"))[0]
     changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence was added.\n", encoding="utf-8")
     one, _ = build(small, out)
-    print(f"rebuild after one source changed:   {one:7.3f} s")
+    print(f"rebuild after one source changed:            {one:7.3f} s")
     per_stage = stages(sorted(small.glob("*.txt"))[:200])
     print_stages(per_stage, 200)
     bare = per_stage["lxml parse+serialize"]
-    wall_per_document = cold * JOBS / 1000
-    print(f"cold build wall x cores / lxml:     {wall_per_document / bare:7.1f} x  (whole command, per document)")
+    whole = one_core / 1000 / bare
+    print(f"cold build, one process, wall / lxml:        {whole:7.1f} x  (whole command, per document)")
     times = check_times(changed)
-    print(f"dispatch check, one source, fresh process: median {statistics.median(times):.3f} s "
+    check = statistics.median(times)
+    print(f"dispatch check, one source, fresh process: median {check:.3f} s "
           f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)")
     large = corpus(5000)
     out = WORK / "out-5000"
     shutil.rmtree(out, ignore_errors=True)
     cold_5000, rss_5000 = build(large, out)
-    print(f"cold full build, 5000 sources:      {cold_5000:7.2f} s   {5000 / cold_5000:7.1f} documents/s   peak {rss_5000 / 1024:.0f} MiB")
-    print(f"peak memory 5000 / 1000:            {rss_5000 / rss_1000:7.2f}")
+    print(f"cold full build, 5000 sources, {JOBS} cores:      {cold_5000:7.2f} s   {5000 / cold_5000:7.1f} documents/s   "
+          f"peak {rss_5000 / 1024:.0f} MiB")
+    print(f"peak memory 5000 / 1000:                     {rss_5000 / rss_1000:7.2f}")
+    print("against the targets:")
+    for label, figure, target, met in (
+            ("cold build, one process / lxml floor", f"{whole:.1f} x", "<= 20 x", whole <= 20),
+            (f"{JOBS} cores / one core", f"{one_core / cold:.2f} x", ">= 1.8 x", one_core / cold >= 1.8),
+            ("dispatch check, median", f"{check:.3f} s", "<= 0.15 s", check <= 0.15),
+            ("no-op rebuild, 1000 sources", f"{noop:.3f} s", "< 0.25 s", noop < 0.25),
+            ("peak memory 5000 / 1000", f"{rss_5000 / rss_1000:.2f}", "<= 1.2", rss_5000 / rss_1000 <= 1.2)):
+        print(f"  {label:38s} {figure:>9s}   {target:9s} {'met' if met else 'NOT MET'}")
     collation()
     return 0
 
