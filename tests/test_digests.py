@@ -21,13 +21,15 @@ from conftest import FIXTURES, ROOT, SOURCES
 
 DISPATCH = Path(sys.executable).parent / "dispatch"
 STATE = ".dispatch-state.json"
+KEPT = ".dispatch-site"  # what a build keeps for the next (it names the code that made it): not an output
 
 
 def digests(outputs: Path, ids: set[str]) -> dict[str, str]:
     """One digest per source over all its output files (by their path under ``outputs``), and
     one, under "(edition)", over the files no single source owns."""
     groups: dict[str, list[Path]] = defaultdict(list)
-    for path in sorted(p for p in outputs.rglob("*") if p.is_file() and p.name != STATE):
+    for path in sorted(p for p in outputs.rglob("*")
+                       if p.is_file() and p.name != STATE and p.relative_to(outputs).parts[0] != KEPT):
         stem = path.name.split(".")[0]
         groups[stem if stem in ids else "(edition)"].append(path)
     result = {}
@@ -65,8 +67,13 @@ def test_digests_name_each_source_and_the_shared_files(tmp_path):
     (tmp_path / "html" / "a.html").write_bytes(b"<p/>")
     (tmp_path / "html" / "index.html").write_bytes(b"<p/>")
     (tmp_path / STATE).write_bytes(b"{}")
+    (tmp_path / KEPT / "entries").mkdir(parents=True)
+    (tmp_path / KEPT / "entries" / "a.json").write_bytes(b'{"code": "1"}')
     first = digests(tmp_path, {"a"})
     assert set(first) == {"a", "(edition)"}
     (tmp_path / "html" / "a.html").write_bytes(b"<p>changed</p>")
     assert digests(tmp_path, {"a"})["a"] != first["a"]
     assert digests(tmp_path, {"a"})["(edition)"] == first["(edition)"]
+    second = digests(tmp_path, {"a"})
+    (tmp_path / KEPT / "entries" / "a.json").write_bytes(b'{"code": "2"}')  # what another code kept
+    assert digests(tmp_path, {"a"}) == second
