@@ -364,7 +364,7 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     elif rule.may_match(body):
         context, within = rule.context, rule.within
-        for m in rule.regex.finditer(body):
+        for m in rule.scanner.finditer(body):
             start, end = m.span("target")
             if start == end:
                 continue

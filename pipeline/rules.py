@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import re._constants as _c
+import re._compiler as _sre_compiler
 import re._parser as _sre_parser
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,12 @@ class Rule:
         Worked out from the patterns once per rule, on first use (``required_strings``)."""
         patterns = [p for p in (self.regex, self.context, self.within) if p is not None]
         return tuple(dict.fromkeys(group for pattern in patterns for group in required_strings(pattern)))
+
+    @functools.cached_property
+    def scanner(self) -> re.Pattern | None:
+        """The rule's ``regex``, compiled so that a scan skips ahead to where a match can begin
+        (``fast_scanner``); worked out once per rule, on first use."""
+        return fast_scanner(self.regex) if self.regex is not None else None
 
     def may_match(self, text: str) -> bool:
         """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
@@ -182,6 +189,31 @@ def _item(op, av) -> tuple[Strings | None, list[Strings]]:
             return repeated, sub_required
         return None, sub_required + ([repeated] if repeated else [])
     return None, []
+
+
+def fast_scanner(pattern: re.Pattern) -> re.Pattern:
+    """``pattern``, matching the same text, compiled so that a scan skips ahead to its first
+    character when it begins with a repeat of one character class (``\\d{1,2}``, ``[ \\t]+``).
+
+    The regular expression engine skips ahead only for a pattern that begins with a character
+    or a class; one that begins with a repeat is tried at every position of the text. A repeat
+    of at least one is the same as one occurrence followed by the repeat of one less, which
+    begins with the class. Any other pattern is returned as it is."""
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        items = parsed.data
+        while items and items[0][0] is _c.SUBPATTERN:
+            items = items[0][1][3].data
+        if not items or items[0][0] not in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            return pattern
+        op, (low, high, sub) = items[0]
+        if low < 1 or len(sub.data) != 1 or sub.data[0][0] not in (_c.IN, _c.LITERAL):
+            return pattern
+        rest = (op, (low - 1, high if high is _c.MAXREPEAT else high - 1, sub))
+        items[0:1] = [sub.data[0], rest]
+        return _sre_compiler.compile(parsed, pattern.flags)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: scan with the pattern as it is
+        return pattern
 
 
 def compile_pattern(item: dict) -> tuple[re.Pattern, re.Pattern | None]:
