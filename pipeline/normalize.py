@@ -25,7 +25,14 @@ from pipeline.rules import Rule, RuleTable, default_rules
 
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
-NAME_RUN = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
+@functools.cache
+def _name_run() -> re.Pattern:
+    """Runs of one to four capitalized words (``Kim Il Sung``, ``Chiang Kai-shek``) that stand
+    alone (no word character or hyphen on either side).
+
+    The capital comes first and the look-behind after it (``[A-Z](?<![\w-].)``, which looks at
+    the character before the capital), so that the scan only stops at capitals."""
+    return re.compile(r"[A-Z](?<![\w-].)[a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -122,13 +129,46 @@ def _furniture_pattern() -> re.Pattern | None:
     return re.compile(rf"(?i)(?<![\w])(?:{alternatives})(?![\w])[ \t]*")
 
 
+@functools.cache
+def _furniture_first_words() -> tuple[str, ...]:
+    """The first words of the furniture phrases, lower-cased: every match begins with one."""
+    return tuple(sorted({p.split()[0].lower() for p in furniture_phrases()}))
+
+
 def _furniture(body: str, register: Register):
     pattern = _furniture_pattern()
-    lowered = body.lower()
-    if pattern is None or not any(p.split()[0].lower() in lowered for p in furniture_phrases()):
+    if pattern is None:
         return
-    for m in pattern.finditer(body):
-        yield m.start(), m.end(), ""
+    lowered = body.lower()
+    if not any(word in lowered for word in _furniture_first_words()):
+        return
+    if not body.isascii():
+        for m in pattern.finditer(body):
+            yield m.start(), m.end(), ""
+        return
+    # An ASCII text lower-cases character for character, as the case-blind pattern compares:
+    # a match can only begin where a phrase's first word stands, and the pattern is tried
+    # there alone, left to right, as ``finditer`` would find it (at most a handful of places
+    # instead of every character of the text).
+    position = 0
+    for candidate in sorted(_occurrences(lowered, _furniture_first_words())):
+        if candidate < position:
+            continue
+        m = pattern.match(body, candidate)
+        if m is not None:
+            yield m.start(), m.end(), ""
+            position = m.end()
+
+
+def _occurrences(text: str, needles: tuple[str, ...]) -> set[int]:
+    """Every offset where one of ``needles`` stands in ``text``."""
+    found = set()
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            found.add(at)
+            at = text.find(needle, at + 1)
+    return found
 
 
 def _open_parenthesis(body: str, register: Register):
@@ -165,41 +205,35 @@ def _register_ocr(body: str, register: Register):
 def _register_fuzzy(body: str, register: Register, found: Reporter | None = None):
     """Correct confident near misses of register names; report doubtful ones as suggestions.
 
-    Runs of capitalized words are read left to right; at each word the longest window (up
-    to three words) that is a register name is skipped, and a window that is not is
-    compared with the register's names of the same length in words.
+    Runs of capitalized words are found here; what the register makes of each run (its
+    names, near misses and suggestions: ``Register.judge_run``) depends on the run's text
+    alone and is worked out once per process for each distinct run.
     """
-    for run in NAME_RUN.finditer(body):
-        words = [(w.start() + run.start(), w.end() + run.start())
-                 for w in re.finditer(r"[^ -]+", run.group())]
-        i = 0
-        while i < len(words):
-            step = 1
-            for length in range(min(3, len(words) - i), 0, -1):
-                start, end = words[i][0], words[i + length - 1][1]
-                token = body[start:end]
-                if register.lookup(token):
-                    step = length
-                    break
-                if token in register.ignore or len(token) < register.min_length:
-                    continue
-                match = register.near_miss(token)
-                if match is None:
-                    continue
-                entry, form, score, runner_up = match
-                if score >= register.correct and score - runner_up >= register.margin:
-                    yield start, end, form
-                    step = length
-                    break
-                if score >= register.suggest and found is not None:
-                    found.at(start, "N212", token=token, form=form, kind=entry.kind, id=entry.id, score=score)
-                    step = length
-                    break
-            i += step
+    judge = register.judge_run
+    reporting = found is not None
+    for run in _name_run().finditer(body):
+        actions = judge(run.group(), reporting)
+        if not actions:
+            continue
+        offset = run.start()
+        for start, end, judged in actions:
+            if judged[0] == "correct":
+                yield offset + start, offset + end, judged[1]
+            elif judged[0] == "suggest" and found is not None:
+                _, form, entry, score = judged
+                found.at(offset + start, "N212", token=run.group()[start:end], form=form, kind=entry.kind,
+                         id=entry.id, score=score)
+
+
+@functools.cache
+def _spaced_capitals_pattern() -> re.Pattern:
+    """Four or more capitals, each followed by one space but the last, standing alone: ``(?<!\w)``
+    written after the first capital (``(?<!\w.)``) so that the scan only stops at capitals."""
+    return re.compile(r"[A-Z](?<!\w.) (?:[A-Z] ){2,}[A-Z](?!\w)")
 
 
 def _spaced_capitals(body: str, register: Register):
-    for m in re.finditer(r"(?<![\w])(?:[A-Z] ){3,}[A-Z](?![\w])", body):
+    for m in _spaced_capitals_pattern().finditer(body):
         yield m.start(), m.end(), m.group().replace(" ", "")
 
 
@@ -328,9 +362,9 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
         yield from _register_fuzzy(body, register, found)
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
-    else:
+    elif rule.may_match(body):
         context, within = rule.context, rule.within
-        for m in rule.regex.finditer(body):
+        for m in rule.scanner.finditer(body):
             start, end = m.span("target")
             if start == end:
                 continue

@@ -21,6 +21,7 @@ ENTRY_KEYS = ("id", "name", "variants", "ocr", "index")
 TABLE_KEYS = {"fuzzy": ("correct", "suggest", "margin", "min_length", "ignore"), "abbreviation": ("abbr", "expan"),
               **{kind: ENTRY_KEYS for kind in KINDS}}
 ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+RUN_WORD = re.compile(r"[^ -]+")  # the words of a run of capitalized words
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class Register:
         self.by_id = {e.id: e for e in self.entries}
         self._choices: dict[int, list[str]] = {}
         self._near: dict[str, tuple | None] = {}  # memo: words recur from document to document
+        self._verdicts: dict[str, tuple | None] = {}  # memo of ``verdict``, for the same reason
+        self._runs: dict[tuple[str, bool], tuple] = {}  # memo of ``judge_run``
 
     def find(self, text: str):
         """Yield (start, end, entry) for every register name in ``text``, longest first."""
@@ -84,6 +87,67 @@ class Register:
             if m.end() == len(tail[-80:]):
                 best = self.forms[m.group()]
         return best
+
+    def judge_run(self, run: str, reporting: bool) -> tuple[tuple[int, int, tuple], ...]:
+        """What the fuzzy matcher makes of a run of capitalized words (``Kim II Sung``): the
+        windows (start, end in ``run``) that are register names, near misses to correct or
+        (when ``reporting``) to suggest, with their verdicts. Memoized: runs recur.
+
+        The words are read left to right; at each word the longest window (up to three
+        words) with a verdict is taken and the words it covers are skipped; a window that
+        is not a name is compared with the register's names of its length in words."""
+        key = (run, reporting)
+        try:
+            return self._runs[key]
+        except KeyError:
+            pass
+        if len(self._runs) > 50_000:
+            self._runs.clear()
+        words = [(w.start(), w.end()) for w in RUN_WORD.finditer(run)] if " " in run or "-" in run else [
+            (0, len(run))]
+        actions = []
+        i = 0
+        while i < len(words):
+            step = 1
+            for length in range(min(3, len(words) - i), 0, -1):
+                start, end = words[i][0], words[i + length - 1][1]
+                judged = self.verdict(run[start:end])
+                if judged is None or (judged[0] == "suggest" and not reporting):
+                    continue
+                actions.append((start, end, judged))
+                step = length
+                break
+            i += step
+        result = self._runs[key] = tuple(actions)
+        return result
+
+    def verdict(self, token: str) -> tuple | None:
+        """What a capitalized token of a text is to the fuzzy matcher, memoized: ``("name",)``
+        for a register form, ``("correct", form)`` for a confident near miss, ``("suggest",
+        form, entry, score)`` for a doubtful one, None for a token to pass over."""
+        try:
+            return self._verdicts[token]
+        except KeyError:
+            pass
+        if len(self._verdicts) > 50_000:
+            self._verdicts.clear()
+        result = self._verdicts[token] = self._verdict(token)
+        return result
+
+    def _verdict(self, token: str) -> tuple | None:
+        if self.lookup(token):
+            return ("name",)
+        if token in self.ignore or len(token) < self.min_length:
+            return None
+        match = self.near_miss(token)
+        if match is None:
+            return None
+        entry, form, score, runner_up = match
+        if score >= self.correct and score - runner_up >= self.margin:
+            return ("correct", form)
+        if score >= self.suggest:
+            return ("suggest", form, entry, score)
+        return None
 
     def near_miss(self, token: str) -> tuple[Entry, str, float, float] | None:
         """Best register form for a token not in the register: (entry, form, score, runner-up)."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
+import re._constants as _c
+import re._compiler as _sre_compiler
+import re._parser as _sre_parser
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +47,26 @@ class Rule:
         """OCR fixes are shown in the text as sic/corr; the rest go to the header's list."""
         return self.kind == "ocr"
 
+    @functools.cached_property
+    def needles(self) -> tuple[tuple[str, ...], ...]:
+        """Groups of strings, one of each group in any text the rule's patterns can match.
+
+        A text that lacks every string of one group cannot be changed by the rule, which is
+        then not run on it: an ``in`` test costs far less than a regular expression's scan.
+        Worked out from the patterns once per rule, on first use (``required_strings``)."""
+        patterns = [p for p in (self.regex, self.context, self.within) if p is not None]
+        return tuple(dict.fromkeys(group for pattern in patterns for group in required_strings(pattern)))
+
+    @functools.cached_property
+    def scanner(self) -> re.Pattern | None:
+        """The rule's ``regex``, compiled so that a scan skips ahead to where a match can begin
+        (``fast_scanner``); worked out once per rule, on first use."""
+        return fast_scanner(self.regex) if self.regex is not None else None
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
+        return all(any(needle in text for needle in group) for group in self.needles)
+
 
 @dataclass
 class RuleTable:
@@ -52,6 +75,145 @@ class RuleTable:
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+
+MAX_NEEDLES = 16  # more alternative strings than this make no cheap test
+
+
+def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
+    """Groups of strings, one string of each group in any text that ``pattern`` matches.
+
+    Read from the parsed pattern: runs of literal characters (and of small character sets,
+    taken as their alternatives) through groups, alternations, repeats of at least one and
+    look-arounds (the text they look at is in the text too). A case-insensitive pattern, or
+    one this reading does not know, gets no groups: no cheap test."""
+    if pattern.flags & re.IGNORECASE:
+        return ()
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - a pattern this reading does not know gets no cheap test
+        return ()
+    groups = {_shortest(group) for group in _strings(list(parsed))[1]}
+    kept = [g for g in groups if not any(o != g and _implies(o, g) for o in groups)]
+    return tuple(sorted(tuple(sorted(g)) for g in kept))
+
+
+Strings = frozenset[str]
+
+
+def _shortest(group: Strings) -> Strings:
+    """A group without the strings that contain another of its strings (those add nothing)."""
+    return frozenset(s for s in group if not any(o != s and o in s for o in group))
+
+
+def _implies(a: Strings, b: Strings) -> bool:
+    """Does finding a string of ``a`` mean finding one of ``b`` (each of ``a`` holds one of ``b``)?"""
+    return all(any(y in x for y in b) for x in a)
+
+
+def _best(groups: list[Strings]) -> Strings | None:
+    """The most selective group: longest shortest string, then fewest strings."""
+    return max(groups, key=lambda g: (min(map(len, g)), -len(g)), default=None)
+
+
+def _product(a: Strings, b: Strings) -> Strings | None:
+    if len(a) * len(b) > MAX_NEEDLES:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _strings(items: list) -> tuple[Strings | None, list[Strings]]:
+    """(exact, required) of a sequence of parsed items: ``exact`` every string the sequence can
+    match, when few (else None); ``required`` groups of strings, one of each group in any text
+    the sequence matches."""
+    exact: Strings | None = frozenset({""})
+    run: Strings | None = exact  # the exact strings of the items since the last inexact one
+    required: list[Strings] = []
+
+    def close_run() -> None:
+        if run and "" not in run:
+            required.append(run)
+
+    for op, av in items:
+        if op in (_c.AT, _c.ASSERT_NOT):
+            continue  # zero-width: the text on either side stays one run
+        if op is _c.ASSERT:
+            required.extend(_strings(list(av[1]))[1])
+            continue
+        item_exact, item_required = _item(op, av)
+        required.extend(item_required)
+        joined = _product(run, item_exact) if run is not None and item_exact is not None else None
+        if joined is None:
+            close_run()
+            run = item_exact
+        else:
+            run = joined
+        exact = _product(exact, item_exact) if exact is not None and item_exact is not None else None
+    close_run()
+    return exact, required
+
+
+def _item(op, av) -> tuple[Strings | None, list[Strings]]:
+    """(exact, required) of one parsed item (see ``_strings``)."""
+    if op is _c.LITERAL:
+        return frozenset({chr(av)}), []
+    if op is _c.IN:
+        if len(av) <= MAX_NEEDLES and all(o is _c.LITERAL for o, _ in av):
+            return frozenset(chr(a) for _, a in av), []
+        return None, []
+    if op is _c.SUBPATTERN:
+        _, add_flags, _, sub = av
+        return _strings(list(sub)) if not add_flags & re.IGNORECASE else (None, [])
+    if op is _c.BRANCH:
+        results = [_strings(list(branch)) for branch in av[1]]
+        exact = None
+        if all(e is not None for e, _ in results):
+            exact = frozenset().union(*(e for e, _ in results))
+        best = [_best(r + ([e] if e and "" not in e else [])) for e, r in results]
+        if all(best):
+            union = frozenset().union(*best)
+            return (exact if exact is not None and len(exact) <= MAX_NEEDLES else None), (
+                [union] if len(union) <= MAX_NEEDLES else [])
+        return (exact if exact is not None and len(exact) <= MAX_NEEDLES else None), []
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        low, high, sub = av
+        if low == 0:
+            return (frozenset({""}) if high == 0 else None), []
+        sub_exact, sub_required = _strings(list(sub))
+        repeated = sub_exact
+        for _ in range(low - 1):
+            repeated = _product(repeated, sub_exact) if repeated is not None else None
+        if repeated is not None and "" in repeated:
+            repeated = None
+        if low == high:
+            return repeated, sub_required
+        return None, sub_required + ([repeated] if repeated else [])
+    return None, []
+
+
+def fast_scanner(pattern: re.Pattern) -> re.Pattern:
+    """``pattern``, matching the same text, compiled so that a scan skips ahead to its first
+    character when it begins with a repeat of one character class (``\\d{1,2}``, ``[ \\t]+``).
+
+    The regular expression engine skips ahead only for a pattern that begins with a character
+    or a class; one that begins with a repeat is tried at every position of the text. A repeat
+    of at least one is the same as one occurrence followed by the repeat of one less, which
+    begins with the class. Any other pattern is returned as it is."""
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        items = parsed.data
+        while items and items[0][0] is _c.SUBPATTERN:
+            items = items[0][1][3].data
+        if not items or items[0][0] not in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            return pattern
+        op, (low, high, sub) = items[0]
+        if low < 1 or len(sub.data) != 1 or sub.data[0][0] not in (_c.IN, _c.LITERAL):
+            return pattern
+        rest = (op, (low - 1, high if high is _c.MAXREPEAT else high - 1, sub))
+        items[0:1] = [sub.data[0], rest]
+        return _sre_compiler.compile(parsed, pattern.flags)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: scan with the pattern as it is
+        return pattern
 
 
 def compile_pattern(item: dict) -> tuple[re.Pattern, re.Pattern | None]:

@@ -1,7 +1,10 @@
 """The rule table: every example runs, and a broken table is a located finding."""
 
+import re
+
 import pytest
 
+from conftest import SAMPLE
 from pipeline.normalize import apply_rule
 from pipeline.registers import load_register
 from pipeline.rules import default_rules, load_rules
@@ -72,3 +75,40 @@ def test_register_duplicate_id(tmp_path):
     path.write_text('[[person]]\nid = "a"\nname = "A"\n\n[[place]]\nid = "a"\nname = "B"\n', encoding="utf-8")
     register, found = load_register(path)
     assert [(d.code, d.line) for d in found] == [("D603", 2)]
+
+
+@pytest.mark.parametrize("pattern, groups", [
+    (r"II", (("II",),)),
+    (r"&(?:quot|#34|#x22);", (("&#34;", "&#x22;", "&quot;"),)),
+    (r"[ \t]{2,}|\t", (("\t", "  "),)),
+    (r"(?:Digital Archive\s+)?digitalarchive\.", (("digitalarchive.",),)),
+    (r"ab?c", (("a",), ("c",))),
+    (r"x(?=yz)", (("x",), ("yz",))),
+    (r"(?i)abc", ()),
+    (r"\d{1,2}", ()),
+])
+def test_required_strings_of_a_pattern(pattern, groups):
+    from pipeline.rules import required_strings
+
+    assert required_strings(re.compile(pattern)) == groups
+
+
+@pytest.mark.parametrize("pattern", [r"\d{1,2}(?![\w\[])", r"[ \t]+(?=\n|\Z)", r"(?P<t>a{2,3}?)b", r"x+", r"\s*y"])
+def test_fast_scanner_finds_what_the_pattern_finds(pattern):
+    from pipeline.rules import fast_scanner
+
+    text = "GROMYKO3 and 12 of 123  \nxx aab aaab aaaab  y \t\n x"
+    compiled = re.compile(pattern)
+    scanner = fast_scanner(compiled)
+    assert [m.span() for m in scanner.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+    assert scanner.groupindex == compiled.groupindex
+
+
+def test_every_rule_scans_and_prefilters_like_its_pattern():
+    text = SAMPLE.read_text(encoding="utf-8")
+    for rule in RULES:
+        if rule.regex is None:
+            continue
+        found = [m.span() for m in rule.regex.finditer(text)]
+        assert [m.span() for m in rule.scanner.finditer(text)] == found
+        assert rule.may_match(text) or not found
