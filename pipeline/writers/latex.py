@@ -20,6 +20,7 @@ SPECIAL = {
     "`": r"\textasciigrave{}",
 }
 SPECIAL_TABLE = str.maketrans(SPECIAL)
+SPECIAL_CHARACTER = re.compile("[" + re.escape("".join(SPECIAL)) + "]")
 # pairs TeX would join into a ligature (-- ---, ''), kept apart with an empty group
 LIGATURES = (("--", "-{}-"), ("''", "'{}'"))
 # characters pdfTeX typesets with T1 + utf8 + textcomp; any other needs XeLaTeX or LuaLaTeX
@@ -105,8 +106,11 @@ SCRIPT_RUNS = (
 
 
 def escape(text: str) -> str:
-    """Escape every character TeX would read as markup, ligature or command."""
-    escaped = text.translate(SPECIAL_TABLE)
+    """Escape every character TeX would read as markup, ligature or command.
+
+    (Looking for a special character costs a third of translating: few texts have one.)
+    """
+    escaped = text.translate(SPECIAL_TABLE) if SPECIAL_CHARACTER.search(text) else text
     for pair, separated in LIGATURES:
         while pair in escaped:  # repeated: '---' needs two passes
             escaped = escaped.replace(pair, separated)
@@ -118,12 +122,15 @@ BEYOND_PDFTEX = re.compile("[^\u0000-\u017f" + "".join(sorted(PDFTEX_EXTRA)) + "
 
 def needs_unicode_engine(text: str) -> bool:
     """True when pdfTeX cannot typeset some character of ``text``."""
-    return BEYOND_PDFTEX.search(text) is not None
+    return not text.isascii() and BEYOND_PDFTEX.search(text) is not None
+
+
+INDEX_QUOTED = str.maketrans({ch: '"' + ch for ch in '!@|"'})
 
 
 def _index_key(text: str) -> str:
     """A makeindex key: its special characters quoted."""
-    return "".join('"' + ch if ch in '!@|"' else ch for ch in escape(text))
+    return escape(text).translate(INDEX_QUOTED)
 
 
 class LatexWriter:
@@ -137,19 +144,21 @@ class LatexWriter:
 
         A run of 30 or more characters without a space (a garbled token, a long number) gets
         a break opportunity every 20 characters, so that it cannot run into the margin.
+        (Most texts are shorter than a long token, and ASCII: no script of its own.)
         """
-        if LONG_TOKEN.search(text):
+        if len(text) >= 30 and LONG_TOKEN.search(text):
             text = LONG_TOKEN.sub(lambda m: BREAK.join(m.group()[i:i + 20] for i in range(0, len(m.group()), 20)),
                                   text)
             escaped = escape(text).replace(BREAK, r"\allowbreak{}")
         else:
             escaped = escape(text)
-        for pattern, command in SCRIPT_RUNS:
-            escaped = pattern.sub(lambda m: "{" + command + " " + m.group() + "}", escaped)
+        if not escaped.isascii():
+            for pattern, command in SCRIPT_RUNS:
+                escaped = pattern.sub(lambda m: "{" + command + " " + m.group() + "}", escaped)
         return escaped
 
     def nodes(self, nodes: list[Node]) -> str:
-        return "".join(self.node(n) for n in nodes)
+        return "".join([self.node(n) for n in nodes])
 
     def node(self, node: Node) -> str:
         if node.kind == "text":
@@ -246,8 +255,9 @@ class LatexWriter:
     def write(self, root_text: str) -> str:
         documents = "\n".join(self.document(d) for d in self.edition.documents)
         unicode = needs_unicode_engine(root_text)
-        fonts = "".join(line for test, line in FONTS if test.search(root_text))
-        if FONTS[1][0].search(root_text):
+        scripts = [] if root_text.isascii() else [line for test, line in FONTS if test.search(root_text)]
+        fonts = "".join(scripts)
+        if FONTS[1][1] in scripts:  # CJK text
             fonts += ("  \\ifLuaTeX\\PackageWarning{dispatch}{CJK text is set without line breaking "
                       "inside runs under LuaLaTeX; use xelatex}\\fi\n")
         guard = ("  \\PackageError{dispatch}{This edition contains characters pdfLaTeX cannot set}"
