@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import defaultdict
 import re
 import unicodedata
 from pathlib import Path
@@ -138,6 +139,25 @@ class _Unmarked(dict):
 
 
 UNMARKED = _Unmarked()
+# ASCII text: what is not a letter or a digit ([^\W_]) becomes a space, and str.split finds the words
+# (several times cheaper than WORD.findall)
+ASCII_SEPARATORS = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
+
+
+def _separates(mark: str) -> bool:
+    """True when a character parts words before and after folding (NFKD, marks off, lower case),
+    and cannot change its neighbours' folding (no combining part)."""
+    folded = unicodedata.normalize("NFKD", mark)
+    return not WORD.search(folded.lower()) and not any(unicodedata.combining(c) or unicodedata.category(c)[0] == "M"
+                                                     for c in folded)
+
+
+# the marks the page sets around readings that are not ASCII (an arrow, an ellipsis, brackets):
+# in a text otherwise ASCII they are spaces to the search, and the text takes the ASCII path
+PAGE_MARKS = tuple(sorted(mark for mark in {"\u2192", *(c for style in HTML_KINDS.values()
+                                                          for marks in (style.reading, style.diplomatic) if marks
+                                                          for c in "".join(marks))}
+                          if not mark.isascii() and _separates(mark)))
 
 
 def words(text: str) -> list[str]:
@@ -145,7 +165,16 @@ def words(text: str) -> list[str]:
 
     ``dispatch.js`` splits a query the same way.
     """
-    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
+    if not text.isascii():
+        unmarked = text
+        for mark in PAGE_MARKS:
+            if mark in unmarked:
+                unmarked = unmarked.replace(mark, " ")
+        if unmarked.isascii():
+            text = unmarked
+    if text.isascii():
+        return text.lower().translate(ASCII_SEPARATORS).split()
+    folded = unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
     found = WORD.findall(folded)
     if folded.isascii() or not HAN.search(folded):
         return found
@@ -482,8 +511,8 @@ def search_data(texts: dict) -> str:
     deletion, a received form, archival furniture).
     """
     blocks = []
-    reading: dict[str, list[int]] = {}
-    diplomatic: dict[str, list[int]] = {}
+    reading: dict[str, list[int]] = defaultdict(list)
+    diplomatic: dict[str, list[int]] = defaultdict(list)
     for index, block in enumerate(texts["blocks"]):
         record = [block["anchor"], block["document"], snippet(block["reading"] or block["diplomatic"])]
         if block["only_diplomatic"] and block["reading"]:
@@ -491,9 +520,10 @@ def search_data(texts: dict) -> str:
         blocks.append(record)
         found = set(words(block["reading"]))
         for word in found:
-            reading.setdefault(word, []).append(index)
-        for word in set(words(block["only_diplomatic"])) - found:
-            diplomatic.setdefault(word, []).append(index)
+            reading[word].append(index)
+        if block["only_diplomatic"]:
+            for word in set(words(block["only_diplomatic"])) - found:
+                diplomatic[word].append(index)
     data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]],
             "blocks": blocks, "words": dict(sorted(reading.items())), "diplomatic": dict(sorted(diplomatic.items()))}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
