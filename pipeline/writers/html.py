@@ -30,6 +30,7 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from pipeline.kinds import BY_NAME, EDITORIAL, EMPTY, NOTE
+from pipeline.writers.latex import LazyPattern
 from pipeline.writers.walk import Block, Document, Edition, Node
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -125,7 +126,7 @@ def display_date(iso: str | None) -> str:
     return " ".join(parts)
 
 
-HAN = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+HAN = LazyPattern(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")  # Han and kana
 WORD = re.compile(r"[^\W_]+")
 
 
@@ -180,7 +181,7 @@ def words(text: str) -> list[str]:
         return found
     out = []
     for word in found:
-        out.extend(w for w in HAN.split(word) if w)
+        out.extend(w for w in HAN.compiled.split(word) if w)
     return out
 
 
@@ -203,9 +204,14 @@ class HtmlWriter:
 
     # -- inline ----------------------------------------------------------------------------
     def text(self, text: str, out: list[str]) -> None:
-        text = text.replace("\n", " ")
+        if "\n" in text:
+            text = text.replace("\n", " ")
         out.append(html_escape(text))
-        self.collect(text)
+        if self.show_r and self.show_d:  # (collect, for the most frequent case)
+            self.reading.append(text)
+            self.diplomatic.append(text)
+        else:
+            self.collect(text)
 
     def collect(self, text: str) -> None:
         """Record text shown in the modes being rendered (the page's reading and diplomatic texts)."""
@@ -306,7 +312,8 @@ class HtmlWriter:
         before_r, before_d = reading[0] if reading else None, diplomatic[0] if diplomatic else None
         if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
             before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
-        self.mark(before_r, before_d, out)
+        if before_r or before_d:
+            self.mark(before_r, before_d, out)
         if kind in CORRECTIONS:
             was = self.show_r
             self.show_r = False
@@ -319,7 +326,9 @@ class HtmlWriter:
             self.show_r = was
         if BY_NAME[kind].role != EMPTY:
             self.nodes(node.children, out)
-        self.mark(reading[1] if reading else None, diplomatic[1] if diplomatic else None, out)
+        after_r, after_d = reading[1] if reading else None, diplomatic[1] if diplomatic else None
+        if after_r or after_d:
+            self.mark(after_r, after_d, out)
         out.append(f"</{element}>")
         self.in_link -= linked
         self.show_r, self.show_d = saved

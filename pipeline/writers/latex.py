@@ -7,6 +7,7 @@ through ``escape``: no source text can become a TeX command.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pipeline.kinds import BY_NAME, EDITORIAL, GREEK, NOTE, SCRIPTS
@@ -71,6 +72,27 @@ PREAMBLE = ENGINES + r"""\usepackage[a4paper,margin=25mm]{geometry}
 """
 
 
+class LazyPattern:
+    """A regular expression compiled on its first use.
+
+    The character classes of whole scripts (CJK above all) take milliseconds to compile, which
+    every process that imports the writers paid, whether it wrote LaTeX or not.
+    """
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern:
+        return re.compile(self.pattern)
+
+    def search(self, text: str):
+        return self.compiled.search(text)
+
+    def sub(self, replacement, text: str) -> str:
+        return self.compiled.sub(replacement, text)
+
+
 def _kind_macros() -> str:
     """The preamble's macro of every editorial kind, from the kinds table."""
     lines = []
@@ -89,19 +111,19 @@ KIND_MACROS = _kind_macros()
 CYRILLIC_FONT = GREEK + "".join(s.ranges + s.joins for s in SCRIPTS if s.font == r"\edFontru")
 CJK_FONT = "".join(s.ranges + s.joins for s in SCRIPTS if s.font == r"\edFontzh")
 FONTS = (
-    (re.compile(f"[{CYRILLIC_FONT}]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
-    (re.compile(f"[{CJK_FONT}]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
+    (LazyPattern(f"[{CYRILLIC_FONT}]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
+    (LazyPattern(f"[{CJK_FONT}]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
               "  \\newcommand{\\edFontzh}{\\edFontzhfamily\\ifXeTeX\\XeTeXlinebreaklocale \"zh\""
               "\\XeTeXlinebreakskip=0pt plus 1pt\\fi}\n"
               "  \\let\\edFontja\\edFontzh\n  \\let\\edFontko\\edFontzh\n"),
 )
 
 
-LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff]{30,}")
+LONG_TOKEN = LazyPattern(r"[^\s\u3000-\u9fff]{30,}")
 BREAK = "\x00"  # a sentinel: control characters never reach the writers (R104)
 SCRIPT_RUNS = (
-    (re.compile(f"[{CYRILLIC_FONT}]+(?:[ ,.;:!?-]+[{CYRILLIC_FONT}]+)*"), r"\edFontru"),
-    (re.compile(f"[{CJK_FONT}]+"), r"\edFontzh"),
+    (LazyPattern(f"[{CYRILLIC_FONT}]+(?:[ ,.;:!?-]+[{CYRILLIC_FONT}]+)*"), r"\edFontru"),
+    (LazyPattern(f"[{CJK_FONT}]+"), r"\edFontzh"),
 )
 
 
@@ -117,7 +139,7 @@ def escape(text: str) -> str:
     return escaped
 
 
-BEYOND_PDFTEX = re.compile("[^\u0000-\u017f" + "".join(sorted(PDFTEX_EXTRA)) + "]")
+BEYOND_PDFTEX = LazyPattern("[^\u0000-\u017f" + "".join(sorted(PDFTEX_EXTRA)) + "]")
 
 
 def needs_unicode_engine(text: str) -> bool:
