@@ -76,6 +76,9 @@ BLOCKS: dict[str, tuple[str, str, str]] = {
 DIPLOMATIC_BLOCKS = {"docket", "furniture"}  # archival furniture: the reading text leaves it out
 PERMALINKED = {"headnote", "p", "item", "postscript", "annotation", "footnote"}
 
+NOT_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
+ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$|^--(\d{2})-(\d{2})$")
+WEB_URL = re.compile(r"^https?://[^\s]+$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 DATETIME = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?|--\d{2}-\d{2}|\d{2}:\d{2}(?::\d{2})?)$")
 KIND = re.compile(r"^(?P<kind>[A-Z][\w'-]*(?: [\w'-]+){0,4}?)(?= (?:from|to|between|with|by|on)\b|,| \()")
@@ -90,9 +93,10 @@ def html_escape(text: str) -> str:
             .replace("'", "&#39;"))
 
 
+@functools.lru_cache(maxsize=4096)  # a page asks it of every link to a person or a place
 def anchor(value: str) -> str:
     """A fragment identifier from an id: ASCII letters, digits, '.', '_' and '-' (others spelled out)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", lambda m: f"_{ord(m.group()):x}_", value) or "_"
+    return NOT_IN_ANCHOR.sub(lambda m: f"_{ord(m.group()):x}_", value) or "_"
 
 
 def language(value: str | None) -> str | None:
@@ -112,7 +116,7 @@ def display_date(iso: str | None) -> str:
     """'1950-10-05' -> '5 October 1950'; partial dates likewise; anything else as it is."""
     if not iso:
         return ""
-    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$|^--(\d{2})-(\d{2})$", iso)
+    m = ISO_DATE.match(iso)
     if not m:
         return iso
     year, month, day = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (None, m.group(4), m.group(5))
@@ -489,7 +493,7 @@ class HtmlWriter:
         page = template("source.html.j2").render(
             page="source", id=edition.id, title=edition.title or edition.id,
             language=language(edition.language), reference=reference + people,
-            url=url if re.match(r"^https?://[^\s]+$", url) else None, url_text=url,
+            url=url if WEB_URL.match(url) else None, url_text=url,
             documents=documents, collation=any(d["version_of"] for d in documents))
         entities = {key: value for key, value in sorted(edition.entities.items())
                     if value["kind"] in ENTITY_PAGES}
