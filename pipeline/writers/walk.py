@@ -8,7 +8,7 @@ documents of blocks of semantic nodes (``insertion``, ``deletion``, ``gap``, ``g
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import etree
 
