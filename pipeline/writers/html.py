@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import defaultdict
 import re
 import unicodedata
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from pipeline.kinds import BY_NAME, EDITORIAL, EMPTY, NOTE
+from pipeline.writers.latex import LazyPattern
 from pipeline.writers.walk import Block, Document, Edition, Node
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -74,6 +76,9 @@ BLOCKS: dict[str, tuple[str, str, str]] = {
 DIPLOMATIC_BLOCKS = {"docket", "furniture"}  # archival furniture: the reading text leaves it out
 PERMALINKED = {"headnote", "p", "item", "postscript", "annotation", "footnote"}
 
+NOT_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
+ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$|^--(\d{2})-(\d{2})$")
+WEB_URL = re.compile(r"^https?://[^\s]+$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 DATETIME = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?|--\d{2}-\d{2}|\d{2}:\d{2}(?::\d{2})?)$")
 KIND = re.compile(r"^(?P<kind>[A-Z][\w'-]*(?: [\w'-]+){0,4}?)(?= (?:from|to|between|with|by|on)\b|,| \()")
@@ -88,9 +93,10 @@ def html_escape(text: str) -> str:
             .replace("'", "&#39;"))
 
 
+@functools.lru_cache(maxsize=4096)  # a page asks it of every link to a person or a place
 def anchor(value: str) -> str:
     """A fragment identifier from an id: ASCII letters, digits, '.', '_' and '-' (others spelled out)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", lambda m: f"_{ord(m.group()):x}_", value) or "_"
+    return NOT_IN_ANCHOR.sub(lambda m: f"_{ord(m.group()):x}_", value) or "_"
 
 
 def language(value: str | None) -> str | None:
@@ -110,7 +116,7 @@ def display_date(iso: str | None) -> str:
     """'1950-10-05' -> '5 October 1950'; partial dates likewise; anything else as it is."""
     if not iso:
         return ""
-    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$|^--(\d{2})-(\d{2})$", iso)
+    m = ISO_DATE.match(iso)
     if not m:
         return iso
     year, month, day = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (None, m.group(4), m.group(5))
@@ -124,7 +130,7 @@ def display_date(iso: str | None) -> str:
     return " ".join(parts)
 
 
-HAN = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+HAN = LazyPattern(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")  # Han and kana
 WORD = re.compile(r"[^\W_]+")
 
 
@@ -138,6 +144,25 @@ class _Unmarked(dict):
 
 
 UNMARKED = _Unmarked()
+# ASCII text: what is not a letter or a digit ([^\W_]) becomes a space, and str.split finds the words
+# (several times cheaper than WORD.findall)
+ASCII_SEPARATORS = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
+
+
+def _separates(mark: str) -> bool:
+    """True when a character parts words before and after folding (NFKD, marks off, lower case),
+    and cannot change its neighbours' folding (no combining part)."""
+    folded = unicodedata.normalize("NFKD", mark)
+    return not WORD.search(folded.lower()) and not any(unicodedata.combining(c) or unicodedata.category(c)[0] == "M"
+                                                     for c in folded)
+
+
+# the marks the page sets around readings that are not ASCII (an arrow, an ellipsis, brackets):
+# in a text otherwise ASCII they are spaces to the search, and the text takes the ASCII path
+PAGE_MARKS = tuple(sorted(mark for mark in {"\u2192", *(c for style in HTML_KINDS.values()
+                                                          for marks in (style.reading, style.diplomatic) if marks
+                                                          for c in "".join(marks))}
+                          if not mark.isascii() and _separates(mark)))
 
 
 def words(text: str) -> list[str]:
@@ -145,13 +170,22 @@ def words(text: str) -> list[str]:
 
     ``dispatch.js`` splits a query the same way.
     """
-    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
+    if not text.isascii():
+        unmarked = text
+        for mark in PAGE_MARKS:
+            if mark in unmarked:
+                unmarked = unmarked.replace(mark, " ")
+        if unmarked.isascii():
+            text = unmarked
+    if text.isascii():
+        return text.lower().translate(ASCII_SEPARATORS).split()
+    folded = unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
     found = WORD.findall(folded)
     if folded.isascii() or not HAN.search(folded):
         return found
     out = []
     for word in found:
-        out.extend(w for w in HAN.split(word) if w)
+        out.extend(w for w in HAN.compiled.split(word) if w)
     return out
 
 
@@ -174,9 +208,14 @@ class HtmlWriter:
 
     # -- inline ----------------------------------------------------------------------------
     def text(self, text: str, out: list[str]) -> None:
-        text = text.replace("\n", " ")
+        if "\n" in text:
+            text = text.replace("\n", " ")
         out.append(html_escape(text))
-        self.collect(text)
+        if self.show_r and self.show_d:  # (collect, for the most frequent case)
+            self.reading.append(text)
+            self.diplomatic.append(text)
+        else:
+            self.collect(text)
 
     def collect(self, text: str) -> None:
         """Record text shown in the modes being rendered (the page's reading and diplomatic texts)."""
@@ -277,7 +316,8 @@ class HtmlWriter:
         before_r, before_d = reading[0] if reading else None, diplomatic[0] if diplomatic else None
         if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
             before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
-        self.mark(before_r, before_d, out)
+        if before_r or before_d:
+            self.mark(before_r, before_d, out)
         if kind in CORRECTIONS:
             was = self.show_r
             self.show_r = False
@@ -290,7 +330,9 @@ class HtmlWriter:
             self.show_r = was
         if BY_NAME[kind].role != EMPTY:
             self.nodes(node.children, out)
-        self.mark(reading[1] if reading else None, diplomatic[1] if diplomatic else None, out)
+        after_r, after_d = reading[1] if reading else None, diplomatic[1] if diplomatic else None
+        if after_r or after_d:
+            self.mark(after_r, after_d, out)
         out.append(f"</{element}>")
         self.in_link -= linked
         self.show_r, self.show_d = saved
@@ -451,7 +493,7 @@ class HtmlWriter:
         page = template("source.html.j2").render(
             page="source", id=edition.id, title=edition.title or edition.id,
             language=language(edition.language), reference=reference + people,
-            url=url if re.match(r"^https?://[^\s]+$", url) else None, url_text=url,
+            url=url if WEB_URL.match(url) else None, url_text=url,
             documents=documents, collation=any(d["version_of"] for d in documents))
         entities = {key: value for key, value in sorted(edition.entities.items())
                     if value["kind"] in ENTITY_PAGES}
@@ -482,8 +524,8 @@ def search_data(texts: dict) -> str:
     deletion, a received form, archival furniture).
     """
     blocks = []
-    reading: dict[str, list[int]] = {}
-    diplomatic: dict[str, list[int]] = {}
+    reading: dict[str, list[int]] = defaultdict(list)
+    diplomatic: dict[str, list[int]] = defaultdict(list)
     for index, block in enumerate(texts["blocks"]):
         record = [block["anchor"], block["document"], snippet(block["reading"] or block["diplomatic"])]
         if block["only_diplomatic"] and block["reading"]:
@@ -491,9 +533,10 @@ def search_data(texts: dict) -> str:
         blocks.append(record)
         found = set(words(block["reading"]))
         for word in found:
-            reading.setdefault(word, []).append(index)
-        for word in set(words(block["only_diplomatic"])) - found:
-            diplomatic.setdefault(word, []).append(index)
+            reading[word].append(index)
+        if block["only_diplomatic"]:
+            for word in set(words(block["only_diplomatic"])) - found:
+                diplomatic[word].append(index)
     data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]],
             "blocks": blocks, "words": dict(sorted(reading.items())), "diplomatic": dict(sorted(diplomatic.items()))}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -9,6 +9,7 @@ position and its own text in ``content``. The shape is ``schemas/dispatch-output
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring
 
 from pipeline.writers.walk import Edition
 
@@ -18,6 +19,10 @@ SCHEMA_ID = "https://dispatch.example/schemas/dispatch-output.schema.json"
 def write_json(edition: Edition) -> bytes:
     """The JSON form of an edition, UTF-8, keys in a fixed order."""
     rendered = edition.reading
+    annotations: dict[int, list[dict]] = {}  # each document's, without the number of the document
+    for record in rendered.annotations:
+        record = record.copy()
+        annotations.setdefault(record.pop("document"), []).append(record)
     documents = []
     for number, (document, placed) in enumerate(zip(edition.documents, rendered.documents), 1):
         documents.append({
@@ -32,8 +37,7 @@ def write_json(edition: Edition) -> bytes:
             "start": placed["start"],
             "end": placed["end"],
             "blocks": placed["blocks"],
-            "annotations": [{key: value for key, value in a.items() if key != "document"}
-                            for a in rendered.annotations if a["document"] == number],
+            "annotations": annotations.get(number, []),
         })
     data = {
         "$schema": SCHEMA_ID,
@@ -49,16 +53,65 @@ def write_json(edition: Edition) -> bytes:
     return (layout(data) + "\n").encode("utf-8")
 
 
+def _one_line_encoder():
+    """The encoder of ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))``, made once.
+
+    ``json.dumps`` builds a new encoder on every call, which costs more than encoding a
+    record; a document's JSON encodes hundreds of records and keys. The C encoder, when the
+    interpreter has it, is made here with the arguments ``json.dumps`` gives it (no circular
+    check: the writers' data is a tree), else the pure-Python one is kept.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+    if c_make_encoder is None:
+        return encoder.encode
+    encode = c_make_encoder(None, encoder.default, encode_basestring, None, encoder.key_separator,
+                            encoder.item_separator, False, False, True)
+
+    def one_line(value) -> str:
+        if isinstance(value, str):
+            return encode_basestring(value)
+        return "".join(encode(value, 0))
+
+    return one_line
+
+
+one_line = _one_line_encoder()
+INDENTS = tuple("  " * level for level in range(6))
+
+
 def layout(value, level: int = 0) -> str:
     """JSON with the top levels indented and each record (block, annotation, entity) on one line.
 
     Readable in a diff (one annotation a line) and written by the C encoder.
     """
-    pad = "  " * (level + 1)
+    out: list[str] = []
+    _layout(value, level, out)
+    return "".join(out)
+
+
+def _layout(value, level: int, out: list[str]) -> None:
+    """``layout`` of ``value``, its pieces appended to ``out`` (joined once, at the end)."""
     if level < 3 and isinstance(value, dict) and value:
-        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {layout(v, level + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
-    if level < 4 and isinstance(value, list) and value and isinstance(value[0], (dict, list)):
-        items = [pad + layout(v, level + 1) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        before = "{\n" + INDENTS[level + 1]
+        for key, item in value.items():
+            out.append(before)
+            out.append(one_line(key))
+            out.append(": ")
+            if isinstance(item, (dict, list)):
+                _layout(item, level + 1, out)
+            else:
+                out.append(one_line(item))
+            before = ",\n" + INDENTS[level + 1]
+        out.append("\n" + INDENTS[level] + "}")
+    elif level < 4 and isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        before = "[\n" + INDENTS[level + 1]
+        for item in value:
+            out.append(before)
+            if level < 3:
+                _layout(item, level + 1, out)
+            else:  # a record, on one line
+                out.append(one_line(item))
+            before = ",\n" + INDENTS[level + 1]
+        out.append("\n" + INDENTS[level] + "]")
+    else:
+        out.append(one_line(value))

@@ -7,6 +7,7 @@ through ``escape``: no source text can become a TeX command.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pipeline.kinds import BY_NAME, EDITORIAL, GREEK, NOTE, SCRIPTS
@@ -20,6 +21,7 @@ SPECIAL = {
     "`": r"\textasciigrave{}",
 }
 SPECIAL_TABLE = str.maketrans(SPECIAL)
+SPECIAL_CHARACTER = re.compile("[" + re.escape("".join(SPECIAL)) + "]")
 # pairs TeX would join into a ligature (-- ---, ''), kept apart with an empty group
 LIGATURES = (("--", "-{}-"), ("''", "'{}'"))
 # characters pdfTeX typesets with T1 + utf8 + textcomp; any other needs XeLaTeX or LuaLaTeX
@@ -70,6 +72,27 @@ PREAMBLE = ENGINES + r"""\usepackage[a4paper,margin=25mm]{geometry}
 """
 
 
+class LazyPattern:
+    """A regular expression compiled on its first use.
+
+    The character classes of whole scripts (CJK above all) take milliseconds to compile, which
+    every process that imports the writers paid, whether it wrote LaTeX or not.
+    """
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern:
+        return re.compile(self.pattern)
+
+    def search(self, text: str):
+        return self.compiled.search(text)
+
+    def sub(self, replacement, text: str) -> str:
+        return self.compiled.sub(replacement, text)
+
+
 def _kind_macros() -> str:
     """The preamble's macro of every editorial kind, from the kinds table."""
     lines = []
@@ -88,42 +111,48 @@ KIND_MACROS = _kind_macros()
 CYRILLIC_FONT = GREEK + "".join(s.ranges + s.joins for s in SCRIPTS if s.font == r"\edFontru")
 CJK_FONT = "".join(s.ranges + s.joins for s in SCRIPTS if s.font == r"\edFontzh")
 FONTS = (
-    (re.compile(f"[{CYRILLIC_FONT}]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
-    (re.compile(f"[{CJK_FONT}]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
+    (LazyPattern(f"[{CYRILLIC_FONT}]"), "  \\newfontfamily\\edFontru{DejaVu Serif}\n"),
+    (LazyPattern(f"[{CJK_FONT}]"), "  \\newfontfamily\\edFontzhfamily{FandolSong-Regular.otf}\n"
               "  \\newcommand{\\edFontzh}{\\edFontzhfamily\\ifXeTeX\\XeTeXlinebreaklocale \"zh\""
               "\\XeTeXlinebreakskip=0pt plus 1pt\\fi}\n"
               "  \\let\\edFontja\\edFontzh\n  \\let\\edFontko\\edFontzh\n"),
 )
 
 
-LONG_TOKEN = re.compile(r"[^\s\u3000-\u9fff]{30,}")
+LONG_TOKEN = LazyPattern(r"[^\s\u3000-\u9fff]{30,}")
 BREAK = "\x00"  # a sentinel: control characters never reach the writers (R104)
 SCRIPT_RUNS = (
-    (re.compile(f"[{CYRILLIC_FONT}]+(?:[ ,.;:!?-]+[{CYRILLIC_FONT}]+)*"), r"\edFontru"),
-    (re.compile(f"[{CJK_FONT}]+"), r"\edFontzh"),
+    (LazyPattern(f"[{CYRILLIC_FONT}]+(?:[ ,.;:!?-]+[{CYRILLIC_FONT}]+)*"), r"\edFontru"),
+    (LazyPattern(f"[{CJK_FONT}]+"), r"\edFontzh"),
 )
 
 
 def escape(text: str) -> str:
-    """Escape every character TeX would read as markup, ligature or command."""
-    escaped = text.translate(SPECIAL_TABLE)
+    """Escape every character TeX would read as markup, ligature or command.
+
+    (Looking for a special character costs a third of translating: few texts have one.)
+    """
+    escaped = text.translate(SPECIAL_TABLE) if SPECIAL_CHARACTER.search(text) else text
     for pair, separated in LIGATURES:
         while pair in escaped:  # repeated: '---' needs two passes
             escaped = escaped.replace(pair, separated)
     return escaped
 
 
-BEYOND_PDFTEX = re.compile("[^\u0000-\u017f" + "".join(sorted(PDFTEX_EXTRA)) + "]")
+BEYOND_PDFTEX = LazyPattern("[^\u0000-\u017f" + "".join(sorted(PDFTEX_EXTRA)) + "]")
 
 
 def needs_unicode_engine(text: str) -> bool:
     """True when pdfTeX cannot typeset some character of ``text``."""
-    return BEYOND_PDFTEX.search(text) is not None
+    return not text.isascii() and BEYOND_PDFTEX.search(text) is not None
+
+
+INDEX_QUOTED = str.maketrans({ch: '"' + ch for ch in '!@|"'})
 
 
 def _index_key(text: str) -> str:
     """A makeindex key: its special characters quoted."""
-    return "".join('"' + ch if ch in '!@|"' else ch for ch in escape(text))
+    return escape(text).translate(INDEX_QUOTED)
 
 
 class LatexWriter:
@@ -137,19 +166,21 @@ class LatexWriter:
 
         A run of 30 or more characters without a space (a garbled token, a long number) gets
         a break opportunity every 20 characters, so that it cannot run into the margin.
+        (Most texts are shorter than a long token, and ASCII: no script of its own.)
         """
-        if LONG_TOKEN.search(text):
+        if len(text) >= 30 and LONG_TOKEN.search(text):
             text = LONG_TOKEN.sub(lambda m: BREAK.join(m.group()[i:i + 20] for i in range(0, len(m.group()), 20)),
                                   text)
             escaped = escape(text).replace(BREAK, r"\allowbreak{}")
         else:
             escaped = escape(text)
-        for pattern, command in SCRIPT_RUNS:
-            escaped = pattern.sub(lambda m: "{" + command + " " + m.group() + "}", escaped)
+        if not escaped.isascii():
+            for pattern, command in SCRIPT_RUNS:
+                escaped = pattern.sub(lambda m: "{" + command + " " + m.group() + "}", escaped)
         return escaped
 
     def nodes(self, nodes: list[Node]) -> str:
-        return "".join(self.node(n) for n in nodes)
+        return "".join([self.node(n) for n in nodes])
 
     def node(self, node: Node) -> str:
         if node.kind == "text":
@@ -246,8 +277,9 @@ class LatexWriter:
     def write(self, root_text: str) -> str:
         documents = "\n".join(self.document(d) for d in self.edition.documents)
         unicode = needs_unicode_engine(root_text)
-        fonts = "".join(line for test, line in FONTS if test.search(root_text))
-        if FONTS[1][0].search(root_text):
+        scripts = [] if root_text.isascii() else [line for test, line in FONTS if test.search(root_text)]
+        fonts = "".join(scripts)
+        if FONTS[1][1] in scripts:  # CJK text
             fonts += ("  \\ifLuaTeX\\PackageWarning{dispatch}{CJK text is set without line breaking "
                       "inside runs under LuaLaTeX; use xelatex}\\fi\n")
         guard = ("  \\PackageError{dispatch}{This edition contains characters pdfLaTeX cannot set}"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.kinds import (ABBREVIATION, ANNOTATED, BRACKETED, BY_NAME, CHOICE, EMPTY, NOTE, OMIT,
+from pipeline.kinds import (ABBREVIATION, ANNOTATED, BRACKETED, BY_NAME, CHOICE, EMPTY, NOTE, OMIT, WRAP,
                             Editorial)
 from pipeline.writers.walk import Block, Edition, Node
 
@@ -107,7 +107,10 @@ class Renderer:
 
     def node(self, node: Node) -> None:
         if node.kind == "text":
-            self.emit(LINE_BREAKS.sub(" ", node.text))  # a line break, or a blank line kept inside a block
+            text = node.text
+            if "\n" in text:  # a line break, or a blank line kept inside a block
+                text = LINE_BREAKS.sub(" ", text)
+            self.emit(text)
             return
         kind = BY_NAME[node.kind]
         if self.diplomatic:
@@ -115,7 +118,10 @@ class Renderer:
             return
         start = self.length
         role = kind.role
-        if role == OMIT:
+        if role == WRAP:  # the most frequent (names, dates, insertions)
+            self.nodes(node.children)
+            self.annotate(node, start)
+        elif role == OMIT:
             self.annotate(node, start, {"content": plain(node.children)})
             self.drop()
         elif role == EMPTY:
@@ -143,7 +149,7 @@ class Renderer:
             self.nodes(node.children)
             self.emit("]")
             self.annotate(node, start, {"abbreviation": plain(node.alt), "expansion": plain(node.children)})
-        else:
+        else:  # (no other role: ROLES)
             self.nodes(node.children)
             self.annotate(node, start)
 

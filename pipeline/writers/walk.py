@@ -8,21 +8,52 @@ documents of blocks of semantic nodes (``insertion``, ``deletion``, ``gap``, ``g
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from lxml import etree
 
 from pipeline.kinds import BY_NAME, BY_TEI, CHOICES, EMPTY, OMIT, Editorial
-from pipeline.tei import NS, XML_NS, local
+from pipeline.tei import NS, XML_NS
+
+XML_LANG = f"{{{XML_NS}}}lang"
+XML_ID = f"{{{XML_NS}}}id"
+ORIG, REG = f"{{{NS['t']}}}orig", f"{{{NS['t']}}}reg"
 
 
-@dataclass
+@functools.lru_cache(maxsize=None)
+def _local(tag: str) -> str:
+    """The local name of a Clark tag, as ``pipeline.tei.local`` gives it (without an lxml QName
+    per element: the walk asks it of every element)."""
+    return tag.rpartition("}")[2]
+
+
+@functools.lru_cache(maxsize=None)
+def _kind(name: str, type_: str | None) -> Editorial:
+    """The editorial kind of an element (its local name and @type), from the kinds table."""
+    return BY_TEI.get((name, type_)) or BY_TEI.get((name, None)) or BY_NAME["literal"]
+
+
+@dataclass(slots=True, init=False)
 class Node:
-    """A semantic node: ``kind`` 'text' holds ``text``; others hold children and attributes."""
+    """A semantic node: ``kind`` 'text' holds ``text``; others hold children and attributes.
+
+    A walk makes hundreds of them per document: slots, and an ``__init__`` written out (the
+    generated one, with default factories, costs twice as much).
+    """
 
     kind: str
-    text: str = ""
-    children: list["Node"] = field(default_factory=list)
-    attrs: dict = field(default_factory=dict)
-    alt: list["Node"] = field(default_factory=list)  # sic of a correction, abbr of an expansion
+    text: str
+    children: list["Node"]
+    attrs: dict
+    alt: list["Node"]  # sic of a correction, abbr of an expansion
+
+    def __init__(self, kind: str, text: str = "", children: list["Node"] | None = None, attrs: dict | None = None,
+                 alt: list["Node"] | None = None):
+        self.kind = kind
+        self.text = text
+        self.children = [] if children is None else children
+        self.attrs = {} if attrs is None else attrs
+        self.alt = [] if alt is None else alt
 
 
 @dataclass
@@ -88,16 +119,19 @@ NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
 
 def inline(element) -> list[Node]:
     """The semantic nodes of an element's mixed content."""
-    nodes: list[Node] = []
-    if element.text:
-        nodes.append(Node("text", element.text))
+    text = element.text
+    if not len(element):  # most hold text only (a name, a date, the reading of a choice)
+        return [Node("text", text)] if text else []
+    nodes = [Node("text", text)] if text else []
+    append = nodes.append
     for child in element:
         if isinstance(child.tag, str):
             node = inline_element(child)
             if node is not None:
-                nodes.append(node)
-        if child.tail:
-            nodes.append(Node("text", child.tail))
+                append(node)
+        tail = child.tail
+        if tail:
+            append(Node("text", tail))
     return nodes
 
 
@@ -106,7 +140,7 @@ def _kept(kind: Editorial, element) -> dict:
     attrs = {}
     for key in kind.keep:
         if key == "lang":
-            attrs[key] = element.get(f"{{{XML_NS}}}lang")
+            attrs[key] = element.get(XML_LANG)
         elif key == "ref":
             attrs[key] = (element.get("ref") or "")[1:] or None
         elif key == "cert":
@@ -119,12 +153,12 @@ def _kept(kind: Editorial, element) -> dict:
 
 def inline_element(element) -> Node | None:
     """The semantic node of one element, its kind found in the kinds table."""
-    name = local(element)
+    name = _local(element.tag)
     if name == "choice":
-        parts = {local(c): c for c in element if isinstance(c.tag, str)}
+        parts = {_local(c.tag): c for c in element if isinstance(c.tag, str)}
         first = next((p for p in CHOICES if p in parts), "orig")
         plain_kind, ruled_kind = CHOICES[first]
-        second = next(local(c) for c in parts.values() if local(c) != first) if len(parts) > 1 else None
+        second = next(p for p in parts if p != first) if len(parts) > 1 else None
         reading = parts.get(second) if second else None
         rule = reading.get("ana") if reading is not None else None
         kind = BY_NAME[ruled_kind if rule else plain_kind]
@@ -133,11 +167,16 @@ def inline_element(element) -> Node | None:
                     alt=inline(parts[first]) if first in parts else [], attrs=attrs)
     if name == "lb":
         return Node("text", " ")
-    kind = BY_TEI.get((name, element.get("type"))) or BY_TEI.get((name, None)) or BY_NAME["literal"]
+    kind = _kind(name, element.get("type"))
     if kind.role == EMPTY:  # a gap: what the bracket said of it, if anything, is its desc
-        desc = next((c for c in element if isinstance(c.tag, str) and local(c) == "desc"), None)
-        return Node(kind.name, children=inline(desc) if desc is not None else [], attrs=_kept(kind, element))
-    return Node(kind.name, children=inline(element), attrs=_kept(kind, element))
+        desc = next((c for c in element if isinstance(c.tag, str) and _local(c.tag) == "desc"), None)
+        return Node(kind.name, "", inline(desc) if desc is not None else [], _kept(kind, element))
+    return Node(kind.name, "", inline(element), _kept(kind, element) if kind.keep else {})
+
+
+# opener/closer child -> block kind (a salute: "salutation" in the opener, "salute" in the closer)
+LETTER_PARTS = {"byline": "sender", "address": "address", "dateline": "dateline", "salute": "salute",
+                "signed": "signed"}
 
 
 def blocks(div) -> list[Block]:
@@ -147,7 +186,7 @@ def blocks(div) -> list[Block]:
     for child in div:
         if not isinstance(child.tag, str):
             continue
-        name = local(child)
+        name = _local(child.tag)
         if name == "head":
             out.append(Block("head", "front", inline(child)))
         elif name == "note" and child.get("type") == "headnote":
@@ -159,9 +198,8 @@ def blocks(div) -> list[Block]:
             for node_el in child:
                 if not isinstance(node_el.tag, str):
                     continue
-                sub = local(node_el)
-                kind = {"byline": "sender", "address": "address", "dateline": "dateline",
-                        "salute": "salutation" if part == "opener" else "salute", "signed": "signed"}.get(sub)
+                sub = _local(node_el.tag)
+                kind = "salutation" if sub == "salute" and part == "opener" else LETTER_PARTS.get(sub)
                 if sub == "address":
                     lines = [inline(line) for line in node_el.findall("t:addrLine", NS)]
                     for line in lines:
@@ -212,10 +250,10 @@ def _heading(element) -> str:
     out = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str):
-            name = local(child)
+            name = _local(child.tag)
             if name == "choice":
                 parts = [c for c in child if isinstance(c.tag, str)]
-                reading = next((c for c in parts if local(c) in ("corr", "expan", "reg")), None)
+                reading = next((c for c in parts if _local(c.tag) in ("corr", "expan", "reg")), None)
                 out.append(_heading(reading) if reading is not None else "")
             else:
                 kind = BY_TEI.get((name, child.get("type"))) or BY_TEI.get((name, None))
@@ -226,14 +264,25 @@ def _heading(element) -> str:
 
 
 def _text(element) -> str:
-    return "".join(element.itertext()) if element is not None else ""
+    """All the text of an element (its tail left out), as ``"".join(element.itertext())``:
+    serialized as text by lxml, which is several times cheaper than iterating."""
+    if element is None:
+        return ""
+    if len(element) == 0:
+        return element.text or ""
+    return etree.tostring(element, method="text", encoding=str, with_tail=False)
+
+
+def _child(element, tag: str):
+    """The first child of an element with a Clark tag (``element.find``, without a path to read)."""
+    return next(element.iterchildren(tag), None)
 
 
 def read_edition(root, source_id: str) -> Edition:
     """Walk a TEI tree into an ``Edition``: what every writer reads (a new one on every call)."""
     header = root.find("t:teiHeader", NS)
     title = _text(header.find("t:fileDesc/t:titleStmt/t:title", NS))
-    language = root.get(f"{{{XML_NS}}}lang", "en")
+    language = root.get(XML_LANG, "en")
     entities: dict[str, dict] = {}
     standoff = root.find("t:standOff", NS)
     if standoff is not None:
@@ -243,7 +292,7 @@ def read_edition(root, source_id: str) -> Edition:
                 names = item.findall(f"t:{name_el}", NS)
                 main = next((_text(n) for n in names if n.get("type") == "main"), _text(names[0]) if names else "")
                 sort = next((_text(n) for n in names if n.get("type") == "sort"), main)
-                entities[item.get(f"{{{XML_NS}}}id")] = {
+                entities[item.get(XML_ID)] = {
                     "kind": kind, "name": main, "sort": sort,
                     "variants": [_text(n) for n in names if n.get("type") == "variant"],
                 }
@@ -252,7 +301,7 @@ def read_edition(root, source_id: str) -> Edition:
         for desc in header.iterfind("t:profileDesc/t:correspDesc", NS):
             info: dict = {}
             for action in desc.findall("t:correspAction", NS):
-                who = next((c for c in action if isinstance(c.tag, str) and local(c) in NAME_KINDS), None)
+                who = next((c for c in action if isinstance(c.tag, str) and _local(c.tag) in NAME_KINDS), None)
                 if who is not None:
                     info[action.get("type")] = {"name": _text(who), "ref": (who.get("ref") or "#")[1:] or None}
                 date = action.find("t:date", NS)
@@ -261,14 +310,14 @@ def read_edition(root, source_id: str) -> Edition:
                 place = action.find("t:placeName", NS)
                 if place is not None:
                     info["place"] = _text(place)
-            corresp[desc.get(f"{{{XML_NS}}}id")] = info
+            corresp[desc.get(XML_ID)] = info
     metadata: dict = {}
     bibl = header.find("t:fileDesc/t:sourceDesc/t:bibl", NS) if header is not None else None
     if bibl is not None:
         for child in bibl:
             if not isinstance(child.tag, str):
                 continue
-            name, kind = local(child), child.get("type")
+            name, kind = _local(child.tag), child.get("type")
             if name == "idno" and kind == "archival":
                 metadata.setdefault("sources", []).append(_text(child))
             elif name == "note" and kind == "introduction":
@@ -289,7 +338,7 @@ def read_edition(root, source_id: str) -> Edition:
                 metadata[key] = values
     if header is not None:
         for resp in header.iterfind("t:fileDesc/t:titleStmt/t:respStmt", NS):
-            if resp.get(f"{{{XML_NS}}}id") == "editor":
+            if resp.get(XML_ID) == "editor":
                 continue  # who decided on the automatic readings: their decisions are the changes of type decision
             role = _text(resp.find("t:resp", NS))
             key = "translators" if role.startswith("transl") else "editors"
@@ -297,7 +346,7 @@ def read_edition(root, source_id: str) -> Edition:
     changes = []
     if header is not None:
         for change in header.iterfind("t:revisionDesc/t:listChange/t:change", NS):
-            orig, reg = change.find("t:orig", NS), change.find("t:reg", NS)
+            orig, reg = _child(change, ORIG), _child(change, REG)
             changes.append({
                 "type": change.get("type"),
                 "rule": (change.get("ana") or "#rule.")[len("#rule."):] or None,
@@ -313,7 +362,7 @@ def read_edition(root, source_id: str) -> Edition:
         head = div.find("t:head", NS)
         documents.append(Document(
             n=div.get("n") or str(number),
-            id=div.get(f"{{{XML_NS}}}id") or f"d{number}",
+            id=div.get(XML_ID) or f"d{number}",
             title=" ".join(_heading(head).split()) if head is not None else "",
             kind=div.get("subtype"),
             date=info.get("date"),
@@ -323,5 +372,5 @@ def read_edition(root, source_id: str) -> Edition:
             blocks=blocks(div),
             version_of=(div.get("corresp") or "#")[1:] or None,
         ))
-    characters = "".join(body.itertext()) if body is not None else ""
+    characters = _text(body)
     return Edition(source_id, title, language, metadata, documents, entities, changes, characters)
