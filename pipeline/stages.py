@@ -10,11 +10,12 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.datafiles import PACKAGE_DATA, data_dir
+from pipeline.datafiles import PACKAGE_DATA, data_dir, data_path, found_clean, keep_clean, read_text
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import capped, make
 
@@ -120,14 +121,50 @@ def data_diagnostics() -> list[Diagnostic]:
     """Findings in the pipeline's own data files (rules, registers, conventions, furniture).
 
     The commands check them before they read any source: a data file with errors stops it.
+    A file this very code found clean before, with these very bytes, is not checked again
+    (the verdicts of ``pipeline.datafiles``): then its loader, and the modules it needs, are
+    not even imported, unless a stage needs them.
     """
-    from pipeline.conventions import load_default_conventions
-    from pipeline.normalize import load_default_furniture
-    from pipeline.registers import load_default_register
+    found: list[Diagnostic] = []
+    for name, loader in DATA_CHECKS:
+        path = data_path(name)
+        text = read_text(path)
+        if found_clean(path, text):
+            continue
+        findings = loader()[1]
+        if not findings and text is not None and read_text(path) == text:  # unchanged while checked
+            keep_clean(path, text)
+        found += findings
+    return found
+
+
+def _rules():
     from pipeline.rules import load_default_rules
 
-    return (load_default_rules()[1] + load_default_register()[1] + load_default_conventions()[1]
-            + load_default_furniture()[1])
+    return load_default_rules()
+
+
+def _register():
+    from pipeline.registers import load_default_register
+
+    return load_default_register()
+
+
+def _conventions():
+    from pipeline.conventions import load_default_conventions
+
+    return load_default_conventions()
+
+
+def _furniture():
+    from pipeline.normalize import load_default_furniture
+
+    return load_default_furniture()
+
+
+# each data file and its loader (which checks it), in the order of their findings
+DATA_CHECKS = (("rules.toml", _rules), ("registers.toml", _register), ("conventions.toml", _conventions),
+               ("furniture.toml", _furniture))
 
 
 def render_outputs(root, sid: str, edition=None) -> dict[str, bytes]:
@@ -148,15 +185,33 @@ def render_outputs(root, sid: str, edition=None) -> dict[str, bytes]:
 
 
 def remove_stale_temporaries(outputs: Path) -> None:
-    """Temporary files a killed build left behind (never a finished output)."""
-    for folder in outputs.glob("*"):
-        if folder.is_dir():
-            for file in folder.glob(".*.tmp"):
-                file.unlink(missing_ok=True)
-    for file in outputs.glob(".*.tmp"):
-        file.unlink(missing_ok=True)
-    for file in (outputs / SITE_STATE).glob("*/.*.tmp"):
-        file.unlink(missing_ok=True)
+    """Temporary files a killed build left behind (never a finished output): ``.*.tmp`` in
+    the outputs folder, in each of its folders and in those of the site's state."""
+    folders = [str(outputs)] + _subfolders(str(outputs)) + _subfolders(str(outputs / SITE_STATE))
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                stale = [entry.path for entry in entries if _temporary(entry.name)]
+        except OSError:  # no such folder
+            continue
+        for path in stale:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+
+def _subfolders(folder: str) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.path for entry in entries if entry.is_dir()]
+    except OSError:
+        return []
+
+
+def _temporary(name: str) -> bool:
+    """A name of ``write_atomic``'s temporary files (the pattern ``.*.tmp``)."""
+    return name.startswith(".") and name.endswith(".tmp") and len(name) >= 5
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -213,8 +268,10 @@ def find_sources(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += [p for p in path.iterdir()
-                      if p.is_file() and p.suffix in SOURCE_SUFFIXES and not p.name.startswith(".")]
+            with os.scandir(path) as entries:  # the kind of each entry comes with the listing
+                found += [path / entry.name for entry in entries
+                          if entry.name.endswith(SOURCE_SUFFIXES) and not entry.name.startswith(".")
+                          and entry.is_file()]
         elif path.name.endswith((SIDECAR, REVIEW)):
             # a sidecar or a decisions file stands for its transcription
             suffix = SIDECAR if path.name.endswith(SIDECAR) else REVIEW
@@ -240,18 +297,52 @@ def duplicate_ids(paths: list[Path]) -> list[Diagnostic]:
 
 
 def fingerprint() -> str:
-    """A hash of everything besides a source that decides its outputs: code, data, schemas."""
-    digest = hashlib.sha256(__version__.encode())
+    """A hash of everything besides a source that decides its outputs: code, data, schemas.
+
+    Reading every code file costs a no-op rebuild more than the rest of its check, so the
+    fingerprint is kept in the per-user cache under the size and time of each file it reads
+    (``pipeline.usercache``): when none changed, it is not made again. Files changed in the
+    last seconds are not trusted that way (a change in the same clock tick would go unseen).
+    """
+    from pipeline.usercache import digest, recall, remember
+
+    files = _fingerprinted()
+    stamps, recent = [], False
+    now = time.time_ns()
+    for file, _name in files:
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return _fingerprint(files)  # gone while listed: the file reading reports it
+        recent = recent or stat.st_mtime_ns > now - 2_000_000_000
+        stamps.append(f"{file} {stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
+    key = digest(__version__, *stamps)
+    kept = None if recent else recall("fingerprints", key)
+    if kept is not None and len(kept) == 64:
+        return kept
+    made = _fingerprint(files)
+    if not recent:
+        remember("fingerprints", key, made)
+    return made
+
+
+def _fingerprinted() -> list[tuple[Path, str]]:
+    """The files the fingerprint reads, each with the name it is hashed under, in order."""
     package = Path(__file__).resolve().parent
     files = sorted(package.rglob("*.py")) + sorted((package / "writers" / "templates").glob("*"))
     schemas = package.parent / "schemas"
     if schemas.is_dir():
         files += sorted(schemas.glob("*"))
-    for file in files:
-        digest.update(str(file.relative_to(package.parent)).encode())
-        digest.update(file.read_bytes())
+    named = [(file, str(file.relative_to(package.parent))) for file in files]
     for file in sorted(data_dir().glob("*.toml")):  # the package's data/, or $DISPATCH_DATA_DIR
-        digest.update(f"{PACKAGE_DATA.relative_to(package.parent)}/{file.name}".encode())
+        named.append((file, f"{PACKAGE_DATA.relative_to(package.parent)}/{file.name}"))
+    return named
+
+
+def _fingerprint(files: list[tuple[Path, str]]) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for file, name in files:
+        digest.update(name.encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
 
