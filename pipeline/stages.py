@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +215,8 @@ def _temporary(name: str) -> bool:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: never half written."""
+    import tempfile  # only what writes imports it: a check writes nothing
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -236,6 +237,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 def write_atomic_stream(path: Path, chunks) -> None:
     """Write the chunks (bytes) to ``path`` as ``write_atomic`` does, without holding them all;
     the file is left as it was when its bytes are the same."""
+    import tempfile  # only what writes imports it: a check writes nothing
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from pipeline import __version__
@@ -53,6 +52,8 @@ def remember(kind: str, key: str, value: str = "") -> None:
     folder = cache_dir()
     if folder is None:
         return
+    import tempfile  # only a miss writes
+
     try:
         target = folder / kind
         target.mkdir(parents=True, exist_ok=True)
