@@ -344,14 +344,18 @@ def _remove_outputs_of_gone_sources(outputs: Path, ids: set[str], site_files: tu
     return removed
 
 
-def _inputs_stamp(path: Path, now: int) -> str:
+def _inputs_stamp(path: Path, now: int, names: set[str] | None = None) -> str:
     """The size and time of a source and of its sidecars (``-`` for one that is missing), as
     the state's ``in=`` token; ``in=?`` when one changed too recently to be told apart from a
     change still to come in the same clock tick (git's "racily clean" files): that source is
-    read and hashed again next time."""
+    read and hashed again next time. ``names``: the names in the source's folder, listed once
+    for all its sources, so that the sidecars most sources do not have are not looked for."""
     stem = str(path)[: -len(path.suffix)] if path.suffix else str(path)
     stamps = []
     for name in (str(path), stem + SIDECAR, stem + REVIEW):
+        if names is not None and name != str(path) and os.path.basename(name) not in names:
+            stamps.append("-")
+            continue
         try:
             stat = os.stat(name)
         except OSError:
@@ -375,9 +379,15 @@ def input_keys(paths: list[Path], ids: dict[str, str], state: dict, base: str) -
     """
     trusted = state.get(CODE_STATE_KEY) == base
     now = time.time_ns()
+    listings: dict[Path, set[str] | None] = {}
     keys = {}
     for path in paths:
-        inputs = _inputs_stamp(path, now)
+        if path.parent not in listings:
+            try:
+                listings[path.parent] = set(os.listdir(path.parent))
+            except OSError:
+                listings[path.parent] = None
+        inputs = _inputs_stamp(path, now, listings[path.parent])
         key = None
         if trusted and not inputs.endswith("?"):
             recorded = state.get(ids[str(path)])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -302,50 +301,19 @@ def duplicate_ids(paths: list[Path]) -> list[Diagnostic]:
 def fingerprint() -> str:
     """A hash of everything besides a source that decides its outputs: code, data, schemas.
 
-    Reading every code file costs a no-op rebuild more than the rest of its check, so the
-    fingerprint is kept in the per-user cache under the size and time of each file it reads
-    (``pipeline.usercache``): when none changed, it is not made again. Files changed in the
-    last seconds are not trusted that way (a change in the same clock tick would go unseen).
-    """
-    from pipeline.usercache import digest, recall, remember
-
-    files = _fingerprinted()
-    stamps, recent = [], False
-    now = time.time_ns()
-    for file, _name in files:
-        try:
-            stat = os.stat(file)
-        except OSError:
-            return _fingerprint(files)  # gone while listed: the file reading reports it
-        recent = recent or stat.st_mtime_ns > now - 2_000_000_000
-        stamps.append(f"{file} {stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
-    key = digest(__version__, *stamps)
-    kept = None if recent else recall("fingerprints", key)
-    if kept is not None and len(kept) == 64:
-        return kept
-    made = _fingerprint(files)
-    if not recent:
-        remember("fingerprints", key, made)
-    return made
-
-
-def _fingerprinted() -> list[tuple[Path, str]]:
-    """The files the fingerprint reads, each with the name it is hashed under, in order."""
+    (Made anew each run: reading and hashing the 65 files costs about 2 ms, less than
+    listing and statting them to look a kept one up would.)"""
+    digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
     files = sorted(package.rglob("*.py")) + sorted((package / "writers" / "templates").glob("*"))
     schemas = package.parent / "schemas"
     if schemas.is_dir():
         files += sorted(schemas.glob("*"))
-    named = [(file, str(file.relative_to(package.parent))) for file in files]
+    for file in files:
+        digest.update(str(file.relative_to(package.parent)).encode())
+        digest.update(file.read_bytes())
     for file in sorted(data_dir().glob("*.toml")):  # the package's data/, or $DISPATCH_DATA_DIR
-        named.append((file, f"{PACKAGE_DATA.relative_to(package.parent)}/{file.name}"))
-    return named
-
-
-def _fingerprint(files: list[tuple[Path, str]]) -> str:
-    digest = hashlib.sha256(__version__.encode())
-    for file, name in files:
-        digest.update(name.encode())
+        digest.update(f"{PACKAGE_DATA.relative_to(package.parent)}/{file.name}".encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
 

@@ -1,8 +1,7 @@
 """A small per-user cache of facts that cost time to establish and little to recognise.
 
 What it holds: that a data file with these very bytes was checked by this very code and had
-no finding (so a later run need not compile and check its patterns again), and the code
-fingerprint of a build (so that a rebuild need not read every code file again). Each fact is
+no finding (so that a later run need not compile and check its patterns again). Each fact is
 a file named by a digest of everything it depends on, so that a changed input is simply a
 miss: nothing is ever invalidated, and a stale entry is never read.
 
@@ -79,27 +78,18 @@ def digest(*parts: str | bytes) -> str:
     return hashed.hexdigest()
 
 
-def stamp(path: str) -> str | None:
-    """A file's size and modification time (ns): what says, without reading it, that it is
-    as it was. ``None`` when it does not exist."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def _code_files(folder: str) -> list[str]:
-    """The package's Python files, under ``folder``, sorted."""
+def _code_stamps(folder: str, prefix: str = "") -> list[str]:
+    """``relative/path.py size:mtime_ns`` for every Python file under ``folder`` (one listing
+    and one stat a file: this is done at every start)."""
     found = []
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name != "__pycache__" and not entry.name.startswith("."):
-                    found += _code_files(entry.path)
-            elif entry.name.endswith(".py"):
-                found.append(entry.path)
-    return sorted(found)
+            if entry.name.endswith(".py"):
+                stat = entry.stat()
+                found.append(f"{prefix}{entry.name} {stat.st_size}:{stat.st_mtime_ns}")
+            elif entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__" and not entry.name.startswith("."):
+                found += _code_stamps(entry.path, f"{prefix}{entry.name}/")
+    return found
 
 
 @functools.cache
@@ -108,5 +98,4 @@ def code_stamp() -> str:
     the code that checks the data files makes every verdict on them a miss. (Time, not
     content: reading the code would cost what the cache saves. An edit of the same size in
     the same clock tick goes unseen, as in make.)"""
-    files = _code_files(str(PACKAGE))
-    return digest(__version__, *(f"{os.path.relpath(f, PACKAGE)} {stamp(f)}" for f in files))
+    return digest(__version__, *sorted(_code_stamps(str(PACKAGE))))

@@ -301,15 +301,12 @@ def test_a_source_changed_in_the_same_clock_tick_is_read_again(tmp_path, capsys,
 def test_a_changed_code_or_data_file_rebuilds_everything(tmp_path, capsys, monkeypatch):
     import shutil
 
-    from pipeline.stages import _fingerprint, _fingerprinted, fingerprint
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     data = tmp_path / "data"
     shutil.copytree(ROOT / "pipeline" / "data", data)
     for file in data.iterdir():
         age(file)
     monkeypatch.setenv("DISPATCH_DATA_DIR", str(data))
-    assert fingerprint() == _fingerprint(_fingerprinted())
     sources, outputs = tmp_path / "sources", tmp_path / "out"
     sources.mkdir()
     age(write_source(sources, LETTER.format("May")))
@@ -318,7 +315,6 @@ def test_a_changed_code_or_data_file_rebuilds_everything(tmp_path, capsys, monke
     furniture = data / "furniture.toml"
     furniture.write_text(furniture.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     age(furniture, 10)
-    assert fingerprint() == _fingerprint(_fingerprinted())  # the kept fingerprint is not the old one
     assert "built 1, unchanged 0" in build(sources, outputs, capsys)
     monkeypatch.setattr("pipeline.commands.fingerprint", lambda: "0" * 64)  # as if the code had changed
     assert "built 1, unchanged 0" in build(sources, outputs, capsys)
