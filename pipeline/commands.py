@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from pipeline.diagnostics import Report, Severity, render
 from pipeline.findings import make
-from pipeline.stages import (build_one, build_site, data_diagnostics, duplicate_ids, find_sources, fingerprint, load_cache,
-                             process, remove_stale_temporaries, source_key, write_atomic)
+from pipeline.read import source_id
+from pipeline.stages import (REVIEW, SIDECAR, build_one, build_site, data_diagnostics, duplicate_ids, find_sources,
+                             fingerprint, load_cache, process, remove_stale_temporaries, source_key, write_atomic)
 
 STATE = ".dispatch-state.json"
 OUTPUT_FOLDERS = {"xml": ".xml", "latex": ".tex", "text": ".txt", "json": ".json", "html": ".html"}
@@ -256,19 +258,31 @@ def run_collate(arguments: list[str], target: str) -> int:
 
 
 def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
-    """One source's state: its input key and the size and time of each output, as one string
-    (small, so that the state of a large corpus stays small)."""
-    parts = [key]
+    """One source's state: its input key (with the stamps of its inputs, see ``input_keys``)
+    and the size and time of each output, as one string (small, so that the state of a large
+    corpus stays small)."""
+    made = _outputs_state(str(outputs), sid)
+    return None if made is None else f"{key} {made}"
+
+
+def _outputs_state(outputs: str, sid: str, present: dict[str, set[str]] | None = None) -> str | None:
+    """The size and time of each output of a source; ``None`` when one is missing. (Plain
+    ``os.stat`` on strings: a no-op rebuild does this for every output of every source.)
+    ``present``: the names in each folder of optional outputs, listed once for all sources,
+    so that a no-op rebuild does not look for the collation each source does not have."""
+    parts = []
     for folder, suffix in OUTPUT_FOLDERS.items():
         try:
-            stat = (outputs / folder / f"{sid}{suffix}").stat()
+            stat = os.stat(f"{outputs}/{folder}/{sid}{suffix}")
         except OSError:
             return None
         parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
     for folder, suffixes in OPTIONAL_OUTPUTS.items():  # a collation, where the source declares versions
         for suffix in suffixes:
+            if present is not None and f"{sid}{suffix}" not in present[folder]:
+                continue
             try:
-                stat = (outputs / folder / f"{sid}{suffix}").stat()
+                stat = os.stat(f"{outputs}/{folder}/{sid}{suffix}")
             except OSError:
                 continue
             parts.append(f"{folder}{suffix}:{stat.st_size}:{stat.st_mtime_ns}")
@@ -276,24 +290,139 @@ def _state_entry(key: str, outputs: Path, sid: str) -> str | None:
 
 
 SITE_STATE_KEY = "/site"  # not an id: the state of the web edition's shared pages
+CODE_STATE_KEY = "/code"  # not an id: the code fingerprint the keys of the state were made with
+INPUTS = "in="  # the stamps of a source's inputs, second in its state entry
+RACY = 2_000_000_000  # ns: a file changed this recently may change again within the same clock tick
 
 
-def _site_state(base: str, outputs: Path) -> str | None:
-    """The shared pages' state: the code that made them and the size and time of each."""
-    from pipeline.writers.site import SITE_FILES
-
+def _site_state(base: str, outputs: Path, names: tuple[str, ...] | None = None) -> str | None:
+    """The shared pages' state: the code that made them and the name, size and time of each
+    (``names``: the shared pages, by default the writers' ``SITE_FILES``)."""
+    if names is None:
+        from pipeline.writers.site import SITE_FILES as names
     parts = [base]
-    for name in SITE_FILES:
+    for name in names:
         try:
-            stat = (outputs / SITE_FOLDER / name).stat()
+            stat = os.stat(f"{outputs}/{SITE_FOLDER}/{name}")
         except OSError:
             return None
-        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+        parts.append(f"{name}={stat.st_size}:{stat.st_mtime_ns}")
     return " ".join(parts)
 
 
-def _state_matches(entry: str | None, key: str, outputs: Path, sid: str) -> bool:
-    return isinstance(entry, str) and entry.startswith(key + " ") and entry == _state_entry(key, outputs, sid)
+def _recorded_site_files(site_state: str | None, base: str) -> tuple[str, ...] | None:
+    """The names of the shared pages as the state recorded them, when the code that recorded
+    them is this code (so that a no-op rebuild need not import the writers to know them)."""
+    if not isinstance(site_state, str):
+        return None
+    parts = site_state.split(" ")
+    if parts[0] != base or len(parts) < 2 or not all("=" in part for part in parts[1:]):
+        return None
+    return tuple(part.split("=", 1)[0] for part in parts[1:])
+
+
+def _remove_outputs_of_gone_sources(outputs: Path, ids: set[str], site_files: tuple[str, ...] | None) -> int:
+    """Remove the outputs whose source is gone, the web edition's shared pages aside
+    (``site_files``; the writers' ``SITE_FILES`` when ``None``). Returns how many."""
+    removed = 0
+    for folder, suffix in list(OUTPUT_FOLDERS.items()) + [(f, s) for f, ss in OPTIONAL_OUTPUTS.items() for s in ss]:
+        directory = f"{outputs}/{folder}"
+        try:
+            names = os.listdir(directory)
+        except OSError:  # no such folder
+            continue
+        for name in names:
+            if not name.endswith(suffix) or name[: -len(suffix)] in ids or Path(name).suffix != suffix:
+                continue
+            if folder == SITE_FOLDER:
+                if site_files is None:
+                    from pipeline.writers.site import SITE_FILES as site_files
+                if name in site_files:
+                    continue
+            os.unlink(f"{directory}/{name}")
+            removed += 1
+    return removed
+
+
+def _inputs_stamp(path: Path, now: int, names: set[str] | None = None) -> str:
+    """The size and time of a source and of its sidecars (``-`` for one that is missing), as
+    the state's ``in=`` token; ``in=?`` when one changed too recently to be told apart from a
+    change still to come in the same clock tick (git's "racily clean" files): that source is
+    read and hashed again next time. ``names``: the names in the source's folder, listed once
+    for all its sources, so that the sidecars most sources do not have are not looked for."""
+    stem = str(path)[: -len(path.suffix)] if path.suffix else str(path)
+    stamps = []
+    for name in (str(path), stem + SIDECAR, stem + REVIEW):
+        if names is not None and name != str(path) and os.path.basename(name) not in names:
+            stamps.append("-")
+            continue
+        try:
+            stat = os.stat(name)
+        except OSError:
+            stamps.append("-")
+            continue
+        if stat.st_mtime_ns > now - RACY:
+            return INPUTS + "?"
+        stamps.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return INPUTS + ",".join(stamps)
+
+
+def input_keys(paths: list[Path], ids: dict[str, str], state: dict, base: str) -> dict[str, str]:
+    """Each source's key for the state: the digest of the code fingerprint ``base``, the source
+    and its sidecars (``source_key``), followed by the stamps of those files.
+
+    Like make and git's index, a source whose files have the size and time the state recorded
+    for them, under the same code, is not read again: its recorded digest is taken. Every other
+    source is read and hashed (its stamps taken before, so that a change while it is read is
+    seen next time). A source edited to the same size within the same clock tick as its last
+    build is the known limit of such checks: stamps that recent are not trusted (``in=?``).
+    """
+    trusted = state.get(CODE_STATE_KEY) == base
+    now = time.time_ns()
+    listings: dict[Path, set[str] | None] = {}
+    keys = {}
+    for path in paths:
+        if path.parent not in listings:
+            try:
+                listings[path.parent] = set(os.listdir(path.parent))
+            except OSError:
+                listings[path.parent] = None
+        inputs = _inputs_stamp(path, now, listings[path.parent])
+        key = None
+        if trusted and not inputs.endswith("?"):
+            recorded = state.get(ids[str(path)])
+            if isinstance(recorded, str):
+                parts = recorded.split(" ", 2)
+                if len(parts) > 2 and parts[1] == inputs:
+                    key = parts[0]
+        keys[str(path)] = f"{key or source_key(path, base)} {inputs}"
+    return keys
+
+
+def _listed(outputs: str, folders) -> dict[str, set[str]]:
+    """The names in each of these folders of the outputs (none for a missing folder)."""
+    present = {}
+    for folder in folders:
+        try:
+            present[folder] = set(os.listdir(f"{outputs}/{folder}"))
+        except OSError:
+            present[folder] = set()
+    return present
+
+
+def _unchanged_entry(entry: str | None, key: str, outputs: str, sid: str,
+                     present: dict[str, set[str]] | None = None) -> str | None:
+    """A source's new state entry when its key (the digest, whatever its stamps) is the one
+    recorded and its outputs are as the state recorded them; else ``None``: it is built."""
+    if not isinstance(entry, str):
+        return None
+    digest, inputs = key.split(" ", 1)
+    parts = entry.split(" ", 2)
+    if parts[0] != digest:
+        return None
+    recorded = parts[2] if len(parts) > 2 and parts[1].startswith(INPUTS) else entry.partition(" ")[2]
+    made = _outputs_state(outputs, sid, present)
+    return f"{key} {made}" if made is not None and made == recorded else None
 
 
 class Progress:
@@ -345,13 +474,18 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     state_path = outputs / STATE
     state = {} if force else load_cache(state_path)
     base = fingerprint()
-    keys = {str(p): source_key(p, base) for p in paths}
-    from pipeline.read import source_id
-
-    todo = [p for p in paths if not _state_matches(state.get(source_id(p)), keys[str(p)], outputs, source_id(p))]
+    ids = {str(p): source_id(p) for p in paths}
+    keys = input_keys(paths, ids, state, base)
+    new_state: dict[str, str | None] = {CODE_STATE_KEY: base}
+    todo = []
+    present = _listed(str(outputs), OPTIONAL_OUTPUTS)
+    for p in paths:
+        entry = _unchanged_entry(state.get(ids[str(p)]), keys[str(p)], str(outputs), ids[str(p)], present)
+        if entry is None:
+            todo.append(p)
+        else:
+            new_state[ids[str(p)]] = entry
     unchanged = len(paths) - len(todo)
-    rebuilding = set(todo)
-    new_state = {source_id(p): state[source_id(p)] for p in paths if p not in rebuilding}
     site_state = state.get(SITE_STATE_KEY)
     del state
     built = failed = warnings = 0
@@ -385,30 +519,24 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
         if pool is not None:
             pool.shutdown()
     # outputs of sources that no longer exist (the web edition's shared pages aside)
-    from pipeline.writers.site import SITE_FILES
-
-    ids = {source_id(p) for p in paths}
-    removed = 0
-    for folder, suffix in list(OUTPUT_FOLDERS.items()) + [(f, s) for f, ss in OPTIONAL_OUTPUTS.items() for s in ss]:
-        directory = outputs / folder
-        if directory.is_dir():
-            for file in directory.iterdir():
-                if (file.suffix == suffix and file.name[: -len(suffix)] not in ids
-                        and not (folder == SITE_FOLDER and file.name in SITE_FILES)):
-                    file.unlink()
-                    removed += 1
+    site_files = _recorded_site_files(site_state, base)
+    removed = _remove_outputs_of_gone_sources(outputs, set(ids.values()), site_files)
     # the shared pages of the web edition, made again from every source's TEI when a source
-    # was built or removed, or when they are not what the last build left
-    from pipeline.writers import WRITERS
+    # was built or removed, or when they are not what the last build left (when they are,
+    # the writers are not even imported)
+    if built or removed or site_files is None or site_state != _site_state(base, outputs, site_files):
+        from pipeline.writers import WRITERS
 
-    if SITE_FOLDER in WRITERS:
-        if built or removed or site_state is None or site_state != _site_state(base, outputs):
-            site_findings = build_site(outputs, base)
-            report.extend(site_findings)
-            _print(render(site_findings, min_severity=threshold))
-        site_state = _site_state(base, outputs)
-        if site_state is not None:
-            new_state[SITE_STATE_KEY] = site_state
+        if SITE_FOLDER in WRITERS:
+            if built or removed or site_state is None or site_state != _site_state(base, outputs):
+                site_findings = build_site(outputs, base)
+                report.extend(site_findings)
+                _print(render(site_findings, min_severity=threshold))
+            site_state = _site_state(base, outputs)
+            if site_state is not None:
+                new_state[SITE_STATE_KEY] = site_state
+    else:
+        new_state[SITE_STATE_KEY] = site_state
     outputs.mkdir(parents=True, exist_ok=True)
     write_atomic(state_path, "".join(f"{json.dumps(k)}: {json.dumps(new_state[k])},\n" for k in sorted(new_state))
                  .join(("{\n", "")).rstrip(",\n").join(("", "\n}\n")).encode())

@@ -4,7 +4,9 @@ Loaded from ``conventions.toml`` and checked on loading: an unknown key, a bad r
 expression, a check or a bracket kind the code does not know, a meaning outside the allowed
 ones, a missing structure pattern or a bad tuning value is a D finding at ``file:line``,
 never a failure on the first source that reaches it. Every pattern is compiled once, when
-the ``Conventions`` object is built.
+first used: a run compiles only the patterns its sources need (a check, in a fresh process,
+need not pay for all of them), and a file found clean before by this very code is not
+checked again (``pipeline.datafiles``, the verdicts).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.datafiles import TomlLines, data_path, read_toml
+from pipeline.datafiles import TomlLines, data_path, found_clean, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 
@@ -88,41 +90,108 @@ def known_checks() -> frozenset[str]:
     return frozenset(inline.CHECKS)
 
 
+NEVER = r"(?!x)x"  # a pattern that matches nothing: the salute of conventions that could not be read
+
+
 @dataclass(frozen=True)
 class Declaration:
-    pattern: re.Pattern
+    source: str  # the pattern, as written in the data file (compiled on first use, case-insensitive)
     italics: str | None
     brackets: str | None
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern:
+        return re.compile(self.source, re.I)
 
 
 @dataclass(frozen=True)
 class BracketClassifier:
+    """A ``[[bracket]]`` of the data file; its patterns are compiled when first used."""
+
     kind: str
-    content: re.Pattern | None
+    content_source: str | None
     check: str | None
     reason: str | None
-    before: re.Pattern | None = None  # searched in the text before the bracket (anchor it with $)
-    after: re.Pattern | None = None  # matched at the start of the text after the bracket
+    before_source: str | None = None  # searched in the text before the bracket (anchor it with $)
+    after_source: str | None = None  # matched at the start of the text after the bracket
+
+    @functools.cached_property
+    def content(self) -> re.Pattern | None:
+        return _compiled(self.content_source)
+
+    @functools.cached_property
+    def before(self) -> re.Pattern | None:
+        return _compiled(self.before_source)
+
+    @functools.cached_property
+    def after(self) -> re.Pattern | None:
+        return _compiled(self.after_source)
+
+
+def _compiled(source: str | None) -> re.Pattern | None:
+    return None if source is None else re.compile(source)
+
+
+class Patterns(dict):
+    """The structure patterns by name, each compiled when first asked for (``patterns[name]``):
+    a check compiles only what its source needs, and a build that rebuilds nothing none."""
+
+    def __init__(self, sources: dict[str, str] | None = None):
+        super().__init__()
+        self.sources = dict(sources or {})
+
+    def __missing__(self, name: str) -> re.Pattern:
+        if name not in self.sources:
+            raise KeyError(name)
+        compiled = self[name] = re.compile(self.sources[name])
+        return compiled
+
+    def __contains__(self, name) -> bool:
+        return name in self.sources
+
+    def get(self, name, default=None):
+        return self[name] if name in self.sources else default
 
 
 @dataclass(frozen=True)
 class Conventions:
+    """The conventions of the data file. Every pattern was checked when the file was (or, when
+    this very file was found clean by this very code before, in the per-user cache), and is
+    compiled when first used: the attributes below that hold patterns are made on first use."""
+
     declarations: tuple[Declaration, ...]
     brackets: tuple[BracketClassifier, ...]
     structure: dict
-    patterns: dict[str, re.Pattern]  # the structure patterns, compiled
-    furniture: tuple[tuple[str, re.Pattern], ...] = ()
-    salute: re.Pattern = re.compile(r"(?!x)x")  # a closing salute at the start of a line
+    patterns: Patterns  # the structure patterns, compiled on first use
+    furniture_sources: tuple[tuple[str, str], ...] = ()
+    salutes: tuple[str, ...] | None = None  # the closing salutes (None: none could be read)
     tunings: dict[str, int] | None = None
-    kinds: tuple[tuple[str, re.Pattern], ...] = ()  # document kinds, from the title
-    lists: dict[str, tuple[re.Pattern, ...]] | None = None  # [structure] lists of patterns
+    kind_sources: tuple[tuple[str, str], ...] = ()  # document kinds, from the title
+    list_sources: dict[str, tuple[str, ...]] | None = None  # [structure] lists of patterns
+
+    @functools.cached_property
+    def furniture(self) -> tuple[tuple[str, re.Pattern], ...]:
+        return tuple((kind, re.compile(source)) for kind, source in self.furniture_sources)
+
+    @functools.cached_property
+    def salute(self) -> re.Pattern:
+        """A closing salute at the start of a line."""
+        return re.compile(NEVER) if self.salutes is None else salute_pattern(list(self.salutes))
+
+    @functools.cached_property
+    def kinds(self) -> tuple[tuple[str, re.Pattern], ...]:
+        return tuple((kind, re.compile(source)) for kind, source in self.kind_sources)
+
+    @functools.cached_property
+    def lists(self) -> dict[str, tuple[re.Pattern, ...]]:
+        return {name: tuple(re.compile(s) for s in sources) for name, sources in (self.list_sources or {}).items()}
 
     def patterns_of(self, name: str) -> tuple[re.Pattern, ...]:
-        """A list of patterns of [structure] (speaker_conversation, header), compiled on load."""
-        return (self.lists or {}).get(name, ())
+        """A list of patterns of [structure] (speaker_conversation, header)."""
+        return self.lists.get(name, ())
 
     def pattern(self, name: str) -> re.Pattern:
-        """A structure pattern of the data file (compiled when the object was built)."""
+        """A structure pattern of the data file (compiled once, when first asked for)."""
         return self.patterns[name]
 
     def tuning(self, name: str) -> int:
@@ -178,12 +247,21 @@ def _shown(value) -> str:
 
 
 class _Checker:
-    """Checks the parsed file, collecting findings at the lines of ``TomlLines``."""
+    """Checks the parsed file, collecting findings at the lines of ``TomlLines``.
 
-    def __init__(self, path: str, lines: TomlLines):
+    A ``trusting`` checker is for a file this very code found clean before: it does the same
+    cheap checks (they find nothing) but compiles no pattern, which is what costs."""
+
+    def __init__(self, path: str, text: str, trusting: bool = False):
         self.path = path
-        self.lines = lines
+        self.text = text
+        self.trusting = trusting
         self.found: list[Diagnostic] = []
+
+    @functools.cached_property
+    def lines(self) -> TomlLines:
+        """Where tables and keys stand: worked out only when there is something to report."""
+        return TomlLines(self.text)
 
     def report(self, code: str, table: str = "", index: int = 0, at: str | None = None, **fields) -> None:
         """A finding at the key ``at`` of a table (of the n-th of an array of tables), else at its header."""
@@ -194,16 +272,26 @@ class _Checker:
             if key not in allowed:
                 self.report("D608", table, index, key, key=key, where=where, known=", ".join(allowed))
 
-    def compile(self, value, flags: int, table: str, index: int, key: str, where: str) -> re.Pattern | None:
+    def compile(self, value, flags: int, table: str, index: int, key: str, where: str,
+                groups: tuple[str, ...] = ()) -> bool:
+        """Whether ``value`` is a regular expression (reported when not); a missing named group
+        of ``groups`` is reported too, but leaves the pattern usable."""
         if not isinstance(value, str):
             self.report("D611", table, index, key, key=key, value=_shown(value), where=where,
                         allowed="a regular expression in a string")
-            return None
+            return False
+        if self.trusting:
+            return True
         try:
-            return re.compile(value, flags)
+            compiled = re.compile(value, flags)
         except re.error as err:
             self.report("D607", table, index, key, where=f"{where}, {key}", error=err)
-            return None
+            return False
+        for group in groups:
+            if group not in compiled.groupindex:
+                self.report("D612", table, index, key, where=f"the pattern {key} of {where}",
+                            what=f"group (?P<{group}>...)")
+        return True
 
     def tables(self, data: dict, name: str) -> list:
         items = data.get(name, [])
@@ -223,8 +311,12 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
     path = path or data_path("conventions.toml")
     text, data, found = read_toml(path)
     if data is None:
-        return Conventions((), (), {}, {}), found
-    check = _Checker(str(path), TomlLines(text))
+        return Conventions((), (), {}, Patterns()), found
+    return _conventions(_Checker(str(path), text), data, kinds, checks)
+
+
+def _conventions(check: _Checker, data: dict, kinds=None, checks=None) -> tuple[Conventions, list[Diagnostic]]:
+    """The conventions of the parsed file, checked by ``check`` (which reports what is wrong)."""
     kinds = known_kinds() if kinds is None else kinds
     checks = known_checks() if checks is None else checks
     check.keys(data, TOP_KEYS, "", 0, "the file's top level")
@@ -236,7 +328,7 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
         if "pattern" not in item:
             check.report("D612", "declaration", index, where=where, what="pattern")
             continue
-        pattern = check.compile(item["pattern"], re.I, "declaration", index, "pattern", where)
+        good = check.compile(item["pattern"], re.I, "declaration", index, "pattern", where)
         meanings = {}
         for sign, allowed in MEANINGS.items():
             value = item.get(sign)
@@ -247,8 +339,8 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
             meanings[sign] = value
         if "italics" not in item and "brackets" not in item:
             check.report("D612", "declaration", index, where=where, what="italics or brackets meaning")
-        if pattern is not None:
-            declarations.append(Declaration(pattern, meanings["italics"], meanings["brackets"]))
+        if good:
+            declarations.append(Declaration(item["pattern"], meanings["italics"], meanings["brackets"]))
 
     brackets = []
     for index, item in enumerate(check.tables(data, "bracket")):
@@ -262,15 +354,9 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
         elif kind not in kinds:
             check.report("D610", "bracket", index, "kind", kind=kind, where=where, known=", ".join(sorted(kinds)))
             good = False
-        content = None
-        if "content" in item:
-            content = check.compile(item["content"], 0, "bracket", index, "content", where)
-            good = good and content is not None
-        around = {}
-        for key in ("before", "after"):
+        for key in ("content", "before", "after"):
             if key in item:
-                around[key] = check.compile(item[key], 0, "bracket", index, key, where)
-                good = good and around[key] is not None
+                good = check.compile(item[key], 0, "bracket", index, key, where) and good
         name = item.get("check")
         if name is not None and name not in checks:
             check.report("D609", "bracket", index, "check", check=name, where=where, known=", ".join(sorted(checks)))
@@ -281,7 +367,8 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
                          allowed="a string")
             good = False
         if good:
-            brackets.append(BracketClassifier(kind, content, name, reason, around.get("before"), around.get("after")))
+            brackets.append(BracketClassifier(kind, item.get("content"), name, reason, item.get("before"),
+                                              item.get("after")))
 
     structure = data.get("structure", {})
     if not isinstance(structure, dict):
@@ -295,14 +382,8 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
         if name not in structure:
             check.report("D612", "structure", where="[structure]", what=f"pattern {name}")
             continue
-        compiled = check.compile(structure[name], 0, "structure", 0, name, "[structure]")
-        if compiled is None:
-            continue
-        for group in groups:
-            if group not in compiled.groupindex:
-                check.report("D612", "structure", 0, name, where=f"the pattern {name} of [structure]",
-                             what=f"group (?P<{group}>...)")
-        patterns[name] = compiled
+        if check.compile(structure[name], 0, "structure", 0, name, "[structure]", groups):
+            patterns[name] = structure[name]
     salutes = structure.get("salutes", [])
     if not isinstance(salutes, list) or not all(isinstance(s, str) and s for s in salutes):
         check.report("D611", "structure", 0, "salutes", key="salutes", value=_shown(salutes), where="[structure]",
@@ -319,16 +400,14 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
                      allowed="a table [structure.furniture] of patterns")
         table = {}
     for kind, value in table.items():
-        compiled = check.compile(value, 0, "structure.furniture", 0, kind, "[structure.furniture]")
-        if compiled is not None:
-            furniture.append((kind, compiled))
+        if check.compile(value, 0, "structure.furniture", 0, kind, "[structure.furniture]"):
+            furniture.append((kind, value))
 
     kinds = []
     table = structure.get("kinds", {})
     for kind, value in (table.items() if isinstance(table, dict) else []):
-        compiled = check.compile(value, 0, "structure.kinds", 0, kind, "[structure.kinds]")
-        if compiled is not None:
-            kinds.append((kind, compiled))
+        if check.compile(value, 0, "structure.kinds", 0, kind, "[structure.kinds]"):
+            kinds.append((kind, value))
     lists = {}
     for name in STRUCTURE_PATTERN_LISTS:
         values = structure.get(name, [])
@@ -336,8 +415,7 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
             check.report("D611", "structure", 0, name, key=name, value=_shown(values), where="[structure]",
                          allowed="a list of patterns")
             values = []
-        lists[name] = tuple(c for c in (check.compile(v, 0, "structure", 0, name, "[structure]") for v in values)
-                            if c is not None)
+        lists[name] = tuple(v for v in values if check.compile(v, 0, "structure", 0, name, "[structure]"))
 
     tunings = {}
     tuning = data.get("tuning", {})
@@ -355,17 +433,24 @@ def load_conventions(path: Path | None = None, *, kinds=None, checks=None) -> tu
         else:
             tunings[name] = value
 
-    conventions = Conventions(tuple(declarations), tuple(brackets), structure, patterns, tuple(furniture),
-                              salute_pattern(salutes), tunings, tuple(kinds), lists)
+    conventions = Conventions(tuple(declarations), tuple(brackets), structure, Patterns(patterns), tuple(furniture),
+                              tuple(salutes), tunings, tuple(kinds), lists)
     return conventions, check.found
 
 
 @functools.cache
 def load_default_conventions() -> tuple[Conventions, list[Diagnostic]]:
-    """The data directory's ``conventions.toml`` and its findings (loaded once per process)."""
-    return load_conventions()
+    """The data directory's ``conventions.toml`` and its findings (loaded once per process).
+
+    A file with the very bytes this very code found clean before (``pipeline.datafiles``'s
+    verdicts) is not checked again: its patterns are compiled when first used, not here."""
+    path = data_path("conventions.toml")
+    text, data, found = read_toml(path)
+    if data is None:
+        return Conventions((), (), {}, Patterns()), found
+    return _conventions(_Checker(str(path), text, trusting=found_clean(path, text)), data)
 
 
 def default_conventions() -> Conventions:
-    """The data directory's conventions, every pattern compiled."""
+    """The data directory's conventions (each pattern compiled when first used)."""
     return load_default_conventions()[0]

@@ -4,6 +4,12 @@ The data files (``rules.toml``, ``registers.toml``, ``conventions.toml``, ``furn
 are read from ``pipeline/data/``, or from the folder named by the environment variable
 ``DISPATCH_DATA_DIR`` when it is set (every data file is then read from that folder). Every
 loader checks its file and reports problems as D findings at ``file:line``.
+
+Checking a file means compiling its patterns, which costs more than the rest of a check of
+one source. So the verdict "these bytes, checked by this code, have no finding" is kept in
+the per-user cache (``pipeline.usercache``): a file with those very bytes is not checked
+again until the file or the code changes. Only clean verdicts are kept: a file with findings
+is checked, and its findings reported, every run.
 """
 
 from __future__ import annotations
@@ -29,6 +35,38 @@ def data_dir() -> Path:
 
 def data_path(name: str) -> Path:
     return data_dir() / name
+
+
+VERDICTS = "data-checks"  # the cache's folder of clean verdicts
+
+
+def _verdict(path: Path, text: str) -> str:
+    from pipeline.usercache import code_stamp, digest
+
+    return digest(code_stamp(), path.name, text)
+
+
+def found_clean(path: Path, text: str | None) -> bool:
+    """Whether this code found the data file ``path`` with this ``text`` clean before."""
+    from pipeline.usercache import recall
+
+    return text is not None and recall(VERDICTS, _verdict(path, text)) is not None
+
+
+def keep_clean(path: Path, text: str) -> None:
+    """Keep the verdict that the data file ``path`` with this ``text`` (the text that was
+    checked, not the file as it may be now) has no finding."""
+    from pipeline.usercache import remember
+
+    remember(VERDICTS, _verdict(path, text))
+
+
+def read_text(path: Path) -> str | None:
+    """A data file's text, or ``None`` when it cannot be read (its loader reports why)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def read_toml(path: Path) -> tuple[str | None, dict | None, list[Diagnostic]]:

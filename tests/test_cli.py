@@ -200,3 +200,122 @@ def test_the_outputs_check_reports_broken_data_files(tmp_path):
                             timeout=300)
     out = result.stdout.decode()
     assert result.returncode == 1 and out.startswith(expected) and "missing:" not in out
+
+
+# -- start-up: the per-user cache of data checks, and a no-op rebuild that reads no source -----
+def test_a_clean_verdict_is_not_trusted_after_the_data_file_changes(tmp_path):
+    env, expected = broken_data(tmp_path)
+    conventions = tmp_path / "data" / "conventions.toml"
+    broken = conventions.read_text(encoding="utf-8")
+    clean = (ROOT / "pipeline" / "data" / "conventions.toml").read_text(encoding="utf-8")
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    sources = copy_sample(tmp_path / "sources")
+    conventions.write_text(clean, encoding="utf-8")
+    assert dispatch("check", sources, env=env).returncode == 0
+    verdicts = tmp_path / "cache" / "dispatch" / "data-checks"
+    assert len(list(verdicts.iterdir())) == 4  # rules, registers, conventions, furniture: clean
+    assert dispatch("check", sources, env=env).returncode == 0  # from the verdicts
+    conventions.write_text(broken, encoding="utf-8")  # the typo: checked again, and reported
+    for command in (("check", sources), ("build", "--sources", sources, "--outputs", tmp_path / "out")):
+        result = dispatch(*command, env=env)
+        assert result.returncode == 1 and result.stdout.decode().startswith(expected), result.stdout
+    assert len(list(verdicts.iterdir())) == 4  # a file with findings gets no verdict
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_cache_can_be_turned_off_or_unwritable(tmp_path):
+    sources = copy_sample(tmp_path / "sources")
+    off = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "off"), DISPATCH_NO_CACHE="1")
+    assert dispatch("check", sources, env=off).returncode == 0
+    assert not (tmp_path / "off").exists()
+    (tmp_path / "file").write_text("not a folder")
+    unwritable = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "file"))
+    result = dispatch("check", sources, env=unwritable)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr + result.stdout
+
+
+LETTER = "Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with your proposal of {}.\n"
+
+
+def build(sources: Path, outputs: Path, capsys) -> str:
+    from pipeline.commands import run_build
+
+    assert run_build(sources, outputs, jobs=1, quiet=True) == 0
+    return capsys.readouterr().out
+
+
+def age(path: Path, seconds: int = 3600) -> None:
+    """Make a file look edited ``seconds`` ago (older than the racily-clean window)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 10**9))
+
+
+def test_a_no_op_rebuild_trusts_stamps_and_any_change_rebuilds(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    sources, outputs = tmp_path / "sources", tmp_path / "out"
+    source = write_source(sources if sources.mkdir() is None else sources, LETTER.format("May"))
+    age(source)
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    state = json.loads((outputs / ".dispatch-state.json").read_text())
+    assert state["doc"].split(" ")[1] == f"in={source.stat().st_size}:{source.stat().st_mtime_ns},-,-"
+    assert "built 0, unchanged 1" in build(sources, outputs, capsys)
+    # the same bytes, touched: not built again (the digest is the same), and the new time recorded
+    os.utime(source)
+    age(source, 60)
+    assert "built 0, unchanged 1" in build(sources, outputs, capsys)
+    # another size
+    source.write_text(LETTER.format("June"), encoding="utf-8")
+    age(source, 30)
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    assert "June" in (outputs / "text" / "doc.txt").read_text()
+    # the same size, another time
+    source.write_text(LETTER.format("July"), encoding="utf-8")
+    age(source, 20)
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    assert "July" in (outputs / "text" / "doc.txt").read_text()
+    # a sidecar that appears
+    (sources / "doc.meta.toml").write_text('title = "A letter"\n', encoding="utf-8")
+    age(sources / "doc.meta.toml")
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    assert "built 0, unchanged 1" in build(sources, outputs, capsys)
+
+
+def test_a_source_changed_in_the_same_clock_tick_is_read_again(tmp_path, capsys, monkeypatch):
+    """Stamps taken within seconds of a change are not trusted (git's racily-clean files): an
+    edit of the same size that keeps the time to the nanosecond is still seen."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    sources, outputs = tmp_path / "sources", tmp_path / "out"
+    sources.mkdir()
+    source = write_source(sources, LETTER.format("May"))
+    stamp = source.stat()
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    state = json.loads((outputs / ".dispatch-state.json").read_text())
+    assert state["doc"].split(" ")[1] == "in=?"
+    source.write_text(LETTER.format("Mai"), encoding="utf-8")
+    os.utime(source, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert source.stat().st_size == stamp.st_size
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    assert "Mai" in (outputs / "text" / "doc.txt").read_text()
+
+
+def test_a_changed_code_or_data_file_rebuilds_everything(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "pipeline" / "data", data)
+    for file in data.iterdir():
+        age(file)
+    monkeypatch.setenv("DISPATCH_DATA_DIR", str(data))
+    sources, outputs = tmp_path / "sources", tmp_path / "out"
+    sources.mkdir()
+    age(write_source(sources, LETTER.format("May")))
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    assert "built 0, unchanged 1" in build(sources, outputs, capsys)
+    furniture = data / "furniture.toml"
+    furniture.write_text(furniture.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    age(furniture, 10)
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    monkeypatch.setattr("pipeline.commands.fingerprint", lambda: "0" * 64)  # as if the code had changed
+    assert "built 1, unchanged 0" in build(sources, outputs, capsys)
+    assert json.loads((outputs / ".dispatch-state.json").read_text())["/code"] == "0" * 64

@@ -100,3 +100,37 @@ def test_data_dir_points_every_loader_elsewhere(tmp_path, monkeypatch):
     monkeypatch.setenv("DISPATCH_DATA_DIR", str(tmp_path / "data"))
     assert data_path("conventions.toml") == tmp_path / "data" / "conventions.toml"
     assert load_conventions()[1] == []
+
+
+def test_a_file_found_clean_before_is_trusted_and_compiled_on_first_use():
+    from pipeline.conventions import _Checker, _conventions
+
+    checked, found = load_conventions()
+    assert found == []
+    text = CONVENTIONS.read_text(encoding="utf-8")
+    import tomllib
+
+    trusted, found = _conventions(_Checker(str(CONVENTIONS), text, trusting=True), tomllib.loads(text))
+    assert found == []
+    assert dict(trusted.patterns) == {}  # nothing compiled yet
+    assert trusted.patterns.sources == checked.patterns.sources
+    assert trusted.declarations == checked.declarations and trusted.brackets == checked.brackets
+    assert (trusted.furniture_sources, trusted.kind_sources, trusted.list_sources, trusted.salutes, trusted.tunings) \
+        == (checked.furniture_sources, checked.kind_sources, checked.list_sources, checked.salutes, checked.tunings)
+    assert trusted.pattern("title").pattern == checked.pattern("title").pattern
+    assert trusted.document_kind("Telegram from Stalin to Mao") == checked.document_kind("Telegram from Stalin to Mao")
+    assert list(trusted.patterns) == ["title", "title_subject"]
+    assert trusted.salute.pattern == checked.salute.pattern
+
+
+def test_a_bad_pattern_is_still_reported_with_the_cache(tmp_path, monkeypatch):
+    from pipeline.conventions import load_default_conventions
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path, line = copy_with(tmp_path, "content = '^[0-9]{1,4}$'", "content = '^[0-9]{1,4}($'")
+    monkeypatch.setenv("DISPATCH_DATA_DIR", str(tmp_path))
+    load_default_conventions.cache_clear()
+    try:
+        assert located(load_default_conventions()[1]) == [("D607", line)]
+    finally:
+        load_default_conventions.cache_clear()
