@@ -8,6 +8,7 @@ and a closer (salute, signature, dateline), then handwritten annotations.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -22,8 +23,23 @@ from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
-PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
-CONVENTION_VALUE = re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
+
+@functools.cache
+def _paragraph_break() -> re.Pattern:
+    """A blank line (compiled on first use, once per process: importing the parser stays cheap)."""
+    return re.compile(r"\n[ \t]*\n\s*")
+
+
+@functools.cache
+def _convention_value() -> re.Pattern:
+    """A sidecar's ``conventions = ["italics=add"]`` value."""
+    return re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
+
+
+@functools.cache
+def _brackets() -> re.Pattern:
+    """A square bracket, opening or closing."""
+    return re.compile(r"[\[\]]")
 
 
 @dataclass
@@ -40,7 +56,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     """The [start, end) of every paragraph, trimmed of surrounding white space."""
     spans = []
     position = 0
-    for m in list(PARAGRAPH.finditer(text)) + [None]:
+    for m in list(_paragraph_break().finditer(text)) + [None]:
         end = m.start() if m else len(text)
         s, e = _trim(text, position, end)
         if e > s:
@@ -310,11 +326,15 @@ class Parser:
         return out
 
     def _depth(self, s: int, e: int, depth: int) -> int:
-        """How many brackets are open after [s, e), ``depth`` being open before it (never below 0)."""
-        for ch in self.text[s:e]:
-            if ch == "[":
+        """How many brackets are open after [s, e), ``depth`` being open before it (never below 0).
+        Only the brackets are visited (most paragraphs have none, and are long)."""
+        text = self.text
+        if text.find("[", s, e) < 0 and (depth == 0 or text.find("]", s, e) < 0):
+            return depth  # nothing opens, and nothing open can close
+        for m in _brackets().finditer(text, s, e):
+            if m.group() == "[":
                 depth += 1
-            elif ch == "]" and depth:
+            elif depth:
                 depth -= 1
         return depth
 
@@ -563,7 +583,7 @@ class Parser:
         italics, brackets, phrases = self.conventions.declare(title)
         info.declared = phrases
         for value in (meta.conventions if meta else []):
-            cm = CONVENTION_VALUE.match(value.strip())
+            cm = _convention_value().match(value.strip())
             if cm is None:
                 self.found.add(self.source.sidecar_finding("R110", "conventions", value=value, document=number,
                                                            case="convention"))

@@ -99,19 +99,24 @@ def _short(text: str, width: int = 30) -> str:
 
 
 def _previous_word(previous: str) -> str:
-    m = re.search(r"(\S+)\s*$", previous)
-    return m.group(1) if m else ""
+    """The last word (run of non-space characters) of ``previous``, else ""."""
+    words = previous.rsplit(None, 1)
+    return words[-1] if words else ""
 
 
 def _after_register_name(ctx, previous, inner, text, o, c) -> bool:
+    other = ctx.register.lookup(inner)  # a dictionary look-up first: most brackets name no entry
+    if other is None:
+        return False
     entry = ctx.register.ends_with_name(previous)
-    other = ctx.register.lookup(inner)
-    return entry is not None and other is not None and other.id == entry.id
+    return entry is not None and other.id == entry.id
 
 
 def _register_name(ctx, previous, inner, text, o, c) -> bool:
+    if ctx.register.lookup(inner) is None:
+        return False
     word = _previous_word(previous).strip(",.;:")
-    return ctx.register.lookup(inner) is not None and word.isupper() and len(word) > 1
+    return word.isupper() and len(word) > 1
 
 
 def _after_abbreviation(ctx, previous, inner, text, o, c) -> bool:
@@ -139,6 +144,8 @@ FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ
 
 
 def _without_diacritics(word: str) -> str:
+    if word.isascii():
+        return word  # nothing to fold, nothing to decompose
     decomposed = unicodedata.normalize("NFKD", word.translate(FOLD))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
