@@ -29,7 +29,11 @@ STRONG_TAIL = {"Document Information", "Related Documents", "Author(s)", "Origin
                "Original Uploaded Date", "Subjects Discussed", "Associated People & Places",
                "Associated People & Organizations", "Associated Places", "Associated Topics"}
 TRIM = " \t\u00a0\u2022*\u00b7"
-INDENT = re.compile(r"^(?: {2,}|\t|\u00a0)")
+
+
+def _indented(raw: str) -> bool:
+    """A line indented (two spaces or more, a tab, a no-break space): the older layout's summary."""
+    return raw.startswith(("  ", "\t", "\u00a0"))
 
 
 class PageDataError(ValueError):
@@ -50,6 +54,8 @@ class RunningHeads:
 
 @dataclass(frozen=True)
 class PageData:
+    """The patterns and settings of ``data/page.toml``, checked and compiled."""
+
     navigation: frozenset
     navigation_patterns: tuple
     funder: re.Pattern
@@ -154,6 +160,8 @@ class PageInfo:
 
 @dataclass
 class Line:
+    """A line of the text: where it is, as it stands, and the phrase normalization dropped from it."""
+
     start: int
     end: int
     raw: str
@@ -458,7 +466,7 @@ class PageReader:
             return
         date_at = None
         for n, i in enumerate(content[:2]):
-            if is_date_only(lines[i].text) and not INDENT.match(lines[i].raw):
+            if is_date_only(lines[i].text) and not _indented(lines[i].raw):
                 date_at = n
                 break
         if date_at == 1 and looks_like_title(lines[content[0]].text, self.furniture) and not is_prose(
@@ -480,7 +488,7 @@ class PageReader:
             self.chrome_lines.add(i)
             rest = [j for j in content[date_at + 1:] if j not in self.chrome_lines]
             # the summary and citation indented under the date line (older layout)
-            while rest and INDENT.match(lines[rest[0]].raw):
+            while rest and _indented(lines[rest[0]].raw):
                 self.summary_or_citation(rest[0])
                 self.chrome_lines.add(rest[0])
                 rest.pop(0)

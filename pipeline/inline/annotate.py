@@ -10,6 +10,7 @@ is not claimed again.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,7 +22,19 @@ from pipeline.registers import Register
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
-SCRIPT_PATTERNS = tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
+
+
+@functools.cache
+def script_patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    """(runs of the script, its xml:lang) for every script other than Latin (compiled on first
+    use, once per process: importing the parser stays cheap)."""
+    return tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
+
+
+@functools.cache
+def _digits() -> tuple[re.Pattern, re.Pattern]:
+    """A figure; a word with a figure in it."""
+    return re.compile(r"\d"), re.compile(r"\S*\d\S*")
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
@@ -83,10 +96,6 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
         else:
             out.extend(_annotate_text(ctx, node))
     return _dates_over_corrections(ctx, out)
-
-
-HAS_DIGIT = re.compile(r"\d")
-WITH_DIGIT = re.compile(r"\S*\d\S*")
 
 
 class Occupied:
@@ -164,8 +173,8 @@ def _name_finder(register: Register) -> re.Pattern:
 
 
 def _scripts(ctx: InlineContext, segment: str):
-    if NON_LATIN.search(segment):
-        for pattern, lang in SCRIPT_PATTERNS:
+    if not segment.isascii() and NON_LATIN.search(segment):  # (every script it tags is outside ASCII)
+        for pattern, lang in script_patterns():
             for m in pattern.finditer(segment):
                 yield Found(m.start(), m.end(), "foreign", {"lang": lang})
 
@@ -186,7 +195,7 @@ def _dates(ctx: InlineContext, segment: str):
 def _unrecognised(ctx: InlineContext, segment: str):
     garbage = ctx.conventions.pattern("garbage")
     fine = ctx.conventions.pattern("not_garbage")
-    for m in WITH_DIGIT.finditer(segment):
+    for m in _digits()[1].finditer(segment):
         token = m.group().strip(".,;:!?()\"'")
         if garbage.match(token) and not fine.match(token):
             s = m.start() + m.group().find(token)
@@ -202,9 +211,9 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
     """Split a text run around what the annotators find in it (a citation first: its own span)."""
     text = ctx.text
     segment = text[node.start:node.end]
-    if not segment.strip():
+    if not segment or segment.isspace():
         return [node]
-    digits = HAS_DIGIT.search(segment) is not None
+    digits = _digits()[0].search(segment) is not None
     if citations and digits:
         m = ctx.conventions.pattern("citation").search(segment)
         if m:
@@ -227,6 +236,8 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 code, fields = candidate.finding
                 ctx.report(s, code, **fields)
             found.append(Found(s, e, candidate.kind, candidate.fields))
+    if not found:
+        return [node]  # the run as it is (most runs hold nothing to annotate)
     found.sort(key=lambda f: (f.start, -f.end))
     out: list = []
     position = node.start
@@ -256,8 +267,13 @@ def _time_value(m: re.Match) -> str | None:
     return f"{value:02d}:{minute}:00"
 
 
+_DATE_PARTS = frozenset({"correction", "date"})  # the spans a joined date starts with
+
+
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
     """``8[7] October 1950``: a corrected day followed by month and year is one date."""
+    if not any(isinstance(node, Span) and node.kind in _DATE_PARTS for node in nodes):
+        return nodes  # no correction, no date: nothing to join
     out: list = []
     i = 0
     while i < len(nodes):

@@ -10,15 +10,20 @@ deletions, otherwise text supplied by the editor, reported (P304).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
-from pipeline.dates import DATE
+from pipeline.dates import date_pattern
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import EXPLICIT as EXPLICIT_KINDS
 from pipeline.kinds import EXPLICIT_REASON
 
-EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
+
+@functools.cache
+def _explicit_mark() -> re.Pattern:
+    """``@kind`` opening a bracket (compiled on first use, once per process)."""
+    return re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
 
 
 def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
@@ -53,7 +58,9 @@ WHY = {  # how sure a classification is, for the review page
 
 def _explicit(ctx: InlineContext, o: int, c: int) -> Interval | None:
     """``[@kind text]``: the source says what the bracket is."""
-    explicit = EXPLICIT.match(ctx.text[o + 1:c])
+    if ctx.text[o + 1:o + 2] != "@":
+        return None  # (the mark's first sign: most brackets are not explicit)
+    explicit = _explicit_mark().match(ctx.text[o + 1:c])
     if explicit and explicit.group("kind") in EXPLICIT_KINDS:
         name = explicit.group("kind")
         attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
@@ -133,11 +140,14 @@ def _attached_to_digits(ctx, previous, inner, text, o, c) -> bool:
     return o > 0 and text[o - 1].isdigit()
 
 
-DATE_AT_END = re.compile(rf"(?:{DATE.pattern})\s*$")
+@functools.cache
+def _date_at_end() -> re.Pattern:
+    """A date, and nothing after it but white space."""
+    return re.compile(rf"(?:{date_pattern().pattern})\s*$")
 
 
 def _after_date(ctx, previous, inner, text, o, c) -> bool:
-    return DATE_AT_END.search(previous[-ctx.conventions.tuning("date_window"):]) is not None
+    return _date_at_end().search(previous[-ctx.conventions.tuning("date_window"):]) is not None
 
 
 FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})

@@ -36,6 +36,8 @@ def _signs() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 
 @dataclass
 class Interval:
+    """A span of the block: [start, end) with its markers, [cstart, cend) its content, its kind."""
+
     start: int
     end: int
     cstart: int
