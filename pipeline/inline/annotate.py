@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
@@ -34,7 +34,7 @@ def script_patterns() -> tuple[tuple[re.Pattern, str], ...]:
 @functools.cache
 def _digits() -> tuple[re.Pattern, re.Pattern]:
     """A figure; a word with a figure in it."""
-    return re.compile(r"\d"), re.compile(r"\S*\d\S*")
+    return re.compile(r"\d"), re.compile(r"(?<!\S)[^\s\d]*\d\S*")  # (a whole word: no backtracking)
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
@@ -78,8 +78,10 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
 def enrich(ctx: InlineContext, nodes: list) -> list:
     """Pull corrected figures and abbreviations into their spans; find names, dates, garbage."""
     out: list = []
+    joins = False  # a span a date is joined over (the text's own annotations never are one)
     for node in nodes:
         if isinstance(node, Span):
+            joins = joins or node.kind in _JOINED
             node.children = enrich(ctx, node.children)
             pull = TAKES.get(node.kind)
             if pull and out and isinstance(out[-1], Text):
@@ -95,7 +97,7 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
             out.append(node)
         else:
             out.extend(_annotate_text(ctx, node))
-    return _dates_over_corrections(ctx, out)
+    return _dates_over_corrections(ctx, out) if joins else out
 
 
 class Occupied:
@@ -117,8 +119,7 @@ class Occupied:
         self.ends.insert(i, end)
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A candidate annotation: [start, end) of the segment, its kind and fields, and the finding
     to report if it is kept."""
 
@@ -129,17 +130,23 @@ class Found:
     finding: tuple[str, dict] | None = None
 
 
-def _elisions(ctx: InlineContext, segment: str):
-    if ". ." in segment:  # prefilter: spaced full stops
-        for m in ctx.conventions.pattern("elision").finditer(segment):
-            yield Found(m.start(), m.end(), "gap", {"reason": "elided"})
+# Each annotator returns what it finds in a segment, a list (empty when it cannot find anything:
+# the cheap test first, and no generator to start for most runs of text).
+
+def _elisions(ctx: InlineContext, segment: str) -> list[Found]:
+    if ". ." not in segment:  # prefilter: spaced full stops
+        return []
+    return [Found(m.start(), m.end(), "gap", {"reason": "elided"})
+            for m in ctx.conventions.pattern("elision").finditer(segment)]
 
 
-def _names(ctx: InlineContext, segment: str):
+def _names(ctx: InlineContext, segment: str) -> list[Found]:
     forms = ctx.register.forms
+    found = []
     for m in _name_finder(ctx.register).finditer(segment):
         entry = forms[m.group()]
-        yield Found(m.start(), m.end(), entry.element, {"ref": entry.id})
+        found.append(Found(m.start(), m.end(), entry.element, {"ref": entry.id}))
+    return found
 
 
 _FINDERS: dict[int, tuple[Register, re.Pattern]] = {}
@@ -172,34 +179,39 @@ def _name_finder(register: Register) -> re.Pattern:
     return finder
 
 
-def _scripts(ctx: InlineContext, segment: str):
-    if not segment.isascii() and NON_LATIN.search(segment):  # (every script it tags is outside ASCII)
-        for pattern, lang in script_patterns():
-            for m in pattern.finditer(segment):
-                yield Found(m.start(), m.end(), "foreign", {"lang": lang})
+def _scripts(ctx: InlineContext, segment: str) -> list[Found]:
+    if segment.isascii() or not NON_LATIN.search(segment):  # (every script it tags is outside ASCII)
+        return []
+    return [Found(m.start(), m.end(), "foreign", {"lang": lang})
+            for pattern, lang in script_patterns() for m in pattern.finditer(segment)]
 
 
-def _times(ctx: InlineContext, segment: str):
+def _times(ctx: InlineContext, segment: str) -> list[Found]:
+    found = []
     for m in ctx.conventions.pattern("time").finditer(segment):
         when = _time_value(m)
         if when:
-            yield Found(m.start(), m.end(), "time", {"when": when})
+            found.append(Found(m.start(), m.end(), "time", {"when": when}))
+    return found
 
 
-def _dates(ctx: InlineContext, segment: str):
-    for date in find_dates(segment):
-        yield Found(date.start, date.end, "date", {"when": date.when} if date.when else {},
-                    None if date.when else ("P320", {"date": date.text}))
+def _dates(ctx: InlineContext, segment: str) -> list[Found]:
+    return [Found(date.start, date.end, "date", {"when": date.when} if date.when else {},
+                  None if date.when else ("P320", {"date": date.text}))
+            for date in find_dates(segment)]
 
 
-def _unrecognised(ctx: InlineContext, segment: str):
+def _unrecognised(ctx: InlineContext, segment: str) -> list[Found]:
     garbage = ctx.conventions.pattern("garbage")
     fine = ctx.conventions.pattern("not_garbage")
+    found = []
     for m in _digits()[1].finditer(segment):
         token = m.group().strip(".,;:!?()\"'")
         if garbage.match(token) and not fine.match(token):
             s = m.start() + m.group().find(token)
-            yield Found(s, s + len(token), "unclear", {"reason": "unrecognised"}, ("N230", {"token": token}))
+            found.append(Found(s, s + len(token), "unclear", {"reason": "unrecognised"},
+                               ("N230", {"token": token})))
+    return found
 
 
 # (annotator, needs a digit): tried in this order; the first to claim a place keeps it
@@ -223,11 +235,14 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 [Span("bibl", s, e, inner)] + \
                 (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
     found: list[Found] = []
-    taken = Occupied()
+    taken = None
     for annotator, needs_digit in ANNOTATORS:
         if needs_digit and not digits:
             continue
-        for candidate in annotator(ctx, segment):
+        candidates = annotator(ctx, segment)
+        if candidates and taken is None:
+            taken = Occupied()
+        for candidate in candidates:
             s, e = node.start + candidate.start, node.start + candidate.end
             if taken.overlaps(s, e):
                 continue
@@ -238,7 +253,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
             found.append(Found(s, e, candidate.kind, candidate.fields))
     if not found:
         return [node]  # the run as it is (most runs hold nothing to annotate)
-    found.sort(key=lambda f: (f.start, -f.end))
+    found.sort(key=_in_text_order)
     out: list = []
     position = node.start
     for f in found:
@@ -251,6 +266,10 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
     if position < node.end:
         out.append(Text(position, node.end))
     return out
+
+
+def _in_text_order(found: Found) -> tuple[int, int]:
+    return found.start, -found.end  # the outer of two that start together first
 
 
 def _time_value(m: re.Match) -> str | None:
@@ -267,13 +286,13 @@ def _time_value(m: re.Match) -> str | None:
     return f"{value:02d}:{minute}:00"
 
 
-_DATE_PARTS = frozenset({"correction", "date"})  # the spans a joined date starts with
+_JOINED = frozenset({"correction", "supplied-date"})  # what a date is joined over
 
 
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
-    """``8[7] October 1950``: a corrected day followed by month and year is one date."""
-    if not any(isinstance(node, Span) and node.kind in _DATE_PARTS for node in nodes):
-        return nodes  # no correction, no date: nothing to join
+    """``8[7] October 1950``: a corrected day followed by month and year is one date; so is a
+    day and month followed by a supplied year, ``5 October [1950]``. (Only brackets make the
+    spans of ``_JOINED``: ``enrich`` calls this where one of them stands.)"""
     out: list = []
     i = 0
     while i < len(nodes):
