@@ -158,30 +158,30 @@ class PageInfo:
         return bool(self.chrome or self.dateline or self.title)
 
 
-@dataclass
 class Line:
-    """A line of the text: where it is, as it stands, and the phrase normalization dropped from it."""
+    """A line of the text: where it is, as it stands, and the phrase normalization dropped from it
+    (``dropped``, leaving it empty). ``text`` and ``blank`` are worked out once: the reading of
+    the page asks for them again and again."""
 
-    start: int
-    end: int
-    raw: str
-    dropped: str = ""  # the web-page phrase normalization dropped from this line, leaving it empty
+    __slots__ = ("start", "end", "raw", "dropped", "text", "blank")
 
-    @property
-    def text(self) -> str:
-        return self.raw.strip(" \t\u00a0") or self.dropped
-
-    @property
-    def blank(self) -> bool:
-        return not self.raw.strip(" \t\u00a0\r") and not self.dropped
+    def __init__(self, start: int, end: int, raw: str, dropped: str = ""):
+        self.start = start
+        self.end = end
+        self.raw = raw
+        self.dropped = dropped
+        stripped = raw.strip(" \t\u00a0")
+        self.text = stripped or dropped
+        self.blank = not stripped.strip(" \t\u00a0\r") and not dropped
 
 
 def lines_of(text: str, dropped: dict[int, str] | None = None) -> list[Line]:
     """The lines of the text; a line that normalization emptied (``dropped``: where it starts ->
     the phrase) is read as the phrase it held, as the page showed it."""
     out, position = [], 0
+    dropped = dropped or {}
     for piece in text.split("\n"):
-        out.append(Line(position, position + len(piece), piece, (dropped or {}).get(position, "")))
+        out.append(Line(position, position + len(piece), piece, dropped.get(position, "")))
         position += len(piece) + 1
     return out
 
