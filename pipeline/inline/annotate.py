@@ -32,9 +32,9 @@ def script_patterns() -> tuple[tuple[re.Pattern, str], ...]:
 
 
 @functools.cache
-def _figure() -> re.Pattern:
-    """A figure (any script's)."""
-    return re.compile(r"\d")
+def _figures() -> tuple[re.Pattern, re.Pattern]:
+    """A figure (any script's); from a word's first figure to the word's end."""
+    return re.compile(r"\d"), re.compile(r"\d\S*")
 
 
 def _has_figure(text: str) -> bool:
@@ -43,17 +43,19 @@ def _has_figure(text: str) -> bool:
     if text.isascii():
         return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text or "5" in text
                 or "6" in text or "7" in text or "8" in text or "9" in text)
-    return _figure().search(text) is not None
+    return _figures()[0].search(text) is not None
 
 
-def _words_with_figures(segment: str):
-    """(offset, word) of every word (run of non-space characters) with a figure in it."""
-    position = 0
-    for word in segment.split():
-        position = segment.find(word, position)  # (only white space before it)
-        if _has_figure(word):
-            yield position, word
-        position += len(word)
+def _words_with_figures(segment: str) -> list[tuple[int, str]]:
+    """(offset, word) of every word (run of non-space characters) with a figure in it: found
+    from its first figure (the regex engine skips to figures), then read back to its start."""
+    words = []
+    for m in _figures()[1].finditer(segment):
+        start = m.start()
+        while start and not segment[start - 1].isspace():
+            start -= 1
+        words.append((start, segment[start:m.end()]))
+    return words
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:

@@ -78,15 +78,17 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
         inner = content[1:-1]  # [[two words illegible]], [[May]]: one bracket, doubled
     previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
     following = text[c + 1:c + 1 + ctx.conventions.tuning("bracket_lookahead")]
-    for number, rule in enumerate(ctx.conventions.brackets, 1):
-        m = rule.content.search(inner) if rule.content else None
-        if rule.content and not m:
+    for number, rule, content_search, before_search, after_match, check in _classifiers(ctx.conventions):
+        m = None
+        if content_search is not None:
+            m = content_search(inner)
+            if m is None:
+                continue
+        if before_search is not None and before_search(previous) is None:
             continue
-        if rule.before and not rule.before.search(previous):
+        if after_match is not None and after_match(following) is None:
             continue
-        if rule.after and not rule.after.match(following):
-            continue
-        if rule.check and not CHECKS[rule.check](ctx, previous, inner, text, o, c):
+        if check is not None and not check(ctx, previous, inner, text, o, c):
             continue
         attrs = {"reason": rule.reason} if rule.reason else {}
         cstart, cend = (o + 2, c - 1) if doubled else (o + 1, c)
@@ -99,6 +101,26 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     if ctx.info.brackets == "del":
         return Interval(o, c + 1, o + 1, c, "del"), "brackets=del, declared by the document", "medium"
     return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
+
+
+_CLASSIFIERS: dict[int, tuple] = {}
+
+
+def _classifiers(conventions) -> tuple:
+    """The classifiers of the conventions, each as (number, classifier, its content's search, its
+    ``before``'s search, its ``after``'s match, its check), the tests looked up once per process
+    (they are tried in order on every bracket)."""
+    held = _CLASSIFIERS.get(id(conventions))
+    if held is not None and held[0] is conventions:
+        return held[1]
+    tests = tuple(
+        (number, rule, rule.content.search if rule.content else None, rule.before.search if rule.before else None,
+         rule.after.match if rule.after else None, CHECKS[rule.check] if rule.check else None)
+        for number, rule in enumerate(conventions.brackets, 1))
+    if len(_CLASSIFIERS) > 16:
+        _CLASSIFIERS.clear()
+    _CLASSIFIERS[id(conventions)] = (conventions, tests)
+    return tests
 
 
 def _short(text: str, width: int = 30) -> str:
