@@ -7,6 +7,7 @@ a month, a month and a year). A date that does not exist is reported, not guesse
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ _MONTH = "(?P<month>" + "|".join(
     for name in sorted(MONTHS, key=len, reverse=True)
 ) + ")"
 _MONTH2 = _MONTH.replace("month", "month2")
-DATE = re.compile(
+_DATE = (
     r"(?<![\w.])(?:"
     rf"(?P<dmy>(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+(?P<year>1[89]\d\d|20\d\d))?)"
     rf"|(?P<mdy>{_MONTH2}\s+(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<year2>1[89]\d\d|20\d\d))"
@@ -41,8 +42,23 @@ DATE = re.compile(
 )
 
 
+@functools.cache
+def date_pattern() -> re.Pattern:
+    """Every way of writing a date this module reads (compiled on first use, once per process:
+    a large pattern, and importing the module stays cheap)."""
+    return re.compile(_DATE)
+
+
+def __getattr__(name: str):
+    if name == "DATE":  # the pattern, as a module attribute, for who reads it so
+        return date_pattern()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @dataclass(frozen=True)
 class DateMatch:
+    """A date found in a text: where it is, its ISO value, and how the text writes it."""
+
     start: int
     end: int
     when: str | None  # ISO value, None when the date does not exist
@@ -72,7 +88,7 @@ def _year(text: str | None) -> int | None:
 
 def find_dates(text: str):
     """Yield a ``DateMatch`` for every date in ``text``."""
-    for m in DATE.finditer(text):
+    for m in date_pattern().finditer(text):
         if m.group("dmy"):
             when = _iso(_year(m.group("year")), MONTHS[m.group("month").rstrip(".")], int(m.group("day")))
         elif m.group("mdy"):
@@ -99,5 +115,5 @@ def parse_date(text: str) -> str | None:
 def is_date_only(text: str) -> bool:
     """True when ``text`` is a date and nothing else (a dateline)."""
     stripped = text.strip().rstrip(".")
-    match = DATE.fullmatch(stripped)
+    match = date_pattern().fullmatch(stripped)
     return match is not None

@@ -29,7 +29,11 @@ STRONG_TAIL = {"Document Information", "Related Documents", "Author(s)", "Origin
                "Original Uploaded Date", "Subjects Discussed", "Associated People & Places",
                "Associated People & Organizations", "Associated Places", "Associated Topics"}
 TRIM = " \t\u00a0\u2022*\u00b7"
-INDENT = re.compile(r"^(?: {2,}|\t|\u00a0)")
+
+
+def _indented(raw: str) -> bool:
+    """A line indented (two spaces or more, a tab, a no-break space): the older layout's summary."""
+    return raw.startswith(("  ", "\t", "\u00a0"))
 
 
 class PageDataError(ValueError):
@@ -50,6 +54,8 @@ class RunningHeads:
 
 @dataclass(frozen=True)
 class PageData:
+    """The patterns and settings of ``data/page.toml``, checked and compiled."""
+
     navigation: frozenset
     navigation_patterns: tuple
     funder: re.Pattern
@@ -152,28 +158,30 @@ class PageInfo:
         return bool(self.chrome or self.dateline or self.title)
 
 
-@dataclass
 class Line:
-    start: int
-    end: int
-    raw: str
-    dropped: str = ""  # the web-page phrase normalization dropped from this line, leaving it empty
+    """A line of the text: where it is, as it stands, and the phrase normalization dropped from it
+    (``dropped``, leaving it empty). ``text`` and ``blank`` are worked out once: the reading of
+    the page asks for them again and again."""
 
-    @property
-    def text(self) -> str:
-        return self.raw.strip(" \t\u00a0") or self.dropped
+    __slots__ = ("start", "end", "raw", "dropped", "text", "blank")
 
-    @property
-    def blank(self) -> bool:
-        return not self.raw.strip(" \t\u00a0\r") and not self.dropped
+    def __init__(self, start: int, end: int, raw: str, dropped: str = ""):
+        self.start = start
+        self.end = end
+        self.raw = raw
+        self.dropped = dropped
+        stripped = raw.strip(" \t\u00a0")
+        self.text = stripped or dropped
+        self.blank = not stripped.strip(" \t\u00a0\r") and not dropped
 
 
 def lines_of(text: str, dropped: dict[int, str] | None = None) -> list[Line]:
     """The lines of the text; a line that normalization emptied (``dropped``: where it starts ->
     the phrase) is read as the phrase it held, as the page showed it."""
     out, position = [], 0
+    dropped = dropped or {}
     for piece in text.split("\n"):
-        out.append(Line(position, position + len(piece), piece, (dropped or {}).get(position, "")))
+        out.append(Line(position, position + len(piece), piece, dropped.get(position, "")))
         position += len(piece) + 1
     return out
 
@@ -458,7 +466,7 @@ class PageReader:
             return
         date_at = None
         for n, i in enumerate(content[:2]):
-            if is_date_only(lines[i].text) and not INDENT.match(lines[i].raw):
+            if is_date_only(lines[i].text) and not _indented(lines[i].raw):
                 date_at = n
                 break
         if date_at == 1 and looks_like_title(lines[content[0]].text, self.furniture) and not is_prose(
@@ -480,7 +488,7 @@ class PageReader:
             self.chrome_lines.add(i)
             rest = [j for j in content[date_at + 1:] if j not in self.chrome_lines]
             # the summary and citation indented under the date line (older layout)
-            while rest and INDENT.match(lines[rest[0]].raw):
+            while rest and _indented(lines[rest[0]].raw):
                 self.summary_or_citation(rest[0])
                 self.chrome_lines.add(rest[0])
                 rest.pop(0)

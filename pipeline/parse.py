@@ -8,6 +8,7 @@ and a closer (salute, signature, dateline), then handwritten annotations.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -22,8 +23,23 @@ from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
 from pipeline.registers import Register, default_register
 
-PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
-CONVENTION_VALUE = re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
+
+@functools.cache
+def _paragraph_break() -> re.Pattern:
+    """A blank line (compiled on first use, once per process: importing the parser stays cheap)."""
+    return re.compile(r"\n[ \t]*\n\s*")
+
+
+@functools.cache
+def _convention_value() -> re.Pattern:
+    """A sidecar's ``conventions = ["italics=add"]`` value."""
+    return re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
+
+
+@functools.cache
+def _brackets() -> re.Pattern:
+    """A square bracket, opening or closing."""
+    return re.compile(r"[\[\]]")
 
 
 @dataclass
@@ -40,7 +56,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     """The [start, end) of every paragraph, trimmed of surrounding white space."""
     spans = []
     position = 0
-    for m in list(PARAGRAPH.finditer(text)) + [None]:
+    for m in list(_paragraph_break().finditer(text)) + [None]:
         end = m.start() if m else len(text)
         s, e = _trim(text, position, end)
         if e > s:
@@ -68,6 +84,52 @@ def _matching_bracket(text: str, start: int, end: int) -> int | None:
             if depth == 0:
                 return i
     return None
+
+
+class _NotAscii(Exception):
+    """A character the direct comparison of ``_words_again`` leaves to the regular expression."""
+
+
+def _words_again(text: str, start: int, end: int, words: list[str]) -> int | None:
+    r"""Where ``words`` end when ``text[start:end]`` opens with them, in this order, case aside,
+    with only non-word characters between them and a word boundary after them (the regular
+    expression ``w1\W*w2\W*...\b`` matched under ``re.I``), else None. Compared directly in ASCII
+    (a document's title differs from document to document: a pattern would be compiled for each);
+    Unicode's case folding and word characters are left to the regular expression."""
+    try:
+        return _ascii_words_again(text, start, end, words)
+    except _NotAscii:
+        pattern = re.compile(r"\W*".join(re.escape(w) for w in words) + r"\b", re.I)
+        again = pattern.match(text, start, end)
+        return again.end() if again else None
+
+
+def _ascii_word_char(ch: str) -> bool:
+    if not ch.isascii():
+        raise _NotAscii
+    return ch.isalnum() or ch == "_"
+
+
+def _ascii_words_again(text: str, position: int, end: int, words: list[str]) -> int | None:
+    for number, word in enumerate(words):
+        if not word.isascii():
+            raise _NotAscii
+        if number:
+            while position < end and not _ascii_word_char(text[position]):
+                position += 1  # the non-word characters between two words
+        piece = text[position:position + len(word)]
+        if position + len(word) > end:
+            if not piece.isascii():
+                raise _NotAscii
+            return None
+        if not piece.isascii():
+            raise _NotAscii
+        if piece.lower() != word.lower():
+            return None
+        position += len(word)
+    if position < end and _ascii_word_char(text[position]):
+        return None  # no word boundary after the last word
+    return position
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -310,11 +372,15 @@ class Parser:
         return out
 
     def _depth(self, s: int, e: int, depth: int) -> int:
-        """How many brackets are open after [s, e), ``depth`` being open before it (never below 0)."""
-        for ch in self.text[s:e]:
-            if ch == "[":
+        """How many brackets are open after [s, e), ``depth`` being open before it (never below 0).
+        Only the brackets are visited (most paragraphs have none, and are long)."""
+        text = self.text
+        if text.find("[", s, e) < 0 and (depth == 0 or text.find("]", s, e) < 0):
+            return depth  # nothing opens, and nothing open can close
+        for m in _brackets().finditer(text, s, e):
+            if m.group() == "[":
                 depth += 1
-            elif ch == "]" and depth:
+            elif depth:
                 depth -= 1
         return depth
 
@@ -563,7 +629,7 @@ class Parser:
         italics, brackets, phrases = self.conventions.declare(title)
         info.declared = phrases
         for value in (meta.conventions if meta else []):
-            cm = CONVENTION_VALUE.match(value.strip())
+            cm = _convention_value().match(value.strip())
             if cm is None:
                 self.found.add(self.source.sidecar_finding("R110", "conventions", value=value, document=number,
                                                            case="convention"))
@@ -786,9 +852,8 @@ class Parser:
             date = next(iter(find_dates(text[position:min(e, position + 40)])), None)
             if date and not text[position:position + date.start].strip():
                 position = _trim(text, position + date.end, e)[0]  # the date before the title
-            again = re.compile(r"\W*".join(re.escape(w) for w in words) + r"\b", re.I).match(text, position, e)
-            if again:
-                end = again.end()
+            end = _words_again(text, position, e, words)
+            if end is not None:
                 date = next(iter(find_dates(text[end:min(e, end + 40)])), None)
                 if date and not text[end:end + date.start].strip(" ,.;:"):
                     end += date.end
@@ -1045,8 +1110,13 @@ class Parser:
     def _furniture(self, s: int, e: int) -> list[Block] | None:
         """Blocks for a paragraph made only of archival furniture lines, else None."""
         lines = self._lines(s, e)
-        kinds = [self.conventions.furniture_kind(self.text[a:b]) for a, b in lines]
-        if not lines or any(k is None for k in kinds):
+        kinds = []
+        for a, b in lines:  # (the first line that is not furniture ends the search)
+            kind = self.conventions.furniture_kind(self.text[a:b])
+            if kind is None:
+                return None
+            kinds.append(kind)
+        if not lines:
             return None
         if self.ledger is not None:
             for (a, b), k in zip(lines, kinds):

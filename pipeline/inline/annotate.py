@@ -10,17 +10,52 @@ is not claimed again.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
+from pipeline.registers import Register
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
-SCRIPT_PATTERNS = tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
+
+
+@functools.cache
+def script_patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    """(runs of the script, its xml:lang) for every script other than Latin (compiled on first
+    use, once per process: importing the parser stays cheap)."""
+    return tuple((script.pattern(_JOIN), script.lang) for script in SCRIPTS)
+
+
+@functools.cache
+def _figures() -> tuple[re.Pattern, re.Pattern]:
+    """A figure (any script's); from a word's first figure to the word's end."""
+    return re.compile(r"\d"), re.compile(r"\d\S*")
+
+
+def _has_figure(text: str) -> bool:
+    """Does the text hold a figure? In ASCII, ten searches for one character each (each far
+    cheaper than a regular expression's scan of a class); otherwise the figures of every script."""
+    if text.isascii():
+        return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text or "5" in text
+                or "6" in text or "7" in text or "8" in text or "9" in text)
+    return _figures()[0].search(text) is not None
+
+
+def _words_with_figures(segment: str) -> list[tuple[int, str]]:
+    """(offset, word) of every word (run of non-space characters) with a figure in it: found
+    from its first figure (the regex engine skips to figures), then read back to its start."""
+    words = []
+    for m in _figures()[1].finditer(segment):
+        start = m.start()
+        while start and not segment[start - 1].isspace():
+            start -= 1
+        words.append((start, segment[start:m.end()]))
+    return words
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
@@ -64,8 +99,10 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
 def enrich(ctx: InlineContext, nodes: list) -> list:
     """Pull corrected figures and abbreviations into their spans; find names, dates, garbage."""
     out: list = []
+    joins = False  # a span a date is joined over (the text's own annotations never are one)
     for node in nodes:
         if isinstance(node, Span):
+            joins = joins or node.kind in _JOINED
             node.children = enrich(ctx, node.children)
             pull = TAKES.get(node.kind)
             if pull and out and isinstance(out[-1], Text):
@@ -81,11 +118,7 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
             out.append(node)
         else:
             out.extend(_annotate_text(ctx, node))
-    return _dates_over_corrections(ctx, out)
-
-
-HAS_DIGIT = re.compile(r"\d")
-WITH_DIGIT = re.compile(r"\S*\d\S*")
+    return _dates_over_corrections(ctx, out) if joins else out
 
 
 class Occupied:
@@ -107,8 +140,7 @@ class Occupied:
         self.ends.insert(i, end)
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A candidate annotation: [start, end) of the segment, its kind and fields, and the finding
     to report if it is kept."""
 
@@ -119,45 +151,88 @@ class Found:
     finding: tuple[str, dict] | None = None
 
 
-def _elisions(ctx: InlineContext, segment: str):
-    if ". ." in segment:  # prefilter: spaced full stops
-        for m in ctx.conventions.pattern("elision").finditer(segment):
-            yield Found(m.start(), m.end(), "gap", {"reason": "elided"})
+# Each annotator returns what it finds in a segment, a list (empty when it cannot find anything:
+# the cheap test first, and no generator to start for most runs of text).
+
+def _elisions(ctx: InlineContext, segment: str) -> list[Found]:
+    if ". ." not in segment:  # prefilter: spaced full stops
+        return []
+    return [Found(m.start(), m.end(), "gap", {"reason": "elided"})
+            for m in ctx.conventions.pattern("elision").finditer(segment)]
 
 
-def _names(ctx: InlineContext, segment: str):
-    for s, e, entry in ctx.register.find(segment):
-        yield Found(s, e, entry.element, {"ref": entry.id})
+def _names(ctx: InlineContext, segment: str) -> list[Found]:
+    forms = ctx.register.forms
+    found = []
+    for m in _name_finder(ctx.register).finditer(segment):
+        entry = forms[m.group()]
+        found.append(Found(m.start(), m.end(), entry.element, {"ref": entry.id}))
+    return found
 
 
-def _scripts(ctx: InlineContext, segment: str):
-    if NON_LATIN.search(segment):
-        for pattern, lang in SCRIPT_PATTERNS:
-            for m in pattern.finditer(segment):
-                yield Found(m.start(), m.end(), "foreign", {"lang": lang})
+_FINDERS: dict[int, tuple[Register, re.Pattern]] = {}
 
 
-def _times(ctx: InlineContext, segment: str):
+def _name_finder(register: Register) -> re.Pattern:
+    r"""What ``Register.find`` finds, compiled so that the regex engine skips ahead to the first
+    letters of the register's forms (built once per register, on first use).
+
+    ``Register.find`` is one alternation of every form (the longest first) between
+    ``(?<![\w-])`` and ``(?![\w-])``: the engine tries all the alternatives at every position of
+    the text. Here the alternatives are grouped by their first character, each group opening with
+    that character: the engine then searches for those characters only, and at each of them tries
+    the forms that begin with it, in the same order. The boundary before the name is the same
+    test, made after its first character."""
+    held = _FINDERS.get(id(register))
+    if held is not None and held[0] is register:
+        return held[1]
+    groups: dict[str, list[str]] = {}
+    for form in sorted(register.forms, key=lambda f: (-len(f), f)):
+        groups.setdefault(form[0], []).append(form[1:])
+    body = "|".join(
+        re.escape(first) + r"(?<![\w-](?s:.))(?:" + "|".join(re.escape(rest) for rest in rests) + ")"
+        for first, rests in groups.items()
+    ) or r"(?!x)x"
+    finder = re.compile(rf"(?:{body})(?![\w-])")
+    if len(_FINDERS) > 16:
+        _FINDERS.clear()
+    _FINDERS[id(register)] = (register, finder)
+    return finder
+
+
+def _scripts(ctx: InlineContext, segment: str) -> list[Found]:
+    if segment.isascii() or not NON_LATIN.search(segment):  # (every script it tags is outside ASCII)
+        return []
+    return [Found(m.start(), m.end(), "foreign", {"lang": lang})
+            for pattern, lang in script_patterns() for m in pattern.finditer(segment)]
+
+
+def _times(ctx: InlineContext, segment: str) -> list[Found]:
+    found = []
     for m in ctx.conventions.pattern("time").finditer(segment):
         when = _time_value(m)
         if when:
-            yield Found(m.start(), m.end(), "time", {"when": when})
+            found.append(Found(m.start(), m.end(), "time", {"when": when}))
+    return found
 
 
-def _dates(ctx: InlineContext, segment: str):
-    for date in find_dates(segment):
-        yield Found(date.start, date.end, "date", {"when": date.when} if date.when else {},
-                    None if date.when else ("P320", {"date": date.text}))
+def _dates(ctx: InlineContext, segment: str) -> list[Found]:
+    return [Found(date.start, date.end, "date", {"when": date.when} if date.when else {},
+                  None if date.when else ("P320", {"date": date.text}))
+            for date in find_dates(segment)]
 
 
-def _unrecognised(ctx: InlineContext, segment: str):
+def _unrecognised(ctx: InlineContext, segment: str) -> list[Found]:
     garbage = ctx.conventions.pattern("garbage")
     fine = ctx.conventions.pattern("not_garbage")
-    for m in WITH_DIGIT.finditer(segment):
-        token = m.group().strip(".,;:!?()\"'")
+    found = []
+    for start, word in _words_with_figures(segment):
+        token = word.strip(".,;:!?()\"'")
         if garbage.match(token) and not fine.match(token):
-            s = m.start() + m.group().find(token)
-            yield Found(s, s + len(token), "unclear", {"reason": "unrecognised"}, ("N230", {"token": token}))
+            s = start + word.find(token)
+            found.append(Found(s, s + len(token), "unclear", {"reason": "unrecognised"},
+                               ("N230", {"token": token})))
+    return found
 
 
 # (annotator, needs a digit): tried in this order; the first to claim a place keeps it
@@ -169,9 +244,9 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
     """Split a text run around what the annotators find in it (a citation first: its own span)."""
     text = ctx.text
     segment = text[node.start:node.end]
-    if not segment.strip():
+    if not segment or segment.isspace():
         return [node]
-    digits = HAS_DIGIT.search(segment) is not None
+    digits = _has_figure(segment)
     if citations and digits:
         m = ctx.conventions.pattern("citation").search(segment)
         if m:
@@ -181,11 +256,14 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 [Span("bibl", s, e, inner)] + \
                 (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
     found: list[Found] = []
-    taken = Occupied()
+    taken = None
     for annotator, needs_digit in ANNOTATORS:
         if needs_digit and not digits:
             continue
-        for candidate in annotator(ctx, segment):
+        candidates = annotator(ctx, segment)
+        if candidates and taken is None:
+            taken = Occupied()
+        for candidate in candidates:
             s, e = node.start + candidate.start, node.start + candidate.end
             if taken.overlaps(s, e):
                 continue
@@ -194,7 +272,9 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 code, fields = candidate.finding
                 ctx.report(s, code, **fields)
             found.append(Found(s, e, candidate.kind, candidate.fields))
-    found.sort(key=lambda f: (f.start, -f.end))
+    if not found:
+        return [node]  # the run as it is (most runs hold nothing to annotate)
+    found.sort(key=_in_text_order)
     out: list = []
     position = node.start
     for f in found:
@@ -207,6 +287,10 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
     if position < node.end:
         out.append(Text(position, node.end))
     return out
+
+
+def _in_text_order(found: Found) -> tuple[int, int]:
+    return found.start, -found.end  # the outer of two that start together first
 
 
 def _time_value(m: re.Match) -> str | None:
@@ -223,8 +307,13 @@ def _time_value(m: re.Match) -> str | None:
     return f"{value:02d}:{minute}:00"
 
 
+_JOINED = frozenset({"correction", "supplied-date"})  # what a date is joined over
+
+
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
-    """``8[7] October 1950``: a corrected day followed by month and year is one date."""
+    """``8[7] October 1950``: a corrected day followed by month and year is one date; so is a
+    day and month followed by a supplied year, ``5 October [1950]``. (Only brackets make the
+    spans of ``_JOINED``: ``enrich`` calls this where one of them stands.)"""
     out: list = []
     i = 0
     while i < len(nodes):

@@ -10,15 +10,20 @@ deletions, otherwise text supplied by the editor, reported (P304).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
-from pipeline.dates import DATE
+from pipeline.dates import date_pattern
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import EXPLICIT as EXPLICIT_KINDS
 from pipeline.kinds import EXPLICIT_REASON
 
-EXPLICIT = re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
+
+@functools.cache
+def _explicit_mark() -> re.Pattern:
+    """``@kind`` opening a bracket (compiled on first use, once per process)."""
+    return re.compile(r"^@(?P<kind>[a-z][a-z-]*)(?::\s*|\s+|$)")
 
 
 def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
@@ -53,7 +58,9 @@ WHY = {  # how sure a classification is, for the review page
 
 def _explicit(ctx: InlineContext, o: int, c: int) -> Interval | None:
     """``[@kind text]``: the source says what the bracket is."""
-    explicit = EXPLICIT.match(ctx.text[o + 1:c])
+    if ctx.text[o + 1:o + 2] != "@":
+        return None  # (the mark's first sign: most brackets are not explicit)
+    explicit = _explicit_mark().match(ctx.text[o + 1:c])
     if explicit and explicit.group("kind") in EXPLICIT_KINDS:
         name = explicit.group("kind")
         attrs = {"reason": EXPLICIT_REASON[name]} if name in EXPLICIT_REASON else {}
@@ -71,15 +78,17 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
         inner = content[1:-1]  # [[two words illegible]], [[May]]: one bracket, doubled
     previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
     following = text[c + 1:c + 1 + ctx.conventions.tuning("bracket_lookahead")]
-    for number, rule in enumerate(ctx.conventions.brackets, 1):
-        m = rule.content.search(inner) if rule.content else None
-        if rule.content and not m:
+    for number, rule, content_search, before_search, after_match, check in _classifiers(ctx.conventions):
+        m = None
+        if content_search is not None:
+            m = content_search(inner)
+            if m is None:
+                continue
+        if before_search is not None and before_search(previous) is None:
             continue
-        if rule.before and not rule.before.search(previous):
+        if after_match is not None and after_match(following) is None:
             continue
-        if rule.after and not rule.after.match(following):
-            continue
-        if rule.check and not CHECKS[rule.check](ctx, previous, inner, text, o, c):
+        if check is not None and not check(ctx, previous, inner, text, o, c):
             continue
         attrs = {"reason": rule.reason} if rule.reason else {}
         cstart, cend = (o + 2, c - 1) if doubled else (o + 1, c)
@@ -94,24 +103,49 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
 
 
+_CLASSIFIERS: dict[int, tuple] = {}
+
+
+def _classifiers(conventions) -> tuple:
+    """The classifiers of the conventions, each as (number, classifier, its content's search, its
+    ``before``'s search, its ``after``'s match, its check), the tests looked up once per process
+    (they are tried in order on every bracket)."""
+    held = _CLASSIFIERS.get(id(conventions))
+    if held is not None and held[0] is conventions:
+        return held[1]
+    tests = tuple(
+        (number, rule, rule.content.search if rule.content else None, rule.before.search if rule.before else None,
+         rule.after.match if rule.after else None, CHECKS[rule.check] if rule.check else None)
+        for number, rule in enumerate(conventions.brackets, 1))
+    if len(_CLASSIFIERS) > 16:
+        _CLASSIFIERS.clear()
+    _CLASSIFIERS[id(conventions)] = (conventions, tests)
+    return tests
+
+
 def _short(text: str, width: int = 30) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _previous_word(previous: str) -> str:
-    m = re.search(r"(\S+)\s*$", previous)
-    return m.group(1) if m else ""
+    """The last word (run of non-space characters) of ``previous``, else ""."""
+    words = previous.rsplit(None, 1)
+    return words[-1] if words else ""
 
 
 def _after_register_name(ctx, previous, inner, text, o, c) -> bool:
+    other = ctx.register.lookup(inner)  # a dictionary look-up first: most brackets name no entry
+    if other is None:
+        return False
     entry = ctx.register.ends_with_name(previous)
-    other = ctx.register.lookup(inner)
-    return entry is not None and other is not None and other.id == entry.id
+    return entry is not None and other.id == entry.id
 
 
 def _register_name(ctx, previous, inner, text, o, c) -> bool:
+    if ctx.register.lookup(inner) is None:
+        return False
     word = _previous_word(previous).strip(",.;:")
-    return ctx.register.lookup(inner) is not None and word.isupper() and len(word) > 1
+    return word.isupper() and len(word) > 1
 
 
 def _after_abbreviation(ctx, previous, inner, text, o, c) -> bool:
@@ -128,17 +162,22 @@ def _attached_to_digits(ctx, previous, inner, text, o, c) -> bool:
     return o > 0 and text[o - 1].isdigit()
 
 
-DATE_AT_END = re.compile(rf"(?:{DATE.pattern})\s*$")
+@functools.cache
+def _date_at_end() -> re.Pattern:
+    """A date, and nothing after it but white space."""
+    return re.compile(rf"(?:{date_pattern().pattern})\s*$")
 
 
 def _after_date(ctx, previous, inner, text, o, c) -> bool:
-    return DATE_AT_END.search(previous[-ctx.conventions.tuning("date_window"):]) is not None
+    return _date_at_end().search(previous[-ctx.conventions.tuning("date_window"):]) is not None
 
 
 FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"})
 
 
 def _without_diacritics(word: str) -> str:
+    if word.isascii():
+        return word  # nothing to fold, nothing to decompose
     decomposed = unicodedata.normalize("NFKD", word.translate(FOLD))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

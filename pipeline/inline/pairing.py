@@ -9,6 +9,7 @@ nest; each bracket is then classified (``brackets.py``) and the tree built (``an
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -18,12 +19,25 @@ from pipeline.registers import Register
 
 OPENING = set("([{\"'\u201c\u2018\u2014\u2013-/")
 CLOSING = set(")]}.,;:!?\"'\u201d\u2019\u2014\u2013-/")
-SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*(?=\s|$)")
 MAX_DEPTH = 24  # brackets nested deeper are kept as text: bounded work, no recursion limit
+
+
+@functools.cache
+def _sentence_end() -> re.Pattern:
+    """The last sign of a sentence (compiled on first use, once per process)."""
+    return re.compile(r"[.!?][\"'\u201d\u2019)]*(?=\s|$)")
+
+
+@functools.cache
+def _signs() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """A square bracket; an italic marker; a character that is not white space."""
+    return re.compile(r"[\[\]]"), re.compile(r"[*_]"), re.compile(r"\S")
 
 
 @dataclass
 class Interval:
+    """A span of the block: [start, end) with its markers, [cstart, cend) its content, its kind."""
+
     start: int
     end: int
     cstart: int
@@ -46,8 +60,10 @@ class InlineContext:
 
 
 def _italic_tokens(text: str, start: int, end: int):
-    for m in re.finditer(r"[*_]", text[start:end]):
-        i = m.start() + start
+    if text.find("*", start, end) < 0 and text.find("_", start, end) < 0:
+        return  # most blocks have no italic marker
+    for m in _signs()[1].finditer(text, start, end):
+        i = m.start()
         char = text[i]
         prev = text[i - 1] if i > start else " "
         nxt = text[i + 1] if i + 1 < end else " "
@@ -73,7 +89,7 @@ def _last_words(text: str, count: int = 4) -> str:
 def _close_at_sentence(text: str, cstart: int, limit: int) -> int:
     """Where an unclosed italic ends: after the last sentence before ``limit``, else at it."""
     segment = text[cstart:limit]
-    ends = [m.end() for m in SENTENCE_END.finditer(segment.rstrip())]
+    ends = [m.end() for m in _sentence_end().finditer(segment.rstrip())]
     if ends:
         return cstart + ends[-1]
     return cstart + len(segment.rstrip())
@@ -98,8 +114,10 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
     pairs: dict[int, int] = {}
     stack: list[int] = []
     too_deep: list[int] = []
-    for m in re.finditer(r"[\[\]]", text[start:end]):
-        i = m.start() + start
+    brackets, _, non_space = _signs()
+    has_brackets = text.find("[", start, end) >= 0 or text.find("]", start, end) >= 0
+    for m in brackets.finditer(text, start, end) if has_brackets else ():
+        i = m.start()
         if text[i] == "[":
             stack.append(i)
         elif stack:
@@ -111,7 +129,9 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
         else:
             ctx.report(i, "P303", case="unopened")
     # the text ends in this block, in the middle of a sentence: a page cut off inside the bracket
-    cut_off = not text[end:].strip() and not SENTENCE_END.search(text[start:end].rstrip()[-3:] + " ")
+    # (looked for after the block, not copied: the rest of the text may be long)
+    cut_off = non_space.search(text, end) is None and \
+        not _sentence_end().search(text[start:end].rstrip()[-3:] + " ")
     for i in stack:
         ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
     if too_deep:
