@@ -12,24 +12,28 @@ import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from pipeline import __version__
 from pipeline.kinds import ENCODING
-from pipeline.model import Block, Document, Span, Text
-from pipeline.normalize import Change, Normalized
-from pipeline.page import default_page_data
-from pipeline.parse import Parsed
-from pipeline.read import Source
-from pipeline.registers import Register, default_register
-from pipeline.rules import RuleTable, default_rules
+from pipeline.model import Span, Text
 from pipeline.tei import FRAGMENT_PARSER, NSMAP, TEI_NS, XML_UNSAFE, append_text, escape_text, indent, q, sub
+
+if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
+    from pipeline.model import Block, Document
+    from pipeline.normalize import Change, Normalized
+    from pipeline.parse import Parsed
+    from pipeline.read import Source
+    from pipeline.registers import Register
+    from pipeline.rules import RuleTable
 
 NORMALIZATION_DECISIONS = ("ocr", "name", "layout", "markup", "chrome")
 OPENER = {"docket": ("seg", {"type": "docket"}), "sender": ("byline", {}),
           "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {})}
 CLOSER = {"salute": ("salute", {}), "signed": ("signed", {}), "dateline": ("dateline", {})}
+WORD = re.compile(r"\w")
 
 
 class Origins(Mapping):
@@ -382,6 +386,8 @@ class Encoder:
 
     def forme_work(self, parent, change: Change, at: int | None = None) -> None:
         """The running heads and page numbers a change took out, as <fw> elements."""
+        from pipeline.page import default_page_data
+
         self.forme_done.add(id(change))
         page_number = default_page_data().running_heads.page_number
         for line in change.before.split("\n"):
@@ -433,7 +439,7 @@ class Encoder:
             self.origin(element, span.start)
             self.decided(element, span)
             words = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
-            if re.search(r"\w", words):  # [two words illegible]: what the bracket said is kept
+            if WORD.search(words):  # [two words illegible]: what the bracket said is kept
                 sub(element, "desc", " ".join(words.split()))
             return
         if encoding.element == "choice":
@@ -548,5 +554,8 @@ def _trim_end(text: str, start: int, end: int) -> int:
 def encode(source: Source, norm: Normalized, parsed: Parsed, register: Register | None = None,
            rules: RuleTable | None = None, ledger=None) -> Encoded:
     """Encode a parsed source as a TEI tree (with the editor's decisions of ``ledger`` recorded)."""
+    from pipeline.registers import default_register
+    from pipeline.rules import default_rules
+
     return Encoder(source, norm, parsed, register or default_register(), rules or default_rules(),
                    ledger).encode()

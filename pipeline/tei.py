@@ -101,7 +101,10 @@ def indent(element, level: int = 0, containers: frozenset | set = CONTAINERS) ->
     pad = "\n" + "  " * (level + 1)
     element.text = pad
     for child in element:
-        indent(child, level + 1, containers)
+        tag = child.tag
+        # most children hold mixed content: their name is checked here rather than in a call
+        if not isinstance(tag, str) or tag[tag.find("}") + 1:] in containers:
+            indent(child, level + 1, containers)
         child.tail = pad
     element[-1].tail = "\n" + "  " * level
 
