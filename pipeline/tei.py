@@ -87,11 +87,12 @@ def append_text(parent, text: str) -> None:
     """Append text after the last child of ``parent`` (or inside it when it has none)."""
     if not text:
         return
-    if len(parent):  # counting children is cheaper than catching the IndexError of parent[-1]
-        last = parent[-1]
-        last.tail = (last.tail or "") + text
-    else:
+    try:
+        last = parent[-1]  # O(1) in lxml, where len(parent) counts every child
+    except IndexError:
         parent.text = (parent.text or "") + text
+    else:
+        last.tail = (last.tail or "") + text
 
 
 def indent(element, level: int = 0, containers: frozenset | set = CONTAINERS) -> None:
