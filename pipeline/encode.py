@@ -10,25 +10,66 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from pipeline import __version__
 from pipeline.kinds import ENCODING
-from pipeline.model import Block, Document, Span, Text
-from pipeline.normalize import Change, Normalized
-from pipeline.page import default_page_data
-from pipeline.parse import Parsed
-from pipeline.read import Source
-from pipeline.registers import Register, default_register
-from pipeline.rules import RuleTable, default_rules
-from pipeline.tei import NSMAP, append_text, indent, q, sub
+from pipeline.model import Span, Text
+from pipeline.tei import FRAGMENT_PARSER, NSMAP, TEI_NS, XML_UNSAFE, append_text, escape_text, indent, q, sub
+
+if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
+    from pipeline.model import Block, Document
+    from pipeline.normalize import Change, Normalized
+    from pipeline.parse import Parsed
+    from pipeline.read import Source
+    from pipeline.registers import Register
+    from pipeline.rules import RuleTable
 
 NORMALIZATION_DECISIONS = ("ocr", "name", "layout", "markup", "chrome")
 OPENER = {"docket": ("seg", {"type": "docket"}), "sender": ("byline", {}),
           "address": ("address", {}), "dateline": ("dateline", {}), "salutation": ("salute", {})}
 CLOSER = {"salute": ("salute", {}), "signed": ("signed", {}), "dateline": ("dateline", {})}
+WORD = re.compile(r"\w")
+
+
+class Origins(Mapping):
+    """For each element, the offset in the received body it comes from.
+
+    The encoder knows most of them as offsets into the normalized text; they are mapped to the
+    received body only when one is asked for (a finding's position), not for every element.
+    """
+
+    def __init__(self, norm: Normalized | None = None):
+        self.norm = norm
+        self._normalized: dict = {}  # element -> offset in the normalized text
+        self._received: dict = {}  # element -> offset in the received body
+
+    def normalized(self, element, offset: int) -> None:
+        self._received.pop(element, None)
+        self._normalized[element] = offset
+
+    def received(self, element, offset: int) -> None:
+        self._normalized.pop(element, None)
+        self._received[element] = offset
+
+    def __getitem__(self, element) -> int:
+        if element in self._received:
+            return self._received[element]
+        return self.norm.original_offset(self._normalized[element])
+
+    def __contains__(self, element) -> bool:
+        return element in self._received or element in self._normalized
+
+    def __iter__(self):
+        yield from self._normalized
+        yield from self._received
+
+    def __len__(self) -> int:
+        return len(self._normalized) + len(self._received)
 
 
 @dataclass
@@ -36,7 +77,7 @@ class Encoded:
     """The TEI tree and, for each element, the offset in the received body it comes from."""
 
     root: etree._Element
-    origins: dict = field(default_factory=dict)
+    origins: Mapping = field(default_factory=dict)
 
 
 class Encoder:
@@ -50,7 +91,8 @@ class Encoder:
         self.parsed = parsed
         self.register = register
         self.rules = rules
-        self.origins: dict = {}
+        self.origins = Origins(norm)
+        self.origin = self.origins.normalized  # element, offset in the normalized text
         self.used: set[str] = set()
         self.inline_changes = sorted((c for c in norm.changes if c.inline), key=lambda c: c.nstart)
         self.inline_starts = [c.nstart for c in self.inline_changes]
@@ -61,9 +103,6 @@ class Encoder:
         self.forme_ends = [c.nend for c in self.forme]
         self.forme_done: set[int] = set()
         self.leaves: list[tuple[int, etree._Element]] = []  # (start, element) of every block element
-
-    def origin(self, element, offset: int) -> None:
-        self.origins[element] = self.norm.original_offset(offset)
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
@@ -231,11 +270,23 @@ class Encoder:
                     sub(item, entry.element, variant, type="variant")
 
     def source_doc(self, root) -> None:
-        source_doc = sub(root, "sourceDoc", xml_id="received")
-        source_doc.set(q("xml:space"), "preserve")
-        surface = sub(source_doc, "surface", type="ocr")
-        for number, line in enumerate(self.source.body.split("\n"), 1):
-            sub(surface, "line", line, xml_id=f"L{number}", n=str(number))
+        """The received body, line by line: written as XML and parsed in one call, since
+        building a hundred ``line`` elements one by one costs many times more. A body with a
+        character XML cannot hold is built element by element, which fails as it always did."""
+        body = self.source.body
+        if XML_UNSAFE.search(body):
+            source_doc = sub(root, "sourceDoc", xml_id="received")
+            source_doc.set(q("xml:space"), "preserve")
+            surface = sub(source_doc, "surface", type="ocr")
+            for number, line in enumerate(body.split("\n"), 1):
+                sub(surface, "line", line, xml_id=f"L{number}", n=str(number))
+            return
+        # all on one line: the parsed elements' sourceline is 1, as a built element's counts
+        markup = [f'<sourceDoc xmlns="{TEI_NS}" xml:id="received" xml:space="preserve"><surface type="ocr">']
+        for number, line in enumerate(body.split("\n"), 1):
+            markup.append(f'<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>')
+        markup.append("</surface></sourceDoc>")
+        root.append(etree.fromstring("".join(markup), FRAGMENT_PARSER))
 
     # -- the text --------------------------------------------------------------------------
     def document(self, body, document: Document, number: int) -> None:
@@ -335,6 +386,8 @@ class Encoder:
 
     def forme_work(self, parent, change: Change, at: int | None = None) -> None:
         """The running heads and page numbers a change took out, as <fw> elements."""
+        from pipeline.page import default_page_data
+
         self.forme_done.add(id(change))
         page_number = default_page_data().running_heads.page_number
         for line in change.before.split("\n"):
@@ -344,7 +397,7 @@ class Encoder:
             fw = etree.Element(q("fw"))
             fw.text = line
             fw.set("type", "pageNum" if page_number.match(line) else "header")
-            self.origins[fw] = change.start
+            self.origins.received(fw, change.start)
             if at is None:
                 parent.append(fw)
             else:
@@ -386,7 +439,7 @@ class Encoder:
             self.origin(element, span.start)
             self.decided(element, span)
             words = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
-            if re.search(r"\w", words):  # [two words illegible]: what the bracket said is kept
+            if WORD.search(words):  # [two words illegible]: what the bracket said is kept
                 sub(element, "desc", " ".join(words.split()))
             return
         if encoding.element == "choice":
@@ -449,6 +502,9 @@ class Encoder:
     def text_run(self, parent, start: int, end: int) -> None:
         """Text [start, end), with every OCR fix inside it shown as choice/sic/corr and every
         running head taken out of it as fw."""
+        if self._plain(start, end):
+            append_text(parent, self.text[start:end])
+            return
         position = start
         events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
         i = bisect.bisect_left(self.forme_ends, start)
@@ -464,12 +520,21 @@ class Encoder:
                 continue
             append_text(parent, self.text[position:change.nstart])
             choice = sub(parent, "choice")
-            self.origins[choice] = change.start
+            self.origins.received(choice, change.start)
             sub(choice, "sic", change.before)
             sub(choice, "corr", change.after, ana=f"#rule.{change.rule}",
                 source=f"#{self.change_ids[id(change)]}")
             position = change.nend
         append_text(parent, self.text[position:end])
+
+    def _plain(self, start: int, end: int) -> bool:
+        """No OCR fix starts in [start, end) and no running head ends in it: the run is its text."""
+        starts, ends = self.inline_starts, self.forme_ends
+        i = bisect.bisect_left(starts, start)
+        if i < len(starts) and starts[i] < end:
+            return False
+        i = bisect.bisect_left(ends, start)
+        return not (i < len(ends) and ends[i] < end)
 
     def _changes_within(self, start: int, end: int):
         i = bisect.bisect_left(self.inline_starts, start)
@@ -489,5 +554,8 @@ def _trim_end(text: str, start: int, end: int) -> int:
 def encode(source: Source, norm: Normalized, parsed: Parsed, register: Register | None = None,
            rules: RuleTable | None = None, ledger=None) -> Encoded:
     """Encode a parsed source as a TEI tree (with the editor's decisions of ``ledger`` recorded)."""
+    from pipeline.registers import default_register
+    from pipeline.rules import default_rules
+
     return Encoder(source, norm, parsed, register or default_register(), rules or default_rules(),
                    ledger).encode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -20,14 +22,38 @@ CONTAINERS = {
 }
 
 
+# characters lxml refuses in text (C0 controls but tab, newline and return; U+FFFE, U+FFFF)
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# parses the markup the encoder writes itself: no ids collected (nothing looks them up), no size limit
+FRAGMENT_PARSER = etree.XMLParser(collect_ids=False, resolve_entities=False, no_network=True, huge_tree=True)
+
+_CLARK: dict[str, str] = {}  # name -> Clark name, filled as names are first asked for
+_ATTRIBUTES: dict[str, str] = {}  # keyword of ``sub`` -> attribute name
+
+
 def q(name: str) -> str:
     """The Clark name of a TEI element or of an ``xml:`` attribute."""
-    if name.startswith("xml:"):
-        return f"{{{XML_NS}}}{name[4:]}"
-    return f"{{{TEI_NS}}}{name}"
+    try:
+        return _CLARK[name]
+    except KeyError:
+        clark = _CLARK[name] = f"{{{XML_NS}}}{name[4:]}" if name.startswith("xml:") else f"{{{TEI_NS}}}{name}"
+        return clark
+
+
+def attribute_name(key: str) -> str:
+    """The attribute a keyword of ``sub`` names: ``xml_id`` is ``xml:id``, others are themselves."""
+    try:
+        return _ATTRIBUTES[key]
+    except KeyError:
+        name = _ATTRIBUTES[key] = q("xml:" + key[4:]) if key.startswith("xml_") else key
+        return name
 
 
 def local(element) -> str:
+    """The local name of an element (its tag without the namespace)."""
+    tag = element.tag
+    if isinstance(tag, str):
+        return tag[tag.find("}") + 1:]
     return etree.QName(element).localname
 
 
@@ -35,13 +61,26 @@ def sub(parent, name: str, text: str | None = None, **attrs) -> etree._Element:
     """Append a child element with attributes (``xml_id`` becomes ``xml:id``)."""
     element = etree.SubElement(parent, q(name))
     for key, value in attrs.items():
-        if value is None:
-            continue
-        key = "xml:" + key[4:] if key.startswith("xml_") else key
-        element.set(q(key) if key.startswith("xml:") else key, str(value))
+        if value is not None:
+            element.set(attribute_name(key), value if type(value) is str else str(value))
     if text:
         element.text = text
     return element
+
+
+def escape_text(text: str) -> str:
+    """Text as XML character data that parses back to exactly ``text`` (a return kept as one)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    return text
 
 
 def append_text(parent, text: str) -> None:
@@ -63,7 +102,10 @@ def indent(element, level: int = 0, containers: frozenset | set = CONTAINERS) ->
     pad = "\n" + "  " * (level + 1)
     element.text = pad
     for child in element:
-        indent(child, level + 1, containers)
+        tag = child.tag
+        # most children hold mixed content: their name is checked here rather than in a call
+        if not isinstance(tag, str) or tag[tag.find("}") + 1:] in containers:
+            indent(child, level + 1, containers)
         child.tail = pad
     element[-1].tail = "\n" + "  " * level
 

@@ -20,6 +20,8 @@ from pipeline.tei import XML_NS, local
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 XSD = SCHEMAS / "tei-dispatch.xsd"
 POINTER_ATTRIBUTES = ("ref", "ana", "target", "decls", "source", "hand", "resp", "who", "wit", "edRef", "corresp")
+REFERRING_ATTRIBUTES = frozenset(POINTER_ATTRIBUTES + ("when",))
+ID_ATTRIBUTE = f"{{{XML_NS}}}id"
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -84,7 +86,13 @@ def validate(root, path: str, origins: dict | None = None, locate_offset=None, *
 
 
 def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagnostic]:
-    """Pointers resolve, ids are unique, dates are real."""
+    """Pointers resolve, ids are unique, dates are real.
+
+    One walk of the tree reads each element's attributes in one call (``items()``; reading a
+    dozen attributes one by one costs a call each on every element). The pointers and dates
+    are checked once every id is known; an element with a fault is then reported attribute by
+    attribute, in the order of ``POINTER_ATTRIBUTES``, in document order.
+    """
     found = Reporter(path)
 
     def report(element, code: str, **fields) -> None:
@@ -92,19 +100,24 @@ def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagn
         found.at_line(line, col, code, **fields)
 
     ids: dict[str, object] = {}
-    id_attribute = f"{{{XML_NS}}}id"
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        value = element.get(id_attribute)
-        if value is None:
-            continue
-        if value in ids:
-            report(element, "V503", id=value)
-        ids[value] = element
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    referring = []  # (element, name, value) of every pointer and date, in document order
+    for element in root.iter(etree.Element):
+        for name, value in element.items():
+            if name == ID_ATTRIBUTE:
+                if value in ids:
+                    report(element, "V503", id=value)
+                ids[value] = element
+            elif name in REFERRING_ATTRIBUTES:
+                referring.append((element, name, value))
+    faulty = []
+    for element, name, value in referring:
+        if name == "when":
+            sound = not value or _real_date(value)
+        else:
+            sound = all(pointer[1:] in ids for pointer in value.split() if pointer.startswith("#"))
+        if not sound and (not faulty or faulty[-1] is not element):
+            faulty.append(element)
+    for element in faulty:
         for attribute in POINTER_ATTRIBUTES:
             value = element.get(attribute)
             if not value:
