@@ -185,13 +185,11 @@ def write_atomic_stream(path: Path, chunks) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(handle, 0o666 & ~_UMASK)
-        digest = hashlib.sha256()
         size = 0
         with os.fdopen(handle, "wb") as stream:
             for chunk in chunks:
-                digest.update(chunk)
                 size += stream.write(chunk)
-        if _file_size(path) == size and _file_digest(path) == digest.hexdigest():
+        if _file_size(path) == size and _same_bytes(path, temporary):
             os.unlink(temporary)
         else:
             os.replace(temporary, path)
@@ -208,12 +206,15 @@ def _file_size(path: Path) -> int | None:
         return None
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _same_bytes(one, other) -> bool:
+    """Whether two files of the same size have the same bytes (compared a block at a time)."""
+    with open(one, "rb") as first, open(other, "rb") as second:
+        while True:
+            block = first.read(1 << 20)
+            if block != second.read(1 << 20):
+                return False
+            if not block:
+                return True
 
 
 def find_sources(paths: list[Path]) -> list[Path]:
@@ -353,18 +354,22 @@ def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, data:
             write_atomic(target, content)
 
 
-def _kept_site_entry(state: Path, sid: str, code: str, digest: str) -> tuple[dict, bytes] | None:
+def _kept_site_entry(state: Path, sid: str, code: str, digest: str, *, fresh: bool = False
+                     ) -> tuple[dict, bytes] | None:
     """A source's kept site entry (its page data and search data), if it was made by this code
-    from this TEI, whole."""
-    kept = load_cache(state / "entries" / f"{sid}.json")
-    if not (isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest
-            and isinstance(kept.get("entry"), dict)):
-        return None
+    from this TEI, whole. ``fresh``: this build has just written it, with its search data (whose
+    digest is then not checked again)."""
     try:
-        search = (state / "search" / f"{sid}.json").read_bytes()
-    except OSError:
+        with open(f"{state}/entries/{sid}.json", "rb") as stream:
+            kept = json.loads(stream.read())
+        if not (isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest
+                and isinstance(kept.get("entry"), dict)):
+            return None
+        with open(f"{state}/search/{sid}.json", "rb") as stream:
+            search = stream.read()
+    except (OSError, ValueError):
         return None
-    if hashlib.sha256(search).hexdigest() != kept.get("search"):
+    if not fresh and hashlib.sha256(search).hexdigest() != kept.get("search"):
         return None
     return kept["entry"], search
 
@@ -418,13 +423,20 @@ def build_site(outputs: Path, code: str, digests: dict[str, str] | None = None) 
                                    f"({type(err).__name__}: {err})", "please report it")]
     finally:
         pages.close()
-    present = {name[: -len(".xml")] for name in names}
-    for folder in (state / "entries", state / "search"):
-        if folder.is_dir():
-            for kept in folder.glob("*.json"):
-                if kept.stem not in present:
-                    kept.unlink()
+    _forget_removed(state, {name[: -len(".xml")] for name in names})
     return found
+
+
+def _forget_removed(state: Path, present: set[str]) -> None:
+    """The kept site entries of sources whose TEI is gone."""
+    for folder in (state / "entries", state / "search"):
+        try:
+            with os.scandir(folder) as kept:
+                gone = [e.path for e in kept if e.name.endswith(".json") and e.name[: -len(".json")] not in present]
+        except OSError:
+            continue
+        for path in gone:
+            os.unlink(path)
 
 
 def _site_entry_of(outputs: Path, sid: str, code: str, digest: str | None,
@@ -432,13 +444,14 @@ def _site_entry_of(outputs: Path, sid: str, code: str, digest: str | None,
     """A source's site entry for ``build_site``: the kept one when it is still good (``digest``:
     its TEI's, when known), else one made again from its TEI and kept; None (and a finding in
     ``found``) when the TEI cannot be read."""
-    state = outputs / SITE_STATE
-    xml = outputs / "xml" / f"{sid}.xml"
+    xml = f"{outputs}/xml/{sid}.xml"
     data = None
+    fresh = digest is not None
     if digest is None:
-        data = xml.read_bytes()
+        with open(xml, "rb") as stream:
+            data = stream.read()
         digest = hashlib.sha256(data).hexdigest()
-    kept = _kept_site_entry(state, sid, code, digest)
+    kept = _kept_site_entry(outputs / SITE_STATE, sid, code, digest, fresh=fresh)
     if kept is not None:
         return kept
     try:
@@ -448,12 +461,13 @@ def _site_entry_of(outputs: Path, sid: str, code: str, digest: str | None,
         from pipeline.writers.walk import read_edition
 
         if data is None:
-            data = xml.read_bytes()
+            with open(xml, "rb") as stream:
+                data = stream.read()
             digest = hashlib.sha256(data).hexdigest()
         entry = _site_entry(read_edition(etree.fromstring(data, safe_parser()), sid))
     except Exception as err:  # noqa: BLE001 - reported as a finding, by design
         found.append(Diagnostic(
-            str(xml), 1, 1, "X900", Severity.ERROR,
+            xml, 1, 1, "X900", Severity.ERROR,
             f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
             "build its source again (dispatch build --force)"))
         return None

@@ -67,7 +67,8 @@ class SitePages:
 
     def __init__(self, directory=None):
         self.rows = tempfile.TemporaryFile(dir=directory)  # unlinked already: nothing left behind
-        self.offsets = array("q", [0])  # document j: its row, then its line, between 2j, 2j+1 and 2j+2
+        # document j's row (a line of text), then its line, between offsets 2j, 2j+1 and 2j+2
+        self.offsets = array("q", [0])
         self.sources: list[str] = []
         self.source = array("i")  # document -> its source (in self.sources)
         self.number = array("i")  # document -> its place among its source's documents
@@ -86,7 +87,7 @@ class SitePages:
         for number, (date, persons, places, row, line) in enumerate(data["documents"]):
             document = len(self.number)
             for text in (row, line):
-                self.offsets.append(self.offsets[-1] + self.rows.write(text.encode("utf-8")))
+                self.offsets.append(self.offsets[-1] + self.rows.write(f"{text}\n".encode("utf-8")))
             self.source.append(source)
             self.number.append(number)
             self.date.append(self.dates.setdefault(date, len(self.dates)))
@@ -105,9 +106,25 @@ class SitePages:
                 for d, s, n in zip(self.date, self.source, self.number)]
         return array("i", sorted(range(len(keys)), key=keys.__getitem__))
 
-    def _text(self, index: int) -> Markup:
-        start, end = self.offsets[index], self.offsets[index + 1]
-        return Markup(os.pread(self.rows.fileno(), end - start, start).decode("utf-8"))
+    def _blocks(self, documents: Iterable[int], which: int) -> Iterator[Markup]:
+        """The rows (``which`` 0) or lines (1) of these documents, read back in this order, a
+        line each, joined into blocks (each block one value for the page's template)."""
+        held: list[bytes] = []
+        size = 0
+        for document in documents:
+            start, end = self.offsets[2 * document + which], self.offsets[2 * document + which + 1]
+            held.append(os.pread(self.rows.fileno(), end - start, start))
+            size += end - start
+            if size >= BLOCK:
+                yield Markup(b"".join(held).decode("utf-8"))
+                held, size = [], 0
+        if held:
+            yield Markup(b"".join(held).decode("utf-8"))
+
+    def _lines(self, mentioning: array, rank: array) -> Iterator[Markup]:
+        """The lines of the documents that mention an entity, in the index's order (sorted only
+        when its page is written: one entity's list at a time)."""
+        yield from self._blocks(sorted(mentioning, key=rank.__getitem__), 1)
 
     def _entities(self, kind: str, rank: array) -> list[dict]:
         """The persons (or places) mentioned, each with the lines of the documents that mention
@@ -117,7 +134,7 @@ class SitePages:
             mentioning = self.mentions[kind].get(key)
             if mentioning:
                 variants = [v for v in dict.fromkeys(value.get("variants", [])) if v != value["name"]]
-                lines = (self._text(2 * document + 1) for document in sorted(mentioning, key=rank.__getitem__))
+                lines = self._lines(mentioning, rank)
                 out.append({"anchor": anchor(key), "name": value["name"] or key,
                             "sort": value.get("sort") or value["name"], "variants": variants, "documents": lines})
         return sorted(out, key=lambda e: (e["sort"].casefold(), e["anchor"]))
@@ -127,13 +144,13 @@ class SitePages:
         piece to be used before the next file is asked for)."""
         self.rows.flush()
         order = self._order()
-        rank = array("i", bytes(4 * len(order)))
+        rank = array("i", [0]) * len(order)
         for place, document in enumerate(order):
             rank[document] = place
         persons = self._entities("person", rank)
         places = self._entities("place", rank)
         years = sorted({_year(date) for date in self.dates}, key=lambda y: (y == "undated", y))
-        rows = (self._text(2 * document) for document in order)
+        rows = self._blocks(order, 0)
         yield "index.html", _encoded(template("index.html.j2").generate(
             page="index", count=len(order), rows=rows, persons=persons, years=years))
         yield "persons.html", _encoded(template("entities.html.j2").generate(
