@@ -338,23 +338,37 @@ def _chunks(tasks: list[tuple], jobs: int) -> list[list[int]]:
 
     order = sorted(range(len(tasks)), key=lambda i: (-size(i), i))
     chunks = []
-    while order:
-        take = max(1, min(8, len(order) // (4 * jobs)))
-        chunks.append(order[:take])
-        order = order[take:]
+    start = 0
+    while start < len(order):
+        take = max(1, min(8, (len(order) - start) // (4 * jobs)))
+        chunks.append(order[start:start + take])
+        start += take
     return chunks
 
 
-def _in_source_order(pool, tasks: list[tuple], jobs: int) -> Iterator[Built]:
+def _in_process(tasks: list[tuple], step) -> Iterator[Built]:
+    """The outcomes of ``tasks`` built one after the other in this process; ``step`` is called
+    as each is done."""
+    for task in tasks:
+        outcome = _build_task(*task)
+        step()
+        yield outcome
+
+
+def _in_source_order(pool, tasks: list[tuple], jobs: int, step) -> Iterator[Built]:
     """The outcomes of ``tasks`` built by the pool's workers, given back in source order as soon
-    as each and all before it are done (the chunks are handed out largest first)."""
+    as each and all before it are done (the chunks are handed out largest first); ``step`` is
+    called as each is done, in whatever order."""
     from concurrent.futures import as_completed
 
     chunks = {pool.submit(_build_chunk, [tasks[i] for i in chunk]): chunk for chunk in _chunks(tasks, jobs)}
     done: dict[int, Built] = {}  # finished, waiting for those before them
     following = 0
     for future in as_completed(chunks):
-        done.update(zip(chunks.pop(future), future.result()))
+        finished = chunks.pop(future)
+        done.update(zip(finished, future.result()))
+        for _ in finished:
+            step()
         while following in done:
             yield done.pop(following)
             following += 1
@@ -430,13 +444,12 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
             from concurrent.futures import ProcessPoolExecutor  # only a build uses it: check stays light
 
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
-            outcomes = _in_source_order(pool, tasks, jobs)
+            outcomes = _in_source_order(pool, tasks, jobs, progress.step)
         else:
-            outcomes = (_build_task(*task) for task in tasks)
+            outcomes = _in_process(tasks, progress.step)
         # one document at a time, in source order: findings print as they come and nothing
         # of a finished document is kept but its state entry (and its TEI's digest)
         for outcome in outcomes:
-            progress.step()
             warnings += outcome.warnings
             _print(outcome.findings)
             if outcome.failed:

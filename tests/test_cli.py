@@ -104,6 +104,20 @@ def test_a_build_on_two_cores_prints_and_writes_what_one_core_does(tmp_path):
         assert (tmp_path / "out1" / relative).read_bytes() == (tmp_path / "out2" / relative).read_bytes()
 
 
+def test_workers_take_the_largest_sources_first_in_smaller_and_smaller_chunks(tmp_path):
+    from pipeline.commands import _chunks
+
+    sizes = [(7 * n) % 40 + 2 for n in range(300)]
+    for n, size in enumerate(sizes):
+        (tmp_path / f"s{n}.txt").write_bytes(b"x" * size * 1000)
+    chunks = _chunks([(tmp_path / f"s{n}.txt",) for n in range(300)], 2)
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(300))
+    handed = [sizes[i] for chunk in chunks for i in chunk]
+    assert handed == sorted(sizes, reverse=True)
+    lengths = [len(chunk) for chunk in chunks]
+    assert lengths == sorted(lengths, reverse=True) and lengths[0] == 8 and lengths[-8:] == [1] * 8
+
+
 def unaccepted_sample(folder):
     """The sample with its sidecar but without the editors' acceptances of its three warnings."""
     folder.mkdir(parents=True, exist_ok=True)
