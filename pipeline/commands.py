@@ -6,7 +6,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.diagnostics import Report, Severity, render
 from pipeline.findings import make
@@ -425,6 +427,82 @@ def _unchanged_entry(entry: str | None, key: str, outputs: str, sid: str,
     return f"{key} {made}" if made is not None and made == recorded else None
 
 
+class Built(NamedTuple):
+    """What the parent needs of one source a worker built: whether it failed, its findings
+    already rendered, the count of its warnings, its state entry and the digest of its TEI."""
+
+    id: str
+    failed: bool
+    findings: str
+    warnings: int
+    state: str | None
+    xml: str | None
+
+
+def _build_task(path: Path, outputs: Path, base: str, key: str, threshold: Severity) -> Built:
+    """Build one source (in a worker, or in this process with one job) and make in the same
+    place what the parent would: the findings' text and the state entry (which reads the
+    outputs' times), so that the parent only prints and records."""
+    result, xml = build_one(path, outputs, base)
+    findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
+    warnings = sum(d.omitted or 1 for d in findings if d.severity == Severity.WARNING)
+    state = None if result.failed else _state_entry(key, outputs, result.id)
+    return Built(result.id, result.failed, render(findings, min_severity=threshold), warnings, state, xml)
+
+
+def _build_chunk(tasks: list[tuple]) -> list[Built]:
+    return [_build_task(*task) for task in tasks]
+
+
+def _chunks(tasks: list[tuple], jobs: int) -> list[list[int]]:
+    """The sources (their places in ``tasks``) in the chunks a worker takes at a time: the
+    largest sources first and the chunks smaller and smaller (a quarter of each worker's share
+    of what is left, at most 8 sources), so that the workers finish together, and few enough
+    that handing them out costs little."""
+    def size(index: int) -> int:
+        try:
+            return tasks[index][0].stat().st_size
+        except OSError:
+            return 0
+
+    order = sorted(range(len(tasks)), key=lambda i: (-size(i), i))
+    chunks = []
+    start = 0
+    while start < len(order):
+        take = max(1, min(8, (len(order) - start) // (4 * jobs)))
+        chunks.append(order[start:start + take])
+        start += take
+    return chunks
+
+
+def _in_process(tasks: list[tuple], step) -> Iterator[Built]:
+    """The outcomes of ``tasks`` built one after the other in this process; ``step`` is called
+    as each is done."""
+    for task in tasks:
+        outcome = _build_task(*task)
+        step()
+        yield outcome
+
+
+def _in_source_order(pool, tasks: list[tuple], jobs: int, step) -> Iterator[Built]:
+    """The outcomes of ``tasks`` built by the pool's workers, given back in source order as soon
+    as each and all before it are done (the chunks are handed out largest first); ``step`` is
+    called as each is done, in whatever order."""
+    from concurrent.futures import as_completed
+
+    chunks = {pool.submit(_build_chunk, [tasks[i] for i in chunk]): chunk for chunk in _chunks(tasks, jobs)}
+    done: dict[int, Built] = {}  # finished, waiting for those before them
+    following = 0
+    for future in as_completed(chunks):
+        finished = chunks.pop(future)
+        done.update(zip(finished, future.result()))
+        for _ in finished:
+            step()
+        while following in done:
+            yield done.pop(following)
+            following += 1
+
+
 class Progress:
     """A progress display on a terminal (rich: count, rate, elapsed and remaining time); silent
     elsewhere. rich is imported only when a terminal is attached, so scripts and hooks pay nothing."""
@@ -489,35 +567,35 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     site_state = state.get(SITE_STATE_KEY)
     del state
     built = failed = warnings = 0
+    digests: dict[str, str] = {}  # the TEI written, which the shared pages need not read again
     progress = Progress(len(todo))
     threshold = Severity.ERROR if quiet else Severity.WARNING
     _print(render(report.sorted(), min_severity=threshold))
-    if jobs > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor  # only a build uses it: check stays light
-
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
-        outcomes = pool.map(build_one, todo, [outputs] * len(todo), [base] * len(todo),
-                            chunksize=max(1, min(16, len(todo) // (jobs * 4))))
-    else:
-        pool = None
-        outcomes = (build_one(path, outputs, base) for path in todo)
+    tasks = [(path, outputs, base, keys[str(path)], threshold) for path in todo]
+    pool = None
     try:
+        if jobs > 1 and len(todo) > 1:
+            from concurrent.futures import ProcessPoolExecutor  # only a build uses it: check stays light
+
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)))
+            outcomes = _in_source_order(pool, tasks, jobs, progress.step)
+        else:
+            outcomes = _in_process(tasks, progress.step)
         # one document at a time, in source order: findings print as they come and nothing
-        # of a finished document is kept but its state entry
-        for path, (result, _written) in zip(todo, outcomes):
-            progress.step()
-            findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
-            warnings += sum(d.omitted or 1 for d in findings if d.severity == Severity.WARNING)
-            _print(render(findings, min_severity=threshold))
-            if result.failed:
+        # of a finished document is kept but its state entry (and its TEI's digest)
+        for outcome in outcomes:
+            warnings += outcome.warnings
+            _print(outcome.findings)
+            if outcome.failed:
                 failed += 1
                 continue
             built += 1
-            new_state[result.id] = _state_entry(keys[str(path)], outputs, result.id)
+            new_state[outcome.id] = outcome.state
+            digests[outcome.id] = outcome.xml
     finally:
         progress.close()
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     # outputs of sources that no longer exist (the web edition's shared pages aside)
     site_files = _recorded_site_files(site_state, base)
     removed = _remove_outputs_of_gone_sources(outputs, set(ids.values()), site_files)
@@ -529,7 +607,7 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
 
         if SITE_FOLDER in WRITERS:
             if built or removed or site_state is None or site_state != _site_state(base, outputs):
-                site_findings = build_site(outputs, base)
+                site_findings = build_site(outputs, base, digests)
                 report.extend(site_findings)
                 _print(render(site_findings, min_severity=threshold))
             site_state = _site_state(base, outputs)

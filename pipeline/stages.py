@@ -242,12 +242,11 @@ def write_atomic_stream(path: Path, chunks) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(handle, 0o666 & ~_UMASK)
-        digest = hashlib.sha256()
+        size = 0
         with os.fdopen(handle, "wb") as stream:
             for chunk in chunks:
-                digest.update(chunk)
-                stream.write(chunk)
-        if path.exists() and _file_digest(path) == digest.hexdigest():
+                size += stream.write(chunk)
+        if _file_size(path) == size and _same_bytes(path, temporary):
             os.unlink(temporary)
         else:
             os.replace(temporary, path)
@@ -257,12 +256,22 @@ def write_atomic_stream(path: Path, chunks) -> None:
         raise
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _same_bytes(one, other) -> bool:
+    """Whether two files of the same size have the same bytes (compared a block at a time)."""
+    with open(one, "rb") as first, open(other, "rb") as second:
+        while True:
+            block = first.read(1 << 20)
+            if block != second.read(1 << 20):
+                return False
+            if not block:
+                return True
 
 
 def find_sources(paths: list[Path]) -> list[Path]:
@@ -329,15 +338,16 @@ def source_key(path: Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[str, str]]:
-    """Process one source and write its outputs when it has no errors.
+def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, str | None]:
+    """Process one source and write its outputs when it has no errors; returns the result and
+    the digest of the TEI written (None when none was).
 
     With the web edition among the outputs, the source's entry for the site's shared pages
     is kept in ``outputs/.dispatch-site/<id>.json``, with the code fingerprint ``code`` and
     the digest of the TEI it comes from (``build_site`` reads it).
     """
     result = process(path)
-    written: dict[str, str] = {}
+    xml_digest = None
     if not result.failed:
         try:
             from pipeline.writers.walk import read_edition
@@ -354,12 +364,13 @@ def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, dict[s
             target = outputs / relative
             if not target.exists() or target.read_bytes() != data:
                 write_atomic(target, data)
-            written[relative] = hashlib.sha256(data).hexdigest()
+        if rendered:
+            xml_digest = hashlib.sha256(rendered[f"xml/{result.id}.xml"]).hexdigest()
         if entry is not None:
-            _write_site_entry(outputs, result.id, code, written[f"xml/{result.id}.xml"], entry)
+            _write_site_entry(outputs, result.id, code, xml_digest, *entry)
     result.root = result.root is not None  # lxml trees do not cross process boundaries
     result.source = None
-    return result, written
+    return result, xml_digest
 
 
 def collation_outputs(result: Result, outputs: Path) -> dict[str, bytes]:
@@ -379,106 +390,151 @@ def collation_outputs(result: Result, outputs: Path) -> dict[str, bytes]:
 SITE_STATE = ".dispatch-site"
 
 
-def _site_entry(edition) -> dict | None:
+def _site_entry(edition) -> tuple[dict, bytes] | None:
+    """What the site's shared pages keep of a source (``pipeline.writers.site.page_data``: its
+    documents' rows rendered here, in the worker, rather than at the end of the build) and its
+    part of the search index (UTF-8); None without the web edition."""
     from pipeline.writers import WRITERS
     from pipeline.writers.html import site_entry
+    from pipeline.writers.site import page_data
 
-    return site_entry(edition) if "html" in WRITERS else None
+    if "html" not in WRITERS:
+        return None
+    entry = site_entry(edition)
+    return page_data(entry), entry["search"].encode("utf-8")
 
 
-def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, entry: dict) -> None:
+def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, data: dict, search: bytes) -> None:
     """Keep a source's site entry: its search data as it is (``search/<id>.json``, large, read
-    as bytes), the rest as JSON (``entries/<id>.json``, written last: it names the code, the
+    as bytes), its page data as JSON (``entries/<id>.json``, written last: it names the code, the
     TEI and the search data it goes with)."""
-    search = entry["search"].encode("utf-8")
-    rest = {key: value for key, value in entry.items() if key != "search"}
-    data = json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
-                       "entry": rest}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    kept = json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
+                       "entry": data}, ensure_ascii=False, sort_keys=True).encode("utf-8")
     for target, content in ((outputs / SITE_STATE / "search" / f"{sid}.json", search),
-                            (outputs / SITE_STATE / "entries" / f"{sid}.json", data)):
+                            (outputs / SITE_STATE / "entries" / f"{sid}.json", kept)):
         if not target.exists() or target.read_bytes() != content:
             write_atomic(target, content)
 
 
-def _kept_site_entry(state: Path, sid: str, code: str, digest: str) -> dict | None:
-    """A source's kept site entry, if it was made by this code from this TEI, whole."""
-    kept = load_cache(state / "entries" / f"{sid}.json")
-    if not (isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest
-            and isinstance(kept.get("entry"), dict)):
-        return None
+def _kept_site_entry(state: Path, sid: str, code: str, digest: str, *, fresh: bool = False
+                     ) -> tuple[dict, bytes] | None:
+    """A source's kept site entry (its page data and search data), if it was made by this code
+    from this TEI, whole. ``fresh``: this build has just written it, with its search data (whose
+    digest is then not checked again)."""
     try:
-        search = (state / "search" / f"{sid}.json").read_bytes()
+        with open(f"{state}/entries/{sid}.json", "rb") as stream:
+            kept = json.loads(stream.read())
+        if not (isinstance(kept, dict) and kept.get("code") == code and kept.get("xml") == digest
+                and isinstance(kept.get("entry"), dict)):
+            return None
+        with open(f"{state}/search/{sid}.json", "rb") as stream:
+            search = stream.read()
+    except (OSError, ValueError):
+        return None
+    if not fresh and hashlib.sha256(search).hexdigest() != kept.get("search"):
+        return None
+    return kept["entry"], search
+
+
+def _tei_files(outputs: Path) -> list[str]:
+    """The names of the TEI files in ``outputs/xml``, sorted (as names: a corpus of them is
+    held while the shared pages are made)."""
+    try:
+        with os.scandir(outputs / "xml") as found:
+            return sorted(e.name for e in found if e.name.endswith(".xml") and not e.name.startswith(".")
+                          and e.is_file())
     except OSError:
-        return None
-    if hashlib.sha256(search).hexdigest() != kept.get("search"):
-        return None
-    return {**kept["entry"], "search": search.decode("utf-8")}
+        return []
 
 
-def build_site(outputs: Path, code: str) -> list[Diagnostic]:
+def build_site(outputs: Path, code: str, digests: dict[str, str] | None = None) -> list[Diagnostic]:
     """The web edition's shared pages (index, persons, places, search), from every source's TEI.
 
     Made again, whole, from the TEI files in ``outputs/xml``: each source's entry is the one
     its build kept when it was made from these very bytes by this very code, and is otherwise
-    made again from the TEI. The entries are read one at a time and the search index is
-    streamed from the kept parts: nothing holds the corpus but what the pages list. A file is
-    written only when its bytes change. Returns findings (a TEI file that cannot be read),
-    never raises.
+    made again from the TEI. ``digests`` (id -> digest) are those of the TEI files this build
+    has just written, which need not be read again. The entries are read once, one at a time,
+    in the order of the files: the search index is streamed from the kept parts, and
+    ``SitePages`` holds of each document only a few numbers (its rendered rows wait in a
+    temporary file). A file is written only when its bytes change. Returns findings (a TEI file
+    that cannot be read), never raises.
     """
-    from pipeline.validate import safe_parser
-    from pipeline.writers.html import site_entry
-    from pipeline.writers.site import search_index, site_pages
-    from pipeline.writers.walk import read_edition
+    from pipeline.writers.site import SitePages, search_index
 
     found: list[Diagnostic] = []
     state = outputs / SITE_STATE
-    xml_files = sorted((outputs / "xml").glob("*.xml")) if (outputs / "xml").is_dir() else []
-    ids: list[str] = []
-
-    def entries():
-        for xml in xml_files:
-            sid = xml.stem
-            data = xml.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            entry = _kept_site_entry(state, sid, code, digest)
-            if entry is None:
-                try:
-                    from lxml import etree
-
-                    entry = site_entry(read_edition(etree.fromstring(data, safe_parser()), sid))
-                except Exception as err:  # noqa: BLE001 - reported as a finding, by design
-                    found.append(Diagnostic(
-                        str(xml), 1, 1, "X900", Severity.ERROR,
-                        f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
-                        "build its source again (dispatch build --force)"))
-                    continue
-                _write_site_entry(outputs, sid, code, digest, entry)
-            del entry["search"]
-            ids.append(sid)
-            yield entry
+    names = _tei_files(outputs)
+    digests = digests or {}
+    pages = SitePages(state if state.is_dir() else None)  # its temporary file beside the kept entries
 
     def search_parts():
-        for sid in ids:
-            yield (state / "search" / f"{sid}.json").read_text(encoding="utf-8")
+        for name in names:
+            sid = name[: -len(".xml")]
+            kept = _site_entry_of(outputs, sid, code, digests.get(sid), found)
+            if kept is not None:
+                pages.add(sid, kept[0])
+                yield kept[1]
 
     try:
-        files = site_pages(entries())
-        for name, data in files.items():
-            target = outputs / "html" / name
-            if not target.exists() or target.read_bytes() != data:
-                write_atomic(target, data)
         write_atomic_stream(outputs / "html" / "search-index.js", search_index(search_parts()))
+        for name, chunks in pages.files():
+            write_atomic_stream(outputs / "html" / name, chunks)
     except Exception as err:  # noqa: BLE001 - reported as a finding, by design
         return found + [Diagnostic(str(outputs / "html"), 1, 1, "X900", Severity.ERROR,
                                    f"internal error while writing the web edition's shared pages "
                                    f"({type(err).__name__}: {err})", "please report it")]
-    present = {xml.stem for xml in xml_files}
-    for folder in (state / "entries", state / "search"):
-        if folder.is_dir():
-            for kept in folder.glob("*.json"):
-                if kept.stem not in present:
-                    kept.unlink()
+    finally:
+        pages.close()
+    _forget_removed(state, {name[: -len(".xml")] for name in names})
     return found
+
+
+def _forget_removed(state: Path, present: set[str]) -> None:
+    """The kept site entries of sources whose TEI is gone."""
+    for folder in (state / "entries", state / "search"):
+        try:
+            with os.scandir(folder) as kept:
+                gone = [e.path for e in kept if e.name.endswith(".json") and e.name[: -len(".json")] not in present]
+        except OSError:
+            continue
+        for path in gone:
+            os.unlink(path)
+
+
+def _site_entry_of(outputs: Path, sid: str, code: str, digest: str | None,
+                   found: list[Diagnostic]) -> tuple[dict, bytes] | None:
+    """A source's site entry for ``build_site``: the kept one when it is still good (``digest``:
+    its TEI's, when known), else one made again from its TEI and kept; None (and a finding in
+    ``found``) when the TEI cannot be read."""
+    xml = f"{outputs}/xml/{sid}.xml"
+    data = None
+    fresh = digest is not None
+    if digest is None:
+        with open(xml, "rb") as stream:
+            data = stream.read()
+        digest = hashlib.sha256(data).hexdigest()
+    kept = _kept_site_entry(outputs / SITE_STATE, sid, code, digest, fresh=fresh)
+    if kept is not None:
+        return kept
+    try:
+        from lxml import etree
+
+        from pipeline.validate import safe_parser
+        from pipeline.writers.walk import read_edition
+
+        if data is None:
+            with open(xml, "rb") as stream:
+                data = stream.read()
+            digest = hashlib.sha256(data).hexdigest()
+        entry = _site_entry(read_edition(etree.fromstring(data, safe_parser()), sid))
+    except Exception as err:  # noqa: BLE001 - reported as a finding, by design
+        found.append(Diagnostic(
+            xml, 1, 1, "X900", Severity.ERROR,
+            f"internal error while reading it for the web edition ({type(err).__name__}: {err})",
+            "build its source again (dispatch build --force)"))
+        return None
+    _write_site_entry(outputs, sid, code, digest, *entry)
+    return entry
 
 
 def load_cache(path: Path) -> dict:

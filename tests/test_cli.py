@@ -82,6 +82,42 @@ def test_a_failing_document_leaves_the_others_and_its_old_outputs(tmp_path):
     assert (outputs / "xml" / "stalin-mao-1950-10.xml").exists()
 
 
+def test_a_build_on_two_cores_prints_and_writes_what_one_core_does(tmp_path):
+    """The workers take the largest sources first; the findings still print in source order,
+    and the outputs, the findings and the summary are those of a build in one process."""
+    from conftest import FIXTURES
+
+    sources = copy_sample(tmp_path / "sources")
+    for path in sorted(FIXTURES.glob("*.txt"))[:10]:
+        (sources / path.name).write_bytes(path.read_bytes())
+        sidecar = path.with_name(path.stem + ".meta.toml")
+        if sidecar.exists():
+            (sources / sidecar.name).write_bytes(sidecar.read_bytes())
+    write_source(sources, b"Agreed.\x07\n", name="broken")  # a document that fails
+    runs = [dispatch("build", "--sources", sources, "--outputs", tmp_path / f"out{jobs}", "--jobs", jobs)
+            for jobs in (1, 2)]
+    assert [r.returncode for r in runs] == [1, 1]
+    one, two = (r.stdout.decode().rsplit(" (", 1)[0] for r in runs)  # the summary's time aside
+    assert one == two and "broken.txt:1:8: R104" in one and ", failed 1, " in one
+    assert published(tmp_path / "out1") == published(tmp_path / "out2")
+    for relative in published(tmp_path / "out1"):
+        assert (tmp_path / "out1" / relative).read_bytes() == (tmp_path / "out2" / relative).read_bytes()
+
+
+def test_workers_take_the_largest_sources_first_in_smaller_and_smaller_chunks(tmp_path):
+    from pipeline.commands import _chunks
+
+    sizes = [(7 * n) % 40 + 2 for n in range(300)]
+    for n, size in enumerate(sizes):
+        (tmp_path / f"s{n}.txt").write_bytes(b"x" * size * 1000)
+    chunks = _chunks([(tmp_path / f"s{n}.txt",) for n in range(300)], 2)
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(300))
+    handed = [sizes[i] for chunk in chunks for i in chunk]
+    assert handed == sorted(sizes, reverse=True)
+    lengths = [len(chunk) for chunk in chunks]
+    assert lengths == sorted(lengths, reverse=True) and lengths[0] == 8 and lengths[-8:] == [1] * 8
+
+
 def unaccepted_sample(folder):
     """The sample with its sidecar but without the editors' acceptances of its three warnings."""
     folder.mkdir(parents=True, exist_ok=True)

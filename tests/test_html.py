@@ -22,6 +22,7 @@ from pipeline.writers.walk import read_edition
 from pipeline import kinds
 from pipeline.writers.html import (HTML_KINDS, block_texts, display_date, document_kind, environment, site_entry,
                                    words, write_html)
+from pipeline.writers import site
 from pipeline.writers.site import SITE_FILES, SITE_PAGES, write_site
 
 FIXTURE_SOURCES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".txt", ".xml"))
@@ -203,6 +204,35 @@ def test_site_is_the_same_whatever_the_order_of_sources(fixture_entries):
     random.Random(1950).shuffle(shuffled)
     assert write_site(shuffled) == first
     assert set(first) == set(SITE_FILES)
+
+
+def test_site_is_the_same_whatever_the_blocks_its_rows_are_read_back_in(fixture_entries, monkeypatch):
+    """The build keeps each document's rendered rows in a temporary file and reads them back a
+    block at a time: the size of a block changes nothing."""
+    first = write_site(fixture_entries)
+    monkeypatch.setattr(site, "BLOCK", 1)
+    assert write_site(fixture_entries) == first
+
+
+def test_index_orders_documents_by_date_then_source_id_then_place(fixture_entries):
+    """The index's order: dated before undated, by date, then source id, then the document's
+    place in its source, also when the build reads the sources in another order (that of their
+    files' names: "a-b.xml" before "a.xml")."""
+    entry = fixture_entries[0]
+    ids = ("a", "a-b", "a.b", "b")
+    twins = [{**entry, "id": sid, "documents": [
+        {**entry["documents"][0], "date": date, "title": f"{sid} {number}"}
+        for number, date in enumerate(["1950-01-02", None, "1950-01-02", "undated"])]} for sid in reversed(ids)]
+    index = write_site(twins)["index.html"]
+    titles = re.findall(r'<td><a href="(?!persons)[^"]+">([^<]+)</a></td>', index.decode())
+    assert titles == ([f"{sid} {n}" for sid in ids for n in (0, 2)] + [f"{sid} 1" for sid in ids]
+                      + [f"{sid} 3" for sid in ids])
+    pages = site.SitePages()
+    for twin in sorted(twins, key=lambda e: f"{e['id']}.xml"):
+        pages.add(twin["id"], site.page_data(twin))
+    files = {name: b"".join(chunks) for name, chunks in pages.files()}
+    pages.close()
+    assert files["index.html"] == index
 
 
 def test_index_lists_every_document_in_date_order(fixture_entries):
