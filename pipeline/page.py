@@ -550,12 +550,56 @@ def _word_end(text: str, position: int) -> int:
     return m.end()
 
 
+# Where a match of a sign of ``[interleaved_columns]`` (page.toml) may begin, found from a rarer
+# character inside it. Each of these signs begins with a lower-case word ([a-z] after a word
+# boundary, or after no word character nor apostrophe), which must then be the whole run of
+# [a-z] before it; the run ends ``gap`` characters before a character that the anchor finds:
+# the capital glued to the word (no gap), the hyphen after it (no gap), the capital of the
+# second word after the space (gap 1). Scanning for a capital or a hyphen stops at a few
+# places; the signs themselves, which begin with a test and a repeat, are tried by the regex
+# engine at every character. A sign not listed here is scanned as it is.
+_SIGN_ANCHORS = {
+    r"(?<![\w\x27\u2019])[a-z]{2,}[A-Z][A-Za-z]{2,}": (r"[A-Z](?<=[a-z]{2}.)(?=[A-Za-z]{2})", 0),
+    r"\b[a-z]{2,}- [A-Z]": (r"-(?<=[a-z]{2}.)(?= [A-Z])", 0),
+    r"\b(?:the|a|an|of|to|in|on|and|with|for|by|from|at|that|which|is|are|was|were) "
+    r"(?:The|A|An|In|On|It|We|This|They|He|She|There|Our) ": (r"[TAIOWHS](?<=[a-z] .)", 1),
+}
+
+
+@functools.cache
+def _sign_anchor(pattern: str) -> tuple[re.Pattern, int] | None:
+    anchor = _SIGN_ANCHORS.get(pattern)
+    return (re.compile(anchor[0]), anchor[1]) if anchor else None
+
+
+def _sign_matches(sign: re.Pattern, text: str):
+    """What ``sign.finditer(text)`` finds, tried only where a match may begin (``_SIGN_ANCHORS``):
+    at the start of each run of [a-z] that ends where the anchor says, left to right, skipping
+    the places inside a match found (as ``finditer`` resumes after its match)."""
+    anchor = _sign_anchor(sign.pattern)
+    if anchor is None:
+        yield from sign.finditer(text)
+        return
+    finder, gap = anchor
+    position = 0
+    for a in finder.finditer(text):
+        start = a.start() - gap
+        while start > 0 and "a" <= text[start - 1] <= "z":
+            start -= 1
+        if start < position:
+            continue
+        m = sign.match(text, start)
+        if m is not None:
+            yield m
+            position = m.end()
+
+
 def interleaved_columns(text: str, data: PageData | None = None) -> tuple[int, list[str]] | None:
     """Signs that the OCR read printed columns across: (offset of the first, the signs), when
     there are enough of them."""
     data = data or default_page_data()
     hits = sorted((m.start(), text[m.start():_word_end(text, m.end() - 1)].strip())
-                  for p in data.column_signs for m in p.finditer(text))
+                  for p in data.column_signs for m in _sign_matches(p, text))
     if len(hits) < data.column_minimum:
         return None
     return hits[0][0], [h for _, h in hits]
