@@ -73,6 +73,7 @@ class PageData:
     pdf_max_lines: int
     pdf_url: re.Pattern
     column_signs: tuple
+    column_anchors: tuple  # for each sign, (anchor, gap) or None (see ``_sign_matches``)
     column_minimum: int
 
 
@@ -81,6 +82,15 @@ def _compile(value, where: str) -> re.Pattern:
         return re.compile(value)
     except (re.error, TypeError) as err:
         raise PageDataError(f"page.toml: {where}: not a regular expression ({err})") from err
+
+
+def _column_anchors(columns: dict) -> tuple:
+    """The anchors of ``[interleaved_columns]``: one per sign, each ``{find, gap}`` or empty."""
+    anchors = columns.get("anchors", [{}] * len(columns.get("signs", [])))
+    if len(anchors) != len(columns.get("signs", [])) or not all(isinstance(a, dict) for a in anchors):
+        raise PageDataError("page.toml: interleaved_columns.anchors: one table ({} for none) for each sign")
+    return tuple((_compile(a["find"], "interleaved_columns.anchors"), int(a.get("gap", 0))) if a else None
+                 for a in anchors)
 
 
 def load_page_data(path: Path = DATA / "page.toml") -> PageData:
@@ -123,6 +133,7 @@ def load_page_data(path: Path = DATA / "page.toml") -> PageData:
         pdf_url=_compile(pdf.get("url", "(?!x)x"), "pdf_header.url"),
         column_signs=tuple(_compile(p, "interleaved_columns.signs")
                            for p in data.get("interleaved_columns", {}).get("signs", [])),
+        column_anchors=_column_anchors(data.get("interleaved_columns", {})),
         column_minimum=int(data.get("interleaved_columns", {}).get("minimum", 2)),
     )
 
@@ -550,33 +561,12 @@ def _word_end(text: str, position: int) -> int:
     return m.end()
 
 
-# Where a match of a sign of ``[interleaved_columns]`` (page.toml) may begin, found from a rarer
-# character inside it. Each of these signs begins with a lower-case word ([a-z] after a word
-# boundary, or after no word character nor apostrophe), which must then be the whole run of
-# [a-z] before it; the run ends ``gap`` characters before a character that the anchor finds:
-# the capital glued to the word (no gap), the hyphen after it (no gap), the capital of the
-# second word after the space (gap 1). Scanning for a capital or a hyphen stops at a few
-# places; the signs themselves, which begin with a test and a repeat, are tried by the regex
-# engine at every character. A sign not listed here is scanned as it is.
-_SIGN_ANCHORS = {
-    r"(?<![\w\x27\u2019])[a-z]{2,}[A-Z][A-Za-z]{2,}": (r"[A-Z](?<=[a-z]{2}.)(?=[A-Za-z]{2})", 0),
-    r"\b[a-z]{2,}- [A-Z]": (r"-(?<=[a-z]{2}.)(?= [A-Z])", 0),
-    r"\b(?:the|a|an|of|to|in|on|and|with|for|by|from|at|that|which|is|are|was|were) "
-    r"(?:The|A|An|In|On|It|We|This|They|He|She|There|Our) ": (r"[TAIOWHS](?<=[a-z] .)", 1),
-}
-
-
-@functools.cache
-def _sign_anchor(pattern: str) -> tuple[re.Pattern, int] | None:
-    anchor = _SIGN_ANCHORS.get(pattern)
-    return (re.compile(anchor[0]), anchor[1]) if anchor else None
-
-
-def _sign_matches(sign: re.Pattern, text: str):
-    """What ``sign.finditer(text)`` finds, tried only where a match may begin (``_SIGN_ANCHORS``):
-    at the start of each run of [a-z] that ends where the anchor says, left to right, skipping
-    the places inside a match found (as ``finditer`` resumes after its match)."""
-    anchor = _sign_anchor(sign.pattern)
+def _sign_matches(sign: re.Pattern, anchor: tuple[re.Pattern, int] | None, text: str):
+    """What ``sign.finditer(text)`` finds, tried only where a match may begin: at the start of
+    each run of [a-z] that ends ``gap`` characters before a place the sign's anchor finds (a
+    rarer character inside every match: page.toml), left to right, skipping the places inside
+    a match found (as ``finditer`` resumes after its match). The regular expression engine
+    would try a sign that begins with a test and a repeat at every character."""
     if anchor is None:
         yield from sign.finditer(text)
         return
@@ -599,7 +589,8 @@ def interleaved_columns(text: str, data: PageData | None = None) -> tuple[int, l
     there are enough of them."""
     data = data or default_page_data()
     hits = sorted((m.start(), text[m.start():_word_end(text, m.end() - 1)].strip())
-                  for p in data.column_signs for m in _sign_matches(p, text))
+                  for p, anchor in zip(data.column_signs, data.column_anchors)
+                  for m in _sign_matches(p, anchor, text))
     if len(hits) < data.column_minimum:
         return None
     return hits[0][0], [h for _, h in hits]

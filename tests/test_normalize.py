@@ -149,3 +149,23 @@ def test_a_running_head_across_a_hyphenated_word_is_one_reversible_change():
     assert "the railway was ready." in normalized.text and "BULLETIN" not in normalized.text
     assert [c.kind for c in normalized.changes if c.rule == "LAYOUT-RUNNING-HEAD"] == ["forme"]
     assert normalized.reverse() == body
+
+
+COLUMN_PIECES = ["the", "of", "ba", "sic", "It", "The", "We", "appre", "USSR", "put", "Attachment", "- ", " ", "-",
+                 "'", "’", "a", "In", "ab", "Xy", "x", "\n", "9"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(COLUMN_PIECES), max_size=40))
+def test_the_anchors_of_the_column_signs_find_what_a_full_scan_finds(pieces):
+    """page.toml's anchors only say where a sign's match may begin: with or without them the
+    signs of interleaved columns are the same."""
+    import dataclasses
+
+    from pipeline.page import default_page_data, interleaved_columns
+
+    data = default_page_data()
+    assert any(data.column_anchors)
+    plain = dataclasses.replace(data, column_anchors=(None,) * len(data.column_signs))
+    for text in ("".join(pieces), " ".join(pieces), SAMPLE.read_text(encoding="utf-8")):
+        assert interleaved_columns(text, data) == interleaved_columns(text, plain)
