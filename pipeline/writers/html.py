@@ -260,7 +260,10 @@ class HtmlWriter:
                     after = after[1:]
                 replaced = Node("text", after)
                 continue
-            self.node(node, out)
+            if node.kind == "text":  # most nodes: their text, without the call of ``node`` first
+                self.text(node.text, out)
+            else:
+                self.node(node, out)
 
     def node(self, node: Node, out: list[str]) -> None:
         kind = node.kind

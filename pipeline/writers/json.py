@@ -95,9 +95,12 @@ def _layout(value, level: int, out: list[str]) -> None:
         before = "{\n" + INDENTS[level + 1]
         for key, item in value.items():
             out.append(before)
-            out.append(one_line(key))
+            # a string (every key, most values): the C function of ``one_line``, called directly
+            out.append(encode_basestring(key) if type(key) is str else one_line(key))
             out.append(": ")
-            if isinstance(item, (dict, list)):
+            if type(item) is str:
+                out.append(encode_basestring(item))
+            elif isinstance(item, (dict, list)):
                 _layout(item, level + 1, out)
             else:
                 out.append(one_line(item))
