@@ -82,7 +82,7 @@ class Register:
         for entry in self.entries:
             for form in entry.forms():
                 self.forms.setdefault(form, entry)
-        self._finder = name_finder(self.forms)
+        self.finder = name_finder(self.forms)  # the regex of every form, for callers that loop themselves
         self.by_id = {e.id: e for e in self.entries}
         self._choices: dict[int, list[str]] = {}
         self._near: dict[str, tuple | None] = {}  # memo: words recur from document to document
@@ -91,7 +91,7 @@ class Register:
 
     def find(self, text: str):
         """Yield (start, end, entry) for every register name in ``text``, longest first."""
-        for m in self._finder.finditer(text):
+        for m in self.finder.finditer(text):
             yield m.start(), m.end(), self.forms[m.group()]
 
     def lookup(self, form: str) -> Entry | None:
@@ -101,7 +101,7 @@ class Register:
         """The entry whose name ends ``text`` (the words just before a bracket), if any."""
         tail = text.rstrip()
         best = None
-        for m in self._finder.finditer(tail[-80:]):
+        for m in self.finder.finditer(tail[-80:]):
             if m.end() == len(tail[-80:]):
                 best = self.forms[m.group()]
         return best

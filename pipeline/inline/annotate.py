@@ -18,7 +18,6 @@ from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
-from pipeline.registers import Register
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
@@ -164,40 +163,10 @@ def _elisions(ctx: InlineContext, segment: str) -> list[Found]:
 def _names(ctx: InlineContext, segment: str) -> list[Found]:
     forms = ctx.register.forms
     found = []
-    for m in _name_finder(ctx.register).finditer(segment):
+    for m in ctx.register.finder.finditer(segment):  # (Register.find, without a generator per run)
         entry = forms[m.group()]
         found.append(Found(m.start(), m.end(), entry.element, {"ref": entry.id}))
     return found
-
-
-_FINDERS: dict[int, tuple[Register, re.Pattern]] = {}
-
-
-def _name_finder(register: Register) -> re.Pattern:
-    r"""What ``Register.find`` finds, compiled so that the regex engine skips ahead to the first
-    letters of the register's forms (built once per register, on first use).
-
-    ``Register.find`` is one alternation of every form (the longest first) between
-    ``(?<![\w-])`` and ``(?![\w-])``: the engine tries all the alternatives at every position of
-    the text. Here the alternatives are grouped by their first character, each group opening with
-    that character: the engine then searches for those characters only, and at each of them tries
-    the forms that begin with it, in the same order. The boundary before the name is the same
-    test, made after its first character."""
-    held = _FINDERS.get(id(register))
-    if held is not None and held[0] is register:
-        return held[1]
-    groups: dict[str, list[str]] = {}
-    for form in sorted(register.forms, key=lambda f: (-len(f), f)):
-        groups.setdefault(form[0], []).append(form[1:])
-    body = "|".join(
-        re.escape(first) + r"(?<![\w-](?s:.))(?:" + "|".join(re.escape(rest) for rest in rests) + ")"
-        for first, rests in groups.items()
-    ) or r"(?!x)x"
-    finder = re.compile(rf"(?:{body})(?![\w-])")
-    if len(_FINDERS) > 16:
-        _FINDERS.clear()
-    _FINDERS[id(register)] = (register, finder)
-    return finder
 
 
 def _scripts(ctx: InlineContext, segment: str) -> list[Found]:
