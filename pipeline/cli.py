@@ -12,7 +12,11 @@ from enum import Enum
 from pathlib import Path
 from typing import List
 
-import typer
+from pipeline import recache
+
+recache.install()  # before anything compiles a pattern: typer's own are kept too
+
+import typer  # noqa: E402 - after the regex cache is in place
 
 app = typer.Typer(
     help="Validate OCR'd archival transcriptions and convert them to TEI P5, LaTeX, plain text, JSON and HTML.",
@@ -218,3 +222,5 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("dispatch: interrupted\n")
         sys.exit(130)
+    finally:
+        recache.save()  # the patterns this run compiled first, for the next run

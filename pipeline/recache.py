@@ -1,0 +1,141 @@
+"""Compiled regular expressions kept between runs, as Python keeps compiled modules.
+
+The rules, registers, conventions and page signs are some three hundred regular expressions.
+Compiling them (parsing each pattern and generating its matcher code) is about a third of a
+``dispatch check`` on one source in a fresh process, and every run compiles the very same
+patterns again. Python's ``re`` caches compiled patterns only within a process; this module
+keeps the result of the costly part, the matcher code, in the per-user cache
+(``pipeline.usercache``), so that a later process only hands it to the regex engine.
+
+How: :func:`install` wraps ``re._compiler.compile``, the function ``re`` calls on a miss of
+its own in-process cache. A pattern string already compiled by an earlier run (same pattern,
+same flags, same Python and regex engine) is made from its kept code by ``_sre.compile``,
+which validates the code it is given; any other pattern is compiled as Python always does and
+its code is kept for the next run. :func:`save` writes what was learnt, whole or not at all.
+
+Nothing changes what a pattern matches: the kept code is exactly what Python's compiler
+produced for that pattern and flags. The cache is keyed by the interpreter (``cache_tag``)
+and the engine (``_sre.MAGIC``, ``CODESIZE``), and is read only where the interpreter is one
+whose ``re`` internals this module knows (CPython 3.11 to 3.13); elsewhere, or when anything
+about the file is wrong, the patterns are simply compiled. ``DISPATCH_NO_CACHE`` turns it
+off, as it does the rest of the per-user cache.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+
+from pipeline import usercache
+
+KIND = "regex"
+LIMIT = 5000  # patterns kept at most; beyond, the file starts afresh (patterns of data files long changed)
+
+_python_compile = re._compiler.compile if hasattr(re, "_compiler") else None  # Python's own, kept for the tests
+_kept: dict[tuple[str | bytes, int], tuple] = {}
+_learnt = False
+_installed = False
+
+
+def _file_name() -> str:
+    import _sre
+
+    return f"{sys.implementation.cache_tag}-{_sre.MAGIC}-{_sre.CODESIZE}.marshal"
+
+
+def supported() -> bool:
+    """Whether this interpreter's ``re`` is one whose compiler this module knows how to wrap."""
+    return (sys.implementation.name == "cpython" and (3, 11) <= sys.version_info[:2] <= (3, 13)
+            and hasattr(re, "_compiler") and hasattr(re._compiler, "_code"))
+
+
+def install() -> bool:
+    """Wrap the regex compiler with the kept code (once per process); ``False`` when the cache
+    is off or the interpreter is not one this module knows."""
+    global _installed
+    if _installed:
+        return True
+    folder = usercache.cache_dir()
+    if folder is None or not supported():
+        return False
+    try:
+        with open(folder / KIND / _file_name(), "rb") as stream:
+            loaded = marshal.load(stream)
+        if isinstance(loaded, dict):
+            _kept.update(loaded)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # no file yet, or a damaged one: compile, and write a sound one at the end
+    original = _python_compile
+
+    def compile(p, flags=0):  # noqa: A001 - the name of the function it stands in for
+        if flags & re.DEBUG or not isinstance(p, (str, bytes)):
+            return original(p, flags)
+        key = (p, flags)
+        entry = _kept.get(key)
+        if entry is not None:
+            try:
+                return _engine_compile(p, entry)
+            except (RuntimeError, TypeError, ValueError, OverflowError):
+                del _kept[key]  # not code this engine accepts: compile it afresh
+        entry = _compiled(p, flags)
+        _remember(key, entry)
+        return _engine_compile(p, entry)
+
+    re._compiler.compile = compile
+    _installed = True
+    return True
+
+
+def _engine_compile(pattern, entry: tuple) -> re.Pattern:
+    import _sre
+
+    final_flags, code, groups, groupindex, indexgroup = entry
+    return _sre.compile(pattern, final_flags, code, groups, groupindex, indexgroup)
+
+
+def _compiled(pattern, flags: int) -> tuple:
+    """What ``re._compiler.compile`` hands to ``_sre.compile``, worked out as it does."""
+    parsed = re._parser.parse(pattern, flags)
+    code = re._compiler._code(parsed, flags)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    # the opcodes are named int constants: kept as the plain ints they are (marshal takes no subclass)
+    return (int(flags | parsed.state.flags), [int(op) for op in code], parsed.state.groups - 1, groupindex,
+            tuple(indexgroup))
+
+
+def _remember(key, entry: tuple) -> None:
+    global _learnt
+    if len(_kept) >= LIMIT:
+        _kept.clear()
+    _kept[key] = entry
+    _learnt = True
+
+
+def save() -> None:
+    """Write the kept code when this run compiled patterns the file did not have (a temporary
+    file renamed: two runs saving at once leave one whole file)."""
+    global _learnt
+    folder = usercache.cache_dir()
+    if not (_installed and _learnt) or folder is None:
+        return
+    import tempfile
+
+    try:
+        target = folder / KIND
+        target.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                marshal.dump(dict(_kept), stream)
+            os.replace(temporary, target / _file_name())
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        _learnt = False
+    except (OSError, ValueError):
+        pass  # not written: compiled again next time
