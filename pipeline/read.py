@@ -8,6 +8,7 @@ at the byte that causes them, never tracebacks.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -64,10 +65,15 @@ LAYERS = ("first", "revised")
 
 
 class LineIndex:
-    """Maps character offsets in a text to 1-based (line, column)."""
+    """Maps character offsets in a text to 1-based (line, column). The line starts are found
+    when a position is first asked for: most sources have few findings, and many none."""
 
     def __init__(self, text: str):
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.text = text
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset) - 1
@@ -239,7 +245,8 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
     index = LineIndex(text)
     if text.startswith("\ufeff"):
         found.append(make("R102", path, 1, 1))
-    endings = {e for e in re.findall(r"\r\n|\r(?!\n)|(?<!\r)\n", text)}
+    # without a carriage return every line ends alike: the scan is needed only with one
+    endings = set(re.findall(r"\r\n|\r(?!\n)|(?<!\r)\n", text)) if "\r" in text else set()
     if len(endings) > 1:
         first_cr = text.find("\r")
         line, col = index.position(first_cr)
