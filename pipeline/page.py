@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.datafiles import parse_toml
 from pipeline.dates import find_dates, is_date_only, parse_date
 
 DATA = Path(__file__).parent / "data"
@@ -94,8 +94,7 @@ def _column_anchors(columns: dict) -> tuple:
 
 
 def load_page_data(path: Path = DATA / "page.toml") -> PageData:
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
+    data = parse_toml(path.read_text(encoding="utf-8"))
     unknown = set(data) - PAGE_KEYS
     if unknown:
         raise PageDataError(f"page.toml: unknown keys {sorted(unknown)}")

@@ -45,7 +45,19 @@ def recall(kind: str, key: str) -> str | None:
         return None
 
 
-def remember(kind: str, key: str, value: str = "") -> None:
+def recall_bytes(kind: str, key: str) -> bytes | None:
+    """The bytes kept for ``key`` among the facts of ``kind``, or ``None``."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        with open(folder / kind / key, "rb") as stream:
+            return stream.read()
+    except OSError:
+        return None
+
+
+def remember(kind: str, key: str, value: str | bytes = "") -> None:
     """Keep ``value`` for ``key``: written whole or not at all (a temporary file renamed),
     so that two processes that keep the same fact at once cannot leave half of it."""
     folder = cache_dir()
@@ -58,7 +70,8 @@ def remember(kind: str, key: str, value: str = "") -> None:
         target.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target, prefix=".", suffix=".tmp")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            with (os.fdopen(handle, "wb") if isinstance(value, bytes)
+                  else os.fdopen(handle, "w", encoding="utf-8")) as stream:
                 stream.write(value)
             os.replace(temporary, target / key)
         except BaseException:

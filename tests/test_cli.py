@@ -270,6 +270,29 @@ def test_the_cache_can_be_turned_off_or_unwritable(tmp_path):
     assert result.returncode == 0 and b"Traceback" not in result.stderr + result.stdout
 
 
+def test_a_kept_data_table_is_the_parsed_file_and_a_damaged_one_is_parsed_again(tmp_path, monkeypatch):
+    import tomllib
+
+    from pipeline.datafiles import PACKAGE_DATA, TABLES, parse_toml
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    kept = tmp_path / "cache" / "dispatch" / TABLES
+    texts = [p.read_text(encoding="utf-8") for p in sorted(PACKAGE_DATA.glob("*.toml"))]
+    for text in texts:
+        assert parse_toml(text) == tomllib.loads(text)  # parsed, then kept
+        assert parse_toml(text) == tomllib.loads(text)  # read back
+    assert len(list(kept.iterdir())) == len(texts)
+    for entry in kept.iterdir():
+        entry.write_bytes(entry.read_bytes()[:7])  # damaged: parsed again and kept anew
+    assert [parse_toml(text) for text in texts] == [tomllib.loads(text) for text in texts]
+    assert [parse_toml(text) for text in texts] == [tomllib.loads(text) for text in texts]
+    dated = 'when = 1950-10-02\nnote = "x"\n'  # marshal holds no date: parsed every time, never kept
+    assert parse_toml(dated) == parse_toml(dated) == tomllib.loads(dated)
+    with pytest.raises(tomllib.TOMLDecodeError):
+        parse_toml("broken = [\n")
+    assert len(list(kept.iterdir())) == len(texts)
+
+
 LETTER = "Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with your proposal of {}.\n"
 
 
