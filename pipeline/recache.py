@@ -62,7 +62,7 @@ def install() -> bool:
         return False
     try:
         with open(folder / KIND / _file_name(), "rb") as stream:
-            loaded = marshal.load(stream)
+            loaded = marshal.loads(stream.read())  # one read: marshal.load reads a file in small pieces
         if isinstance(loaded, dict):
             _kept.update(loaded)
     except (OSError, EOFError, ValueError, TypeError):
