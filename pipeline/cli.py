@@ -1,224 +1,92 @@
-"""The ``dispatch`` command: a thin layer over the library's stages.
+"""The ``dispatch`` command's entry point.
 
-Exit codes: 0 clean, 1 findings at or above the threshold (or failed documents), 2 a usage
-or environment problem.
+The commands, their options and their help are the typer application of ``pipeline.app``.
+One command is served here first: ``dispatch check`` with plain arguments (paths, and any of
+``--strict``, ``--format FORMAT``, ``--verbose``/``-v``), the command a pre-commit hook or an
+editor's save hook runs again and again, where start-up is most of the wait. Loading typer
+and its click is a fifth of such a check, and its parse of these few arguments is the same as
+the one below (a test compares them over many argument lists). Anything else (``--help``, an
+option this parse does not know, a repeated one, a format that is not one of ``FORMATS``, no
+path at all) goes to typer, which parses and reports it as for every other command.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import List
 
 from pipeline import recache
 
-recache.install()  # before anything compiles a pattern: typer's own are kept too
-
-import typer  # noqa: E402 - after the regex cache is in place
-
-app = typer.Typer(
-    help="Validate OCR'd archival transcriptions and convert them to TEI P5, LaTeX, plain text, JSON and HTML.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+FORMATS = ("text", "json", "github")  # how check prints its findings (text: path:line:col: CODE message)
+COMPLETION = "_DISPATCH_COMPLETE"  # typer's shell completion, asked for through the environment
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
+def check_arguments(args: list[str]) -> tuple[list[Path], bool, str, bool] | None:
+    """The paths, ``--strict``, ``--format`` and ``--verbose`` of ``dispatch check ARGS``
+    when the arguments are in the plain form this parse knows; ``None`` for typer to parse."""
+    paths: list[Path] = []
+    options: dict[str, object] = {}
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--strict":
+            name, value = "strict", True
+        elif arg in ("--verbose", "-v"):
+            name, value = "verbose", True
+        elif arg == "--format" or arg.startswith("--format="):
+            name, value = "format", arg.partition("=")[2] if "=" in arg else next(rest, None)
+            if value not in FORMATS:
+                return None
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(Path(arg))
+            continue
+        if name in options:
+            return None
+        options[name] = value
+    if not paths:
+        return None
+    return paths, bool(options.get("strict")), str(options.get("format", "text")), bool(options.get("verbose"))
 
 
-class ReviewFormat(str, Enum):
-    html = "html"
-    md = "md"
-
-
-class Target(str, Enum):
-    latex = "latex"
-    text = "text"
-    json = "json"
-    html = "html"
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"dispatch: {message}", err=True)
-    raise typer.Exit(2)
-
-
-@app.command()
-def build(
-    sources: Path = typer.Option(Path("sources"), "--sources", help="Folder of transcriptions (.txt with optional .meta.toml, or TEI .xml)."),
-    outputs: Path = typer.Option(Path("outputs"), "--outputs", help="Folder that receives xml/, latex/, text/, json/ and html/."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
-    force: bool = typer.Option(False, "--force", help="Rebuild every source, even unchanged ones."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors and the summary only."),
-) -> None:
-    """Build every source into outputs/: TEI, LaTeX, plain text, JSON and the web edition.
-
-    Only sources whose text, metadata, or the pipeline's rules, registers, schemas or code
-    changed are rebuilt. A source with errors gets no new outputs (the old ones stay) and
-    makes the exit code 1; the other sources are still built.
-    """
-    from pipeline.commands import run_build
-
-    if not sources.is_dir():
-        _fail(f"no sources folder at '{sources}'")
-    code = run_build(sources, outputs, jobs=jobs or (os.cpu_count() or 1), force=force, quiet=quiet)
-    raise typer.Exit(code)
-
-
-@app.command()
-def check(
-    paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt or .xml) or folders of them."),
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 on any warning not accepted in the sidecar ([[accept]])."),
-    fmt: Format = typer.Option(Format.text, "--format", help="text (path:line:col: CODE message), json, or github annotations."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print informational findings."),
-) -> None:
-    """Check transcriptions through every stage up to validation; write nothing.
-
-    Prints each finding as path:line:col: CODE message, with a hint line where a fix is
-    known, then a summary. Exit 0 when there are no errors, 1 when there are errors (or
-    warnings under --strict), 2 on a usage problem.
-    """
+def serve_check(paths: list[Path], *, strict: bool, fmt: str, verbose: bool) -> int:
+    """``dispatch check``: every stage up to validation, nothing written; the exit code."""
     from pipeline.commands import run_check
 
     missing = [p for p in paths if not p.exists()]
     if missing:
-        _fail(f"no such file or folder: {missing[0]}")
-    raise typer.Exit(run_check(paths, strict=strict, fmt=fmt.value, verbose=verbose))
+        sys.stderr.write(f"dispatch: no such file or folder: {missing[0]}\n")
+        return 2
+    return run_check(paths, strict=strict, fmt=fmt, verbose=verbose)
 
 
-@app.command()
-def accept(
-    path: Path = typer.Argument(..., help="The transcription (.txt) the finding is in."),
-    code: str = typer.Argument(..., help="The finding's code, as dispatch check prints it (P303)."),
-    at: str = typer.Option(None, "--at", help="The received text the finding points at; needed when the "
-                                              "source has several findings of that code."),
-    reason: str = typer.Option(..., "--reason", help="Why the finding is right as it stands (required)."),
-) -> None:
-    """Accept a warning on purpose: append an [[accept]] entry to the source's sidecar.
-
-    The entry names the code and the received text the finding points at (so it survives
-    edits elsewhere) with the reason; the sidecar is created if missing, and the rest of it
-    is left as it was. Without --at, the source must have exactly one such warning. An
-    accepted warning no longer fails dispatch check --strict (and the dispatch-check hook).
-    """
-    from pipeline.commands import run_accept
-
-    if not path.exists():
-        _fail(f"no such file: {path}")
-    raise typer.Exit(run_accept(path, code.strip().upper(), at, reason))
-
-
-@app.command()
-def review(
-    paths: List[Path] = typer.Argument(..., help="Transcriptions (.txt) or folders of them."),
-    output: Path = typer.Option(None, "--output", "-o", help="Folder for <id>.html (or <id>.md); default: "
-                                                            "review/ for HTML, standard output for Markdown."),
-    fmt: ReviewFormat = typer.Option(ReviewFormat.html, "--format", help="html: a self-contained page per "
-                                                                         "source; md: Markdown."),
-) -> None:
-    """Show every automatic decision of a source for review, the doubtful ones first.
-
-    Every normalization change (OCR fix, fuzzy register match, layout and markup repair,
-    web-page chrome) and every heuristic decision (a bracket's kind, where a document starts,
-    inferred title, date, sender and recipient, archival furniture, an italic closed), with
-    its stable id, the received text around it, the reading and the rule. Copy an id into
-    sources/<id>.review.toml to accept, reject or set it; the page shows what is decided.
-    """
-    from pipeline.commands import run_review
-
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        _fail(f"no such file or folder: {missing[0]}")
-    if output is None and fmt == ReviewFormat.html:
-        output = Path("review")
-    raise typer.Exit(run_review(paths, output, fmt.value))
-
-
-@app.command()
-def normalize(
-    paths: List[Path] = typer.Argument(..., help="Plain-text transcriptions (.txt)."),
-) -> None:
-    """List every change normalization makes, one a line, for review.
-
-    Each line reads path:line:col: RULE-ID before -> after, with the line and column of the
-    received text. The rules are in pipeline/data/rules.toml, the names in registers.toml.
-    """
-    from pipeline.commands import run_normalize
-
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        _fail(f"no such file or folder: {missing[0]}")
-    raise typer.Exit(run_normalize(paths))
-
-
-@app.command()
-def restore(
-    xml: Path = typer.Argument(..., help="A TEI file written by dispatch (outputs/xml/<id>.xml)."),
-) -> None:
-    """Print the received transcription, byte for byte, from its TEI."""
-    from pipeline.commands import run_restore
-
-    if not xml.exists():
-        _fail(f"no such file: {xml}")
-    raise typer.Exit(run_restore(xml))
-
-
-@app.command()
-def emit(
-    xml: Path = typer.Argument(..., help="A TEI file (outputs/xml/<id>.xml)."),
-    to: Target = typer.Option(..., "--to", help="Output format."),
-    diplomatic: bool = typer.Option(False, "--diplomatic", help="With --to text: the diplomatic text, every intervention marked."),
-) -> None:
-    """Write one output format of a TEI file to standard output (the writers read only the TEI)."""
-    from pipeline.commands import run_emit
-
-    if not xml.exists():
-        _fail(f"no such file: {xml}")
-    if diplomatic and to != Target.text:
-        _fail("--diplomatic goes with --to text")
-    raise typer.Exit(run_emit(xml, to.value, diplomatic))
-
-
-class CollationTarget(str, Enum):
-    tei = "tei"
-    latex = "latex"
-    json = "json"
-    html = "html"
-
-
-@app.command()
-def collate(
-    witnesses: List[str] = typer.Argument(..., help="Two or more witnesses: PATH (a whole source), PATH#N (its "
-                                                    "document N, from 1), PATH#N@first or PATH#N@revised (the "
-                                                    "document before or after its hand edits; the default is its "
-                                                    "reading, the revised text)."),
-    to: CollationTarget = typer.Option(CollationTarget.tei, "--to", help="Output format: TEI parallel segmentation, "
-                                                                         "LaTeX (reledmac), JSON, or HTML (the "
-                                                                         "witnesses side by side, one page)."),
-) -> None:
-    """Collate versions of a document: an apparatus of their variants on standard output.
-
-    The first witness is the base. Passages the witnesses share are paired first, in order
-    or moved, then their words are aligned. Findings go to standard error; exit 2 when a
-    witness does not exist, 1 when its source has errors.
-    """
-    from pipeline.commands import run_collate
-
-    if len(witnesses) < 2:
-        _fail("collate needs two witnesses or more")
-    raise typer.Exit(run_collate(witnesses, to.value))
+def _quiet_broken_pipe() -> None:
+    """Output piped into a reader that stopped (``dispatch check | head``): the rest goes nowhere,
+    as typer's click does it, instead of a traceback at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def main() -> None:
     """Entry point of the ``dispatch`` console script."""
+    recache.install()  # before anything compiles a pattern: typer's own are kept too
     try:
-        app()
+        args = sys.argv[1:]
+        plain = check_arguments(args[1:]) if args[:1] == ["check"] and COMPLETION not in os.environ else None
+        if plain is None:
+            from pipeline.app import app
+
+            app()
+        else:
+            paths, strict, fmt, verbose = plain
+            try:
+                code = serve_check(paths, strict=strict, fmt=fmt, verbose=verbose)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _quiet_broken_pipe()
+                code = 1
+            sys.exit(code)
     except KeyboardInterrupt:
         sys.stderr.write("dispatch: interrupted\n")
         sys.exit(130)

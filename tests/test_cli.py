@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLE, write_source
 
@@ -291,6 +293,72 @@ def test_a_kept_data_table_is_the_parsed_file_and_a_damaged_one_is_parsed_again(
     with pytest.raises(tomllib.TOMLDecodeError):
         parse_toml("broken = [\n")
     assert len(list(kept.iterdir())) == len(texts)
+
+
+# -- start-up: a plain `dispatch check` is parsed without typer, exactly as typer parses it -----
+PLAIN = [["a.txt"], ["a.txt", "b"], ["--strict", "a.txt"], ["a.txt", "--strict"], ["-v", "a.txt"],
+         ["--verbose", "a.txt"], ["--format", "json", "a.txt"], ["--format=github", "a.txt"],
+         ["a.txt", "--format", "text", "-v", "--strict", "b"]]
+FOR_TYPER = [[], ["--help"], ["--strict"], ["--format", "xml", "a.txt"], ["a.txt", "--format"], ["-vv", "a.txt"],
+             ["--strict", "--strict", "a.txt"], ["--", "a.txt"], ["-", "a.txt"], ["--format", "-v", "a.txt"],
+             ["--strct", "a.txt"], ["--format=", "a.txt"], ["--format", "JSON", "a.txt"], ["-h", "a.txt"]]
+TOKENS = ["a.txt", "b", "--strict", "-v", "--verbose", "--format", "json", "text", "github", "--format=json", "xml",
+          "-", "--", "-x", "--help", "--format=text"]
+
+
+def typer_check_call(args: list[str], monkeypatch) -> list:
+    """What typer hands to check for ``dispatch check ARGS``: [(paths, options)], or [] when it
+    refuses the arguments."""
+    from typer.testing import CliRunner
+
+    import pipeline.app
+
+    calls = []
+    monkeypatch.setattr(pipeline.app, "serve_check", lambda paths, **options: calls.append((list(paths), options)) or 0)
+    CliRunner().invoke(pipeline.app.app, ["check", *args])
+    return calls
+
+
+def plain_call(args: list[str]) -> list:
+    from pipeline.cli import check_arguments
+
+    paths, strict, fmt, verbose = check_arguments(args)
+    return [(paths, {"strict": strict, "fmt": fmt, "verbose": verbose})]
+
+
+@pytest.mark.parametrize("args", PLAIN)
+def test_a_plain_check_is_parsed_as_typer_parses_it(args, monkeypatch):
+    assert plain_call(args) == typer_check_call(args, monkeypatch)
+
+
+@pytest.mark.parametrize("args", FOR_TYPER)
+def test_anything_else_goes_to_typer(args):
+    from pipeline.cli import check_arguments
+
+    assert check_arguments(args) is None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), max_size=6))
+def test_the_plain_parse_never_disagrees_with_typer(monkeypatch, args):
+    from pipeline.cli import check_arguments
+
+    if check_arguments(args) is not None:
+        assert plain_call(args) == typer_check_call(args, monkeypatch)
+
+
+def test_a_plain_check_does_not_load_typer_and_help_still_does():
+    def imported(*args) -> str:
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline", *map(str, args)],
+                                capture_output=True, text=True, timeout=300)
+        return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+
+    assert "typer" not in imported("check", "--strict", SAMPLE)
+    assert "typer" in imported("check", "--help")
+    plain, typed = dispatch("check", "--format", "json", "-v", SAMPLE), dispatch("check", "--format", "json", "-v", "--", SAMPLE)
+    assert plain.stdout == typed.stdout and plain.returncode == typed.returncode == 0  # the same check either way
+    missing = dispatch("check", "no-such-file.txt")
+    assert missing.returncode == 2 and missing.stderr == b"dispatch: no such file or folder: no-such-file.txt\n"
 
 
 LETTER = "Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with your proposal of {}.\n"

@@ -49,7 +49,7 @@ def project_patterns() -> list[tuple[str, int]]:
 
 def test_every_pattern_of_a_check_is_the_same_pattern_from_the_kept_code():
     patterns = project_patterns()
-    assert len(patterns) > 100  # rules, registers, conventions, page signs, parse, typer's own
+    assert len(patterns) > 100  # rules, registers, conventions, page signs, parse
     for pattern, flags in patterns:
         made, compiled = kept(pattern, flags), original(pattern, flags)
         # Pattern equality is CPython's: same pattern, same flags, same matcher code
