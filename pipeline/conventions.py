@@ -12,7 +12,6 @@ checked again (``pipeline.datafiles``, the verdicts).
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,6 +239,8 @@ def salute_pattern(salutes: list[str]) -> re.Pattern:
 
 def _shown(value) -> str:
     """A value as TOML writes it, for a message."""
+    import json  # a message about a data file's typo: not loaded at every start
+
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic
@@ -79,7 +78,11 @@ def read_toml(path: Path) -> tuple[str | None, dict | None, list[Diagnostic]]:
         return None, None, [make("D600", spath, 1, 1, reason=reason)]
     try:
         return text, parse_toml(text), []
-    except tomllib.TOMLDecodeError as err:
+    except ValueError as err:  # tomllib's TOMLDecodeError is one; tomllib is imported only on a miss of the cache
+        import tomllib
+
+        if not isinstance(err, tomllib.TOMLDecodeError):
+            raise
         m = re.search(r"at line (\d+), column (\d+)", str(err))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         return text, None, [make("D601", spath, line, col, error=str(err).split(" (at")[0])]
@@ -109,6 +112,8 @@ def parse_toml(text: str) -> dict:
                 return table
         except (EOFError, ValueError, TypeError):
             pass  # a damaged entry: parsed again, and kept anew
+    import tomllib
+
     table = tomllib.loads(text)
     try:
         data = marshal.dumps(table)

@@ -8,7 +8,6 @@ triggers it and the fix. Findings are made through that registry, not built here
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass, field
 
 
@@ -92,6 +91,8 @@ def render(diagnostics: list[Diagnostic], fmt: str = "text", *, min_severity=Sev
     """Render findings as text (with hint lines), GitHub workflow annotations or JSON."""
     shown = [d for d in diagnostics if d.severity >= min_severity]
     if fmt == "json":
+        import json  # only this format needs it: not loaded at every start
+
         return json.dumps([d.as_dict() for d in shown], ensure_ascii=False, indent=2) + "\n"
     lines = []
     for d in shown:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -348,6 +347,8 @@ def read_metadata(path: Path, expected_id: str) -> tuple[Metadata, list[Diagnost
     text, found = decode(spath, raw)
     if text is None:
         return Metadata(), found
+    import tomllib  # only a source with a sidecar needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
