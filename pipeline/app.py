@@ -2,20 +2,18 @@
 
 Exit codes: 0 clean, 1 findings at or above the threshold (or failed documents), 2 a usage
 or environment problem. The entry point is ``pipeline.cli.main``, which serves a plain
-``dispatch check`` itself and hands everything else to this application.
+``dispatch check`` or ``dispatch build`` itself and hands everything else to this application.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import List
 
 import typer
 
-from pipeline.cli import FORMATS, serve_check
+from pipeline.cli import FORMATS, serve_build, serve_check
 
 app = typer.Typer(
     help="Validate OCR'd archival transcriptions and convert them to TEI P5, LaTeX, plain text, JSON and HTML.",
@@ -59,12 +57,7 @@ def build(
     changed are rebuilt. A source with errors gets no new outputs (the old ones stay) and
     makes the exit code 1; the other sources are still built.
     """
-    from pipeline.commands import run_build
-
-    if not sources.is_dir():
-        _fail(f"no sources folder at '{sources}'")
-    code = run_build(sources, outputs, jobs=jobs or (os.cpu_count() or 1), force=force, quiet=quiet)
-    raise typer.Exit(code)
+    raise typer.Exit(serve_build(sources=sources, outputs=outputs, jobs=jobs, force=force, quiet=quiet))
 
 
 @app.command()

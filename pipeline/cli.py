@@ -1,13 +1,13 @@
 """The ``dispatch`` command's entry point.
 
 The commands, their options and their help are the typer application of ``pipeline.app``.
-One command is served here first: ``dispatch check`` with plain arguments (paths, and any of
-``--strict``, ``--format FORMAT``, ``--verbose``/``-v``), the command a pre-commit hook or an
-editor's save hook runs again and again, where start-up is most of the wait. Loading typer
-and its click is a fifth of such a check, and its parse of these few arguments is the same as
-the one below (a test compares them over many argument lists). Anything else (``--help``, an
-option this parse does not know, a repeated one, a format that is not one of ``FORMATS``, no
-path at all) goes to typer, which parses and reports it as for every other command.
+Two commands are served here first, when their arguments are plain: ``dispatch check`` (a
+pre-commit hook or an editor's save hook runs it again and again) and ``dispatch build``
+(``make all``, mostly a rebuild that finds little or nothing to do). For both, start-up is
+most of the wait, and loading typer and its click is a fifth of it; their parse of these few
+arguments is the one below (a test compares the two over many argument lists). Anything else
+(``--help``, an option this parse does not know, a repeated one, a value it is not sure of,
+another command) goes to typer, which parses and reports it as for every command.
 """
 
 from __future__ import annotations
@@ -22,32 +22,66 @@ FORMATS = ("text", "json", "github")  # how check prints its findings (text: pat
 COMPLETION = "_DISPATCH_COMPLETE"  # typer's shell completion, asked for through the environment
 
 
-def check_arguments(args: list[str]) -> tuple[list[Path], bool, str, bool] | None:
-    """The paths, ``--strict``, ``--format`` and ``--verbose`` of ``dispatch check ARGS``
-    when the arguments are in the plain form this parse knows; ``None`` for typer to parse."""
+def _format(value: str) -> str | None:
+    return value if value in FORMATS else None
+
+
+def _count(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _folder(value: str) -> Path | None:
+    return Path(value) if value and not value.startswith("-") else None
+
+
+# per command: its flags, its options with a value (and how the value is read; None when this
+# parse is not sure of it), whether it takes paths, and its defaults (as in pipeline.app)
+PLAIN = {
+    "check": ({"--strict": "strict", "--verbose": "verbose", "-v": "verbose"},
+              {"--format": ("fmt", _format)},
+              True,
+              {"strict": False, "fmt": "text", "verbose": False}),
+    "build": ({"--force": "force", "--quiet": "quiet", "-q": "quiet"},
+              {"--sources": ("sources", _folder), "--outputs": ("outputs", _folder),
+               "--jobs": ("jobs", _count), "-j": ("jobs", _count)},
+              False,
+              {"sources": Path("sources"), "outputs": Path("outputs"), "jobs": 0, "force": False, "quiet": False}),
+}
+
+
+def plain_arguments(command: str, args: list[str]) -> dict | None:
+    """The arguments of ``dispatch COMMAND ARGS`` as keywords of its ``serve_`` function when
+    they are in the plain form this parse knows (``paths`` for a command that takes paths);
+    ``None`` for typer to parse."""
+    if command not in PLAIN:
+        return None
+    flags, valued, takes_paths, defaults = PLAIN[command]
+    given: dict[str, object] = {}
     paths: list[Path] = []
-    options: dict[str, object] = {}
     rest = iter(args)
     for arg in rest:
-        if arg == "--strict":
-            name, value = "strict", True
-        elif arg in ("--verbose", "-v"):
-            name, value = "verbose", True
-        elif arg == "--format" or arg.startswith("--format="):
-            name, value = "format", arg.partition("=")[2] if "=" in arg else next(rest, None)
-            if value not in FORMATS:
+        if arg in flags:
+            name, value = flags[arg], True
+        elif arg.partition("=")[0] in valued and (arg.startswith("--") or "=" not in arg):
+            option, equals, attached = arg.partition("=")
+            name, read = valued[option]
+            raw = attached if equals else next(rest, None)
+            value = read(raw) if raw is not None else None
+            if value is None:
                 return None
-        elif arg.startswith("-"):
+        elif arg.startswith("-") or not takes_paths:
             return None
         else:
             paths.append(Path(arg))
             continue
-        if name in options:
+        if name in given:
             return None
-        options[name] = value
-    if not paths:
-        return None
-    return paths, bool(options.get("strict")), str(options.get("format", "text")), bool(options.get("verbose"))
+        given[name] = value
+    if takes_paths:
+        if not paths:
+            return None
+        given["paths"] = paths
+    return {**defaults, **given}
 
 
 def serve_check(paths: list[Path], *, strict: bool, fmt: str, verbose: bool) -> int:
@@ -61,6 +95,19 @@ def serve_check(paths: list[Path], *, strict: bool, fmt: str, verbose: bool) -> 
     return run_check(paths, strict=strict, fmt=fmt, verbose=verbose)
 
 
+def serve_build(*, sources: Path, outputs: Path, jobs: int, force: bool, quiet: bool) -> int:
+    """``dispatch build``: every source that changed into outputs/; the exit code."""
+    from pipeline.commands import run_build
+
+    if not sources.is_dir():
+        sys.stderr.write(f"dispatch: no sources folder at '{sources}'\n")
+        return 2
+    return run_build(sources, outputs, jobs=jobs or (os.cpu_count() or 1), force=force, quiet=quiet)
+
+
+SERVE = {"check": serve_check, "build": serve_build}
+
+
 def _quiet_broken_pipe() -> None:
     """Output piped into a reader that stopped (``dispatch check | head``): the rest goes nowhere,
     as typer's click does it, instead of a traceback at exit."""
@@ -72,16 +119,15 @@ def main() -> None:
     """Entry point of the ``dispatch`` console script."""
     recache.install()  # before anything compiles a pattern: typer's own are kept too
     try:
-        args = sys.argv[1:]
-        plain = check_arguments(args[1:]) if args[:1] == ["check"] and COMPLETION not in os.environ else None
+        command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+        plain = plain_arguments(command, args) if COMPLETION not in os.environ else None
         if plain is None:
             from pipeline.app import app
 
             app()
         else:
-            paths, strict, fmt, verbose = plain
             try:
-                code = serve_check(paths, strict=strict, fmt=fmt, verbose=verbose)
+                code = SERVE[command](**plain)
                 sys.stdout.flush()
             except BrokenPipeError:
                 _quiet_broken_pipe()

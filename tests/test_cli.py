@@ -295,59 +295,76 @@ def test_a_kept_data_table_is_the_parsed_file_and_a_damaged_one_is_parsed_again(
     assert len(list(kept.iterdir())) == len(texts)
 
 
-# -- start-up: a plain `dispatch check` is parsed without typer, exactly as typer parses it -----
-PLAIN = [["a.txt"], ["a.txt", "b"], ["--strict", "a.txt"], ["a.txt", "--strict"], ["-v", "a.txt"],
-         ["--verbose", "a.txt"], ["--format", "json", "a.txt"], ["--format=github", "a.txt"],
-         ["a.txt", "--format", "text", "-v", "--strict", "b"]]
-FOR_TYPER = [[], ["--help"], ["--strict"], ["--format", "xml", "a.txt"], ["a.txt", "--format"], ["-vv", "a.txt"],
-             ["--strict", "--strict", "a.txt"], ["--", "a.txt"], ["-", "a.txt"], ["--format", "-v", "a.txt"],
-             ["--strct", "a.txt"], ["--format=", "a.txt"], ["--format", "JSON", "a.txt"], ["-h", "a.txt"]]
-TOKENS = ["a.txt", "b", "--strict", "-v", "--verbose", "--format", "json", "text", "github", "--format=json", "xml",
-          "-", "--", "-x", "--help", "--format=text"]
+# -- start-up: a plain `dispatch check` or `build` is parsed without typer, as typer parses it --
+PLAIN = [("check", ["a.txt"]), ("check", ["a.txt", "b"]), ("check", ["--strict", "a.txt"]),
+         ("check", ["a.txt", "--strict"]), ("check", ["-v", "a.txt"]), ("check", ["--verbose", "a.txt"]),
+         ("check", ["--format", "json", "a.txt"]), ("check", ["--format=github", "a.txt"]),
+         ("check", ["a.txt", "--format", "text", "-v", "--strict", "b"]),
+         ("build", []), ("build", ["-q"]), ("build", ["--quiet", "--force"]), ("build", ["--jobs", "2"]),
+         ("build", ["-j", "0"]), ("build", ["--jobs=12"]), ("build", ["--sources", "src", "--outputs", "out"]),
+         ("build", ["--outputs=out", "--sources", "s p a c e", "--jobs", "007", "-q", "--force"])]
+FOR_TYPER = [("check", []), ("check", ["--help"]), ("check", ["--strict"]), ("check", ["--format", "xml", "a.txt"]),
+             ("check", ["a.txt", "--format"]), ("check", ["-vv", "a.txt"]), ("check", ["--strict", "--strict", "a.txt"]),
+             ("check", ["--", "a.txt"]), ("check", ["-", "a.txt"]), ("check", ["--format", "-v", "a.txt"]),
+             ("check", ["--strct", "a.txt"]), ("check", ["--format=", "a.txt"]), ("check", ["--format", "JSON", "a.txt"]),
+             ("check", ["-h", "a.txt"]), ("build", ["--help"]), ("build", ["sources"]), ("build", ["--jobs", "-1"]),
+             ("build", ["--jobs", "two"]), ("build", ["-j2"]), ("build", ["-j=2"]), ("build", ["--jobs", "²"]),
+             ("build", ["--sources"]), ("build", ["--sources", "-q"]), ("build", ["--sources="]),
+             ("build", ["-q", "--quiet"]), ("build", ["--strict"]), ("review", ["a.txt"]), ("", []), ("--help", [])]
+TOKENS = {"check": ["a.txt", "b", "--strict", "-v", "--verbose", "--format", "json", "text", "github", "--format=json",
+                    "xml", "-", "--", "-x", "--help", "--format=text"],
+          "build": ["--sources", "--outputs", "--jobs", "-j", "--jobs=3", "2", "0", "x", "-1", "src", "-q", "--quiet",
+                    "--force", "--", "-", "--help", "--sources=a", "-j4"]}
 
 
-def typer_check_call(args: list[str], monkeypatch) -> list:
-    """What typer hands to check for ``dispatch check ARGS``: [(paths, options)], or [] when it
+def typer_call(command: str, args: list[str], monkeypatch) -> list:
+    """What typer hands to the command for ``dispatch COMMAND ARGS``: [keywords], or [] when it
     refuses the arguments."""
     from typer.testing import CliRunner
 
     import pipeline.app
 
     calls = []
-    monkeypatch.setattr(pipeline.app, "serve_check", lambda paths, **options: calls.append((list(paths), options)) or 0)
-    CliRunner().invoke(pipeline.app.app, ["check", *args])
+
+    def served(*paths, **options):
+        calls.append({**options, **({"paths": list(paths[0])} if paths else {})})
+        return 0
+
+    monkeypatch.setattr(pipeline.app, f"serve_{command}", served)
+    CliRunner().invoke(pipeline.app.app, [command, *args])
     return calls
 
 
-def plain_call(args: list[str]) -> list:
-    from pipeline.cli import check_arguments
+def plain_call(command: str, args: list[str]) -> list:
+    from pipeline.cli import plain_arguments
 
-    paths, strict, fmt, verbose = check_arguments(args)
-    return [(paths, {"strict": strict, "fmt": fmt, "verbose": verbose})]
-
-
-@pytest.mark.parametrize("args", PLAIN)
-def test_a_plain_check_is_parsed_as_typer_parses_it(args, monkeypatch):
-    assert plain_call(args) == typer_check_call(args, monkeypatch)
+    return [plain_arguments(command, args)]
 
 
-@pytest.mark.parametrize("args", FOR_TYPER)
-def test_anything_else_goes_to_typer(args):
-    from pipeline.cli import check_arguments
-
-    assert check_arguments(args) is None
+@pytest.mark.parametrize("command,args", PLAIN)
+def test_a_plain_check_or_build_is_parsed_as_typer_parses_it(command, args, monkeypatch):
+    assert plain_call(command, args) == typer_call(command, args, monkeypatch)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(TOKENS), max_size=6))
-def test_the_plain_parse_never_disagrees_with_typer(monkeypatch, args):
-    from pipeline.cli import check_arguments
+@pytest.mark.parametrize("command,args", FOR_TYPER)
+def test_anything_else_goes_to_typer(command, args):
+    from pipeline.cli import plain_arguments
 
-    if check_arguments(args) is not None:
-        assert plain_call(args) == typer_check_call(args, monkeypatch)
+    assert plain_arguments(command, args) is None
 
 
-def test_a_plain_check_does_not_load_typer_and_help_still_does():
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["check", "build"]).flatmap(
+    lambda command: st.tuples(st.just(command), st.lists(st.sampled_from(TOKENS[command]), max_size=6))))
+def test_the_plain_parse_never_disagrees_with_typer(monkeypatch, command_args):
+    from pipeline.cli import plain_arguments
+
+    command, args = command_args
+    if plain_arguments(command, args) is not None:
+        assert plain_call(command, args) == typer_call(command, args, monkeypatch)
+
+
+def test_a_plain_check_or_build_does_not_load_typer_and_help_still_does(tmp_path):
     def imported(*args) -> str:
         result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline", *map(str, args)],
                                 capture_output=True, text=True, timeout=300)
@@ -355,6 +372,12 @@ def test_a_plain_check_does_not_load_typer_and_help_still_does():
 
     assert "typer" not in imported("check", "--strict", SAMPLE)
     assert "typer" in imported("check", "--help")
+    sources = copy_sample(tmp_path / "sources")
+    assert "typer" not in imported("build", "--sources", sources, "--outputs", tmp_path / "out", "-q")
+    assert (tmp_path / "out" / "xml" / "stalin-mao-1950-10.xml").exists()
+    assert "typer" in imported("build", "--sources", sources, "--outputs", tmp_path / "out", "-qj1")
+    missing = dispatch("build", "--sources", tmp_path / "nothing")
+    assert missing.returncode == 2 and missing.stderr == f"dispatch: no sources folder at '{tmp_path / 'nothing'}'\n".encode()
     plain, typed = dispatch("check", "--format", "json", "-v", SAMPLE), dispatch("check", "--format", "json", "-v", "--", SAMPLE)
     assert plain.stdout == typed.stdout and plain.returncode == typed.returncode == 0  # the same check either way
     missing = dispatch("check", "no-such-file.txt")
