@@ -334,7 +334,8 @@ def _remove_outputs_of_gone_sources(outputs: Path, ids: set[str], site_files: tu
         except OSError:  # no such folder
             continue
         for name in names:
-            if not name.endswith(suffix) or name[: -len(suffix)] in ids or Path(name).suffix != suffix:
+            # (a name that is all suffix, such as ".xml", is nobody's output: it has no stem)
+            if not name.endswith(suffix) or len(name) == len(suffix) or name[: -len(suffix)] in ids:
                 continue
             if folder == SITE_FOLDER:
                 if site_files is None:
@@ -399,6 +400,13 @@ def input_keys(paths: list[Path], ids: dict[str, str], state: dict, base: str) -
                     key = parts[0]
         keys[str(path)] = f"{key or source_key(path, base)} {inputs}"
     return keys
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _listed(outputs: str, folders) -> dict[str, set[str]]:
@@ -616,8 +624,10 @@ def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = 
     else:
         new_state[SITE_STATE_KEY] = site_state
     outputs.mkdir(parents=True, exist_ok=True)
-    write_atomic(state_path, "".join(f"{json.dumps(k)}: {json.dumps(new_state[k])},\n" for k in sorted(new_state))
-                 .join(("{\n", "")).rstrip(",\n").join(("", "\n}\n")).encode())
+    recorded = "".join(f"{json.dumps(k)}: {json.dumps(new_state[k])},\n" for k in sorted(new_state)) \
+        .join(("{\n", "")).rstrip(",\n").join(("", "\n}\n")).encode()
+    if _read_or_none(state_path) != recorded:  # a no-op rebuild writes nothing, not even the state
+        write_atomic(state_path, recorded)
     warnings += report.count(Severity.WARNING)
     elapsed = time.monotonic() - started
     _print(f"built {built}, unchanged {unchanged}, failed {failed}, warnings {warnings} "

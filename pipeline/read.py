@@ -213,8 +213,11 @@ def valid_id(sid: str) -> bool:
 
 
 def source_id(path: Path) -> str:
-    """The id of a source: its file name without ``.txt``/``.xml``."""
-    return path.name[: -len(path.suffix)] if path.suffix else path.name
+    """The id of a source: its file name without ``.txt``/``.xml`` (without its suffix, as
+    ``Path.suffix`` has it: the last dot's part, for a name that is more than that part)."""
+    name = path.name
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:

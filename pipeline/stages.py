@@ -289,7 +289,8 @@ def find_sources(paths: list[Path]) -> list[Path]:
             found.append(path.with_name(path.name[: -len(suffix)] + ".txt"))
         else:
             found.append(path)
-    return sorted(set(found), key=lambda p: str(p))
+    unique = {str(path): path for path in found}  # (strings hash faster than paths)
+    return [unique[name] for name in sorted(unique)]
 
 
 def duplicate_ids(paths: list[Path]) -> list[Diagnostic]:

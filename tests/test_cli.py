@@ -408,7 +408,9 @@ def test_a_no_op_rebuild_trusts_stamps_and_any_change_rebuilds(tmp_path, capsys,
     assert "built 1, unchanged 0" in build(sources, outputs, capsys)
     state = json.loads((outputs / ".dispatch-state.json").read_text())
     assert state["doc"].split(" ")[1] == f"in={source.stat().st_size}:{source.stat().st_mtime_ns},-,-"
+    written = {p: p.stat().st_mtime_ns for p in outputs.rglob("*")}
     assert "built 0, unchanged 1" in build(sources, outputs, capsys)
+    assert {p: p.stat().st_mtime_ns for p in outputs.rglob("*")} == written  # nothing written, not even the state
     # the same bytes, touched: not built again (the digest is the same), and the new time recorded
     os.utime(source)
     age(source, 60)

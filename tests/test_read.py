@@ -1,5 +1,9 @@
 """Stage 1, read: encodings, sidecars and ids become located findings, never tracebacks."""
 
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SAMPLE, codes, write_source
 from pipeline.read import read_source
@@ -112,3 +116,12 @@ def test_a_convention_in_the_second_document_is_located_in_its_table(tmp_path):
 def test_a_meaning_the_sign_does_not_have_is_refused(tmp_path):
     _, found = read_source(write_source(tmp_path, "Some text.", meta='[[documents]]\nconventions = ["italics=del"]\n'))
     assert [(d.code, d.line) for d in found] == [("R110", 2)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab.-_ éx"), min_size=1, max_size=12).filter(lambda n: n not in (".", "..")))
+def test_a_source_id_is_the_file_name_without_its_suffix_as_pathlib_has_it(name):
+    from pipeline.read import source_id
+
+    path = Path("sources") / name
+    assert source_id(path) == (path.name[: -len(path.suffix)] if path.suffix else path.name)
