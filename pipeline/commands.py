@@ -353,10 +353,11 @@ def _inputs_stamp(path: Path, now: int, names: set[str] | None = None) -> str:
     change still to come in the same clock tick (git's "racily clean" files): that source is
     read and hashed again next time. ``names``: the names in the source's folder, listed once
     for all its sources, so that the sidecars most sources do not have are not looked for."""
-    stem = str(path)[: -len(path.suffix)] if path.suffix else str(path)
+    source = str(path)
+    stem = source[: len(source) - len(path.name) + len(source_id(path))]  # the path without its suffix
     stamps = []
-    for name in (str(path), stem + SIDECAR, stem + REVIEW):
-        if names is not None and name != str(path) and os.path.basename(name) not in names:
+    for name in (source, stem + SIDECAR, stem + REVIEW):
+        if names is not None and name != source and os.path.basename(name) not in names:
             stamps.append("-")
             continue
         try:
@@ -382,15 +383,16 @@ def input_keys(paths: list[Path], ids: dict[str, str], state: dict, base: str) -
     """
     trusted = state.get(CODE_STATE_KEY) == base
     now = time.time_ns()
-    listings: dict[Path, set[str] | None] = {}
+    listings: dict[str, set[str] | None] = {}
     keys = {}
     for path in paths:
-        if path.parent not in listings:
+        folder = os.path.dirname(str(path))  # (strings hash faster than paths)
+        if folder not in listings:
             try:
-                listings[path.parent] = set(os.listdir(path.parent))
+                listings[folder] = set(os.listdir(folder or "."))
             except OSError:
-                listings[path.parent] = None
-        inputs = _inputs_stamp(path, now, listings[path.parent])
+                listings[folder] = None
+        inputs = _inputs_stamp(path, now, listings[folder])
         key = None
         if trusted and not inputs.endswith("?"):
             recorded = state.get(ids[str(path)])

@@ -189,7 +189,9 @@ def remove_stale_temporaries(outputs: Path) -> None:
     for folder in folders:
         try:
             with os.scandir(folder) as entries:
-                stale = [entry.path for entry in entries if _temporary(entry.name)]
+                # (the test of _temporary written out: this runs for every output of every source)
+                stale = [entry.path for entry in entries
+                         if entry.name.startswith(".") and entry.name.endswith(".tmp") and len(entry.name) >= 5]
         except OSError:  # no such folder
             continue
         for path in stale:
