@@ -75,7 +75,13 @@ class Rule:
 
     def may_match(self, text: str) -> bool:
         """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
-        return all(any(needle in text for needle in group) for group in self.needles)
+        for group in self.needles:
+            for needle in group:
+                if needle in text:
+                    break
+            else:
+                return False
+        return True
 
 
 @dataclass
