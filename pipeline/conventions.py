@@ -199,8 +199,9 @@ class Conventions:
 
     def furniture_kind(self, line: str) -> str | None:
         """The kind of archival furniture a line is (classification, telegram...), if any."""
+        line = line.strip()  # (once, not once per pattern)
         for kind, pattern in self.furniture:
-            if pattern.match(line.strip()):
+            if pattern.match(line):
                 return kind
         return None
 

@@ -49,6 +49,31 @@ def date_pattern() -> re.Pattern:
     return re.compile(_DATE)
 
 
+@functools.cache
+def _date_starts() -> re.Pattern:
+    r"""Every place a date can begin: a figure or a month's first letter (what each alternative of
+    the date pattern begins with) not after a word character or a full stop (its ``(?<![\w.])``),
+    the class first so that a scan skips ahead to those characters; the date pattern, which
+    begins with its look-behind, is tried at every position of the text."""
+    initials = "".join(sorted({name[0] for name in MONTHS}))
+    return re.compile(rf"[\d{initials}](?<![\w.].)")
+
+
+def _date_matches(text: str):
+    """The matches of the date pattern in ``text``, as its ``finditer`` gives them (each the first
+    that begins at or after the end of the one before), tried only where a date can begin."""
+    pattern = date_pattern()
+    position = 0
+    for start in _date_starts().finditer(text):
+        at = start.start()
+        if at < position:
+            continue
+        m = pattern.match(text, at)
+        if m is not None:
+            yield m
+            position = m.end()
+
+
 def __getattr__(name: str):
     if name == "DATE":  # the pattern, as a module attribute, for who reads it so
         return date_pattern()
@@ -88,7 +113,7 @@ def _year(text: str | None) -> int | None:
 
 def find_dates(text: str):
     """Yield a ``DateMatch`` for every date in ``text``."""
-    for m in date_pattern().finditer(text):
+    for m in _date_matches(text):
         if m.group("dmy"):
             when = _iso(_year(m.group("year")), MONTHS[m.group("month").rstrip(".")], int(m.group("day")))
         elif m.group("mdy"):

@@ -27,7 +27,7 @@ PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
 @functools.cache
 def _name_run() -> re.Pattern:
-    """Runs of one to four capitalized words (``Kim Il Sung``, ``Chiang Kai-shek``) that stand
+    r"""Runs of one to four capitalized words (``Kim Il Sung``, ``Chiang Kai-shek``) that stand
     alone (no word character or hyphen on either side).
 
     The capital comes first and the look-behind after it (``[A-Z](?<![\w-].)``, which looks at
@@ -227,7 +227,7 @@ def _register_fuzzy(body: str, register: Register, found: Reporter | None = None
 
 @functools.cache
 def _spaced_capitals_pattern() -> re.Pattern:
-    """Four or more capitals, each followed by one space but the last, standing alone: ``(?<!\w)``
+    r"""Four or more capitals, each followed by one space but the last, standing alone: ``(?<!\w)``
     written after the first capital (``(?<!\w.)``) so that the scan only stops at capitals."""
     return re.compile(r"[A-Z](?<!\w.) (?:[A-Z] ){2,}[A-Z](?!\w)")
 
@@ -363,13 +363,15 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     elif rule.may_match(body):
-        context, within = rule.context, rule.within
+        context, context_end, within = rule.context, rule.context_end, rule.within
         for m in rule.scanner.finditer(body):
             start, end = m.span("target")
             if start == end:
                 continue
-            if context is not None and not context.search(body, max(0, start - CONTEXT_WINDOW), start):
-                continue
+            if context is not None and (
+                    (context_end is not None and (start == 0 or context_end.match(body, start - 1) is None))
+                    or not context.search(body, max(0, start - CONTEXT_WINDOW), start)):
+                continue  # (the context's last character first: a test far cheaper than its search)
             if within is not None and not within.match(body, body.rfind("\n", 0, start) + 1):
                 continue
             after = m.expand(rule.replacement) if "\\" in rule.replacement else rule.replacement

@@ -230,8 +230,13 @@ class PageReader:
 
     # -- line tests -------------------------------------------------------------------------
     def navigation(self, text: str) -> bool:
-        bare = text.strip(TRIM).casefold()
-        return bare in self.data.navigation or any(p.match(text.strip(TRIM)) for p in self.data.navigation_patterns)
+        trimmed = text.strip(TRIM)  # (once, not once per pattern)
+        if trimmed.casefold() in self.data.navigation:
+            return True
+        for pattern in self.data.navigation_patterns:
+            if pattern.match(trimmed):
+                return True
+        return False
 
     def tail_label(self, text: str) -> tuple[str, str, str] | None:
         """(label, name, value) of a tail label line ("Source" or "Source: ...")."""

@@ -63,9 +63,25 @@ class Rule:
         (``fast_scanner``); worked out once per rule, on first use."""
         return fast_scanner(self.regex) if self.regex is not None else None
 
+    @functools.cached_property
+    def context_end(self) -> re.Pattern | None:
+        """A class of the characters the ``before`` context can end with (``last_character``):
+        a context that must end just before a match is searched for only where the character
+        before the match is one of them (the context ends at the match: ``compile_pattern`` ends it
+        with ``\\Z``). Worked out once per rule, on first use."""
+        if self.context is None or not self.context.pattern.endswith("\\Z"):
+            return None
+        return last_character(self.context)
+
     def may_match(self, text: str) -> bool:
         """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
-        return all(any(needle in text for needle in group) for group in self.needles)
+        for group in self.needles:
+            for needle in group:
+                if needle in text:
+                    break
+            else:
+                return False
+        return True
 
 
 @dataclass
@@ -193,12 +209,15 @@ def _item(op, av) -> tuple[Strings | None, list[Strings]]:
 
 def fast_scanner(pattern: re.Pattern) -> re.Pattern:
     """``pattern``, matching the same text, compiled so that a scan skips ahead to its first
-    character when it begins with a repeat of one character class (``\\d{1,2}``, ``[ \\t]+``).
+    character when it begins with a repeat of one character class (``\\d{1,2}``, ``[ \\t]+``,
+    ``[ \\t]*\\n``).
 
     The regular expression engine skips ahead only for a pattern that begins with a character
     or a class; one that begins with a repeat is tried at every position of the text. A repeat
     of at least one is the same as one occurrence followed by the repeat of one less, which
-    begins with the class. Any other pattern is returned as it is."""
+    begins with the class. A repeat of none or more of a class C followed by a character or
+    class X that shares no character with C (``_optional_run_first``) begins with C or X. Any
+    other pattern is returned as it is."""
     try:
         parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
         items = parsed.data
@@ -207,13 +226,101 @@ def fast_scanner(pattern: re.Pattern) -> re.Pattern:
         if not items or items[0][0] not in (_c.MAX_REPEAT, _c.MIN_REPEAT):
             return pattern
         op, (low, high, sub) = items[0]
-        if low < 1 or len(sub.data) != 1 or sub.data[0][0] not in (_c.IN, _c.LITERAL):
+        if len(sub.data) != 1 or sub.data[0][0] not in (_c.IN, _c.LITERAL):
             return pattern
+        if low < 1:
+            return _optional_run_first(parsed, items, pattern)
         rest = (op, (low - 1, high if high is _c.MAXREPEAT else high - 1, sub))
         items[0:1] = [sub.data[0], rest]
         return _sre_compiler.compile(parsed, pattern.flags)
     except Exception:  # noqa: BLE001 - the engine's internals changed: scan with the pattern as it is
         return pattern
+
+
+def _characters(item) -> frozenset[int] | None:
+    """The characters a parsed character or class (of characters and ranges only) matches."""
+    op, av = item
+    if op is _c.LITERAL:
+        return frozenset({av})
+    if op is not _c.IN:
+        return None
+    chars: set[int] = set()
+    for kind, value in av:
+        if kind is _c.LITERAL:
+            chars.add(value)
+        elif kind is _c.RANGE and value[1] - value[0] < 256:
+            chars.update(range(value[0], value[1] + 1))
+        else:
+            return None  # a category, a negation, a wide range: not worked out here
+    return frozenset(chars)
+
+
+def _optional_run_first(parsed, items: list, pattern: re.Pattern) -> re.Pattern:
+    """``C*X...`` (C a class, X a character or class with no character of C, the repeat greedy,
+    without case folding) written ``[CX](?:(?<=X)|(?<=C)C*X)...``: the same matches, each found
+    the same way (the run of C before X is all of it, there being no other way to reach X), but
+    a pattern that begins with a class, which the engine skips ahead to."""
+    op, (low, high, sub) = items[0]
+    if (op is not _c.MAX_REPEAT or high == 0 or len(items) < 2 or pattern.flags & re.IGNORECASE
+            or items[1][0] not in (_c.IN, _c.LITERAL)):
+        return pattern
+    run, then = _characters(sub.data[0]), _characters(items[1])
+    if not run or not then or run & then:
+        return pattern
+    state = parsed.state
+
+    def sub_pattern(*data) -> _sre_parser.SubPattern:
+        return _sre_parser.SubPattern(state, list(data))
+
+    def behind(item) -> tuple:
+        return (_c.ASSERT, (-1, sub_pattern(item)))
+
+    either = (_c.IN, [(_c.LITERAL, ch) for ch in sorted(run | then)])
+    rest = (op, (0, high if high is _c.MAXREPEAT else high - 1, sub))
+    branch = (_c.BRANCH, (None, [sub_pattern(behind(items[1])),
+                                 sub_pattern(behind(sub.data[0]), rest, items[1])]))
+    items[0:2] = [either, branch]
+    return _sre_compiler.compile(parsed, pattern.flags)
+
+
+def last_character(pattern: re.Pattern) -> re.Pattern | None:
+    """A pattern of one character class that matches the last character of every text that
+    ``pattern`` matches (read from the parsed pattern, its zero-width items skipped: a class, a
+    character, a repeat of at least one of them, a group or an alternation of those); None when
+    this reading cannot tell (an optional last item, a negated class...)."""
+    try:
+        chars = _last_items(list(_sre_parser.parse(pattern.pattern, pattern.flags)))
+        if not chars:
+            return None
+        parsed = _sre_parser.parse("x", pattern.flags)
+        parsed.data[:] = [(_c.IN, chars)]
+        return _sre_compiler.compile(parsed, pattern.flags)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: no cheap test
+        return None
+
+
+ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
+
+
+def _last_items(items: list) -> list | None:
+    """The class items (characters, ranges, categories) of what the sequence ``items`` can end
+    with, or None when not known (see ``last_character``)."""
+    for op, av in reversed(items):
+        if op in ZERO_WIDTH:
+            continue
+        if op is _c.LITERAL:
+            return [(_c.LITERAL, av)]
+        if op is _c.IN:
+            return None if any(kind is _c.NEGATE for kind, _ in av) else list(av)
+        if op is _c.SUBPATTERN:
+            return _last_items(list(av[3])) if not av[1] and not av[2] else None  # (no flags of its own)
+        if op is _c.BRANCH:
+            ends = [_last_items(list(branch)) for branch in av[1]]
+            return None if any(not end for end in ends) else [item for end in ends for item in end]
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            return _last_items(list(av[2]))
+        return None
+    return None
 
 
 def compile_pattern(item: dict) -> tuple[re.Pattern, re.Pattern | None]:

@@ -122,3 +122,19 @@ def test_explicit_bracket_kind_overrides_heuristics(run):
     ns = "{http://www.tei-c.org/ns/1.0}"
     assert [d.text for d in body.iter(ns + "del")] == ["Leningrad"]
     assert [s.text for s in body.iter(ns + "supplied")] == ["ministry"]
+
+
+def test_dates_are_found_where_the_date_pattern_finds_them():
+    """find_dates tries the date pattern only where a date can begin: the same matches as the
+    pattern's own scan, on the sample and on random texts of dates' pieces."""
+    import random
+
+    from pipeline.dates import _date_matches, date_pattern
+
+    texts = [SAMPLE.read_text(encoding="utf-8")]
+    chance = random.Random(16)
+    pieces = ["5", "12", "1950", "31st", " ", ", ", ".", "XI", "V", "May", "Sept.", "October", "Oct", "a", "9.",
+              "\u0665", "Dec", "x1", ".7"]
+    texts += ["".join(chance.choice(pieces) for _ in range(chance.randint(0, 12))) for _ in range(20_000)]
+    for text in texts:
+        assert [m.span() for m in _date_matches(text)] == [m.span() for m in date_pattern().finditer(text)], text

@@ -93,7 +93,8 @@ def test_required_strings_of_a_pattern(pattern, groups):
     assert required_strings(re.compile(pattern)) == groups
 
 
-@pytest.mark.parametrize("pattern", [r"\d{1,2}(?![\w\[])", r"[ \t]+(?=\n|\Z)", r"(?P<t>a{2,3}?)b", r"x+", r"\s*y"])
+@pytest.mark.parametrize("pattern", [r"\d{1,2}(?![\w\[])", r"[ \t]+(?=\n|\Z)", r"(?P<t>a{2,3}?)b", r"x+", r"\s*y",
+                                     r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=-)", r"(?P<t>[ab]{0,3})c", r"[a-c]*[c-d]"])
 def test_fast_scanner_finds_what_the_pattern_finds(pattern):
     from pipeline.rules import fast_scanner
 
@@ -104,6 +105,23 @@ def test_fast_scanner_finds_what_the_pattern_finds(pattern):
     assert scanner.groupindex == compiled.groupindex
 
 
+@pytest.mark.parametrize("pattern", [r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=[-x]+\s+[a-z])", r"[ \t]*\n",
+                                     r"[ab]{0,3}c", r"(?P<t>a*b)x?"])
+def test_fast_scanner_of_an_optional_run_matches_as_the_pattern_on_random_texts(pattern):
+    import random
+
+    from pipeline.rules import fast_scanner
+
+    compiled = re.compile(pattern)
+    scanner = fast_scanner(compiled)
+    assert scanner is not compiled  # the case it rewrites
+    chance = random.Random(16)
+    for _ in range(20_000):
+        text = "".join(chance.choice(" \t\n-abcx") for _ in range(chance.randint(0, 16)))
+        assert [(m.span(), m.groups()) for m in scanner.finditer(text)] == \
+            [(m.span(), m.groups()) for m in compiled.finditer(text)], text
+
+
 def test_every_rule_scans_and_prefilters_like_its_pattern():
     text = SAMPLE.read_text(encoding="utf-8")
     for rule in RULES:
@@ -112,3 +130,28 @@ def test_every_rule_scans_and_prefilters_like_its_pattern():
         found = [m.span() for m in rule.regex.finditer(text)]
         assert [m.span() for m in rule.scanner.finditer(text)] == found
         assert rule.may_match(text) or not found
+
+
+@pytest.mark.parametrize("pattern", [r"(?:\b[A-Z][a-z]+ )\Z", r"(?:[a-z]{2,})\Z", r"(?:\S)\Z", r"(?:\b[A-Z]{3,})\Z",
+                                     r"(?i)ab\Z", r"(?:x|y[0-9]+)\Z", r"(?:(?<![\w\-])[A-Za-z]?[a-z]{2,})\Z"])
+def test_last_character_of_a_context_holds_the_last_character_of_every_match(pattern):
+    import random
+
+    from pipeline.rules import last_character
+
+    compiled = re.compile(pattern)
+    last = last_character(compiled)
+    assert last is not None
+    chance = random.Random(16)
+    for _ in range(5_000):
+        text = "".join(chance.choice("aAbBxyz09 \n-") for _ in range(chance.randint(1, 10)))
+        for end in range(1, len(text) + 1):
+            if compiled.search(text, 0, end):
+                assert last.match(text, end - 1), (text, end)
+
+
+@pytest.mark.parametrize("pattern", [r"(?i:ab)\Z", r"(?:a|b?)\Z", r"[^a]\Z", r"a.\Z", r"(?<!\w)\Z"])
+def test_last_character_unknown_gives_no_test(pattern):
+    from pipeline.rules import last_character
+
+    assert last_character(re.compile(pattern)) is None

@@ -18,6 +18,7 @@ from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
+from pipeline.rules import required_strings
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
@@ -43,6 +44,25 @@ def _has_figure(text: str) -> bool:
         return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text or "5" in text
                 or "6" in text or "7" in text or "8" in text or "9" in text)
     return _figures()[0].search(text) is not None
+
+
+@functools.cache
+def _needles(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
+    """Groups of strings, one of each group in any text ``pattern`` matches (worked out from the
+    pattern once per process, ``rules.required_strings``)."""
+    return required_strings(pattern)
+
+
+def _may_hold(pattern: re.Pattern, text: str) -> bool:
+    """False when ``text`` cannot hold a match of ``pattern``: it lacks every string of one of its
+    groups of needles (an ``in`` test costs far less than the regular expression's scan)."""
+    for group in _needles(pattern):
+        for needle in group:
+            if needle in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _words_with_figures(segment: str) -> list[tuple[int, str]]:
@@ -204,9 +224,19 @@ def _unrecognised(ctx: InlineContext, segment: str) -> list[Found]:
     return found
 
 
-# (annotator, needs a digit): tried in this order; the first to claim a place keeps it
-ANNOTATORS = ((_elisions, False), (_names, False), (_scripts, False), (_times, True), (_dates, True),
-              (_unrecognised, True))
+# (annotator, what a run must hold for it to find anything: a figure, a character outside ASCII,
+# spaced full stops, or None for any run): tried in this order; the first to claim a place keeps it
+ANNOTATORS = ((_elisions, "spaced stops"), (_names, None), (_scripts, "non-ascii"), (_times, "figure"),
+              (_dates, "figure"), (_unrecognised, "figure"))
+
+
+@functools.cache
+def _tried(figure: bool, non_ascii: bool, spaced_stops: bool) -> tuple:
+    """The annotators, in order, that may find something in a run with (or without) a figure,
+    a character outside ASCII and spaced full stops: the others are not called at all (most
+    runs hold none of the three)."""
+    held = {None: True, "figure": figure, "non-ascii": non_ascii, "spaced stops": spaced_stops}
+    return tuple(annotator for annotator, needs in ANNOTATORS if held[needs])
 
 
 def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
@@ -217,7 +247,8 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
         return [node]
     digits = _has_figure(segment)
     if citations and digits:
-        m = ctx.conventions.pattern("citation").search(segment)
+        citation = ctx.conventions.pattern("citation")
+        m = citation.search(segment) if _may_hold(citation, segment) else None
         if m:
             s, e = node.start + m.start(), node.start + m.end()
             inner = _annotate_text(ctx, Text(s, e), citations=False)
@@ -226,9 +257,7 @@ def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> li
                 (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
     found: list[Found] = []
     taken = None
-    for annotator, needs_digit in ANNOTATORS:
-        if needs_digit and not digits:
-            continue
+    for annotator in _tried(digits, not segment.isascii(), ". ." in segment):
         candidates = annotator(ctx, segment)
         if candidates and taken is None:
             taken = Occupied()

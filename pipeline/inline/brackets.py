@@ -78,12 +78,24 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
         inner = content[1:-1]  # [[two words illegible]], [[May]]: one bracket, doubled
     previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
     following = text[c + 1:c + 1 + ctx.conventions.tuning("bracket_lookahead")]
-    for number, rule, content_search, before_search, after_match, check in _classifiers(ctx.conventions):
+    classifiers, contents = _classifiers(ctx.conventions)
+    read = contents.get(inner)
+    if read is None:
+        if len(contents) > _MAX_CONTENTS:
+            contents.clear()
+        read = contents[inner] = []
+    for index, (number, rule, content_search, before_search, after_match, check) in enumerate(classifiers):
         m = None
         if content_search is not None:
-            m = content_search(inner)
+            if index < len(read):
+                m = read[index]
+            else:  # the tests of the classifiers before this one were read: read this one's
+                m = content_search(inner)
+                read.append(m)
             if m is None:
                 continue
+        elif index == len(read):
+            read.append(None)
         if before_search is not None and before_search(previous) is None:
             continue
         if after_match is not None and after_match(following) is None:
@@ -104,12 +116,16 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
 
 
 _CLASSIFIERS: dict[int, tuple] = {}
+_MAX_CONTENTS = 20_000  # bracket contents whose tests are kept (then forgotten, all at once)
 
 
-def _classifiers(conventions) -> tuple:
+def _classifiers(conventions) -> tuple[tuple, dict[str, list]]:
     """The classifiers of the conventions, each as (number, classifier, its content's search, its
     ``before``'s search, its ``after``'s match, its check), the tests looked up once per process
-    (they are tried in order on every bracket)."""
+    (they are tried in order on every bracket); and what their content tests gave on the bracket
+    contents met so far: content -> the match (or None) of each classifier in order, as far as
+    they were tried (a content test reads only the bracket's words, and the same words recur:
+    '[...]', '[sic]', a name, a year)."""
     held = _CLASSIFIERS.get(id(conventions))
     if held is not None and held[0] is conventions:
         return held[1]
@@ -119,8 +135,8 @@ def _classifiers(conventions) -> tuple:
         for number, rule in enumerate(conventions.brackets, 1))
     if len(_CLASSIFIERS) > 16:
         _CLASSIFIERS.clear()
-    _CLASSIFIERS[id(conventions)] = (conventions, tests)
-    return tests
+    held = _CLASSIFIERS[id(conventions)] = (conventions, (tests, {}))
+    return held[1]
 
 
 def _short(text: str, width: int = 30) -> str:

@@ -116,6 +116,8 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
     too_deep: list[int] = []
     brackets, _, non_space = _signs()
     has_brackets = text.find("[", start, end) >= 0 or text.find("]", start, end) >= 0
+    if not has_brackets and text.find("*", start, end) < 0 and text.find("_", start, end) < 0:
+        return Paired([], {}, [], False)  # no sign to pair (most blocks): nothing found, nothing reported
     for m in brackets.finditer(text, start, end) if has_brackets else ():
         i = m.start()
         if text[i] == "[":
@@ -136,8 +138,11 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
         ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
     if too_deep:
         ctx.report(min(too_deep), "P306", depth=MAX_DEPTH)
-    closes = {c: o for o, c in pairs.items()}
     # 2. italics, paired inside the bracket that contains them
+    markers = list(_italic_tokens(text, start, end))
+    if not markers:
+        return Paired([], pairs, [], False)  # no italic marker (most blocks): nothing to pair or repair
+    closes = {c: o for o, c in pairs.items()}
     intervals: list[Interval] = []
     repairs: list[tuple[int, str]] = []
     italics = False
@@ -168,7 +173,7 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
         ctx.report(position, "P301", marker=marker, why=why, ending=ending)
 
     tokens = sorted(
-        [(i, "[", "[") for i in pairs] + [(i, "]", "]") for i in closes] + list(_italic_tokens(text, start, end))
+        [(i, "[", "[") for i in pairs] + [(i, "]", "]") for i in closes] + markers
     )
     for position, kind, marker in tokens:
         scope = scopes[-1][0]
