@@ -9,7 +9,6 @@ deletions, otherwise text supplied by the editor, reported (P304).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
@@ -221,6 +220,8 @@ def _respelled_name(ctx, previous, inner, text, o, c) -> bool:
         run.insert(0, word)
     if not previous.endswith(" ") or not run:
         return False
+    import difflib  # only a bracket after a capitalized run needs it: not loaded at every start
+
     size = len(inner.split())
     target = _folded(inner.split())
     for n in {size - 1, size, size + 1}:
