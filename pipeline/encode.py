@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
-from pipeline.tei import FRAGMENT_PARSER, NSMAP, TEI_NS, XML_UNSAFE, append_text, escape_text, indent, q, sub
+from pipeline.tei import FRAGMENT_PARSER, NSMAP, TEI_NS, XML_UNSAFE, Markup, escape_text, indent, q, sub
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
     from pipeline.model import Block, Document
@@ -102,7 +102,8 @@ class Encoder:
         self.forme = sorted((c for c in norm.changes if c.kind == "forme"), key=lambda c: c.nend)
         self.forme_ends = [c.nend for c in self.forme]
         self.forme_done: set[int] = set()
-        self.leaves: list[tuple[int, etree._Element]] = []  # (start, element) of every block element
+        # (start, element) of every block element (while the markup is written, the element's index)
+        self.leaves: list[tuple[int, etree._Element | int]] = []
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
@@ -111,9 +112,7 @@ class Encoder:
         header = sub(root, "teiHeader")
         standoff = sub(root, "standOff")
         text = sub(root, "text")
-        body = sub(text, "body")
-        for number, document in enumerate(self.parsed.documents, 1):
-            self.document(body, document, number)
+        self.body(text)
         self.forme_left()
         self.header(header)
         self.standoff(standoff)
@@ -289,14 +288,42 @@ class Encoder:
         root.append(etree.fromstring("".join(markup), FRAGMENT_PARSER))
 
     # -- the text --------------------------------------------------------------------------
-    def document(self, body, document: Document, number: int) -> None:
-        div = sub(body, "div", type="document", subtype=document.info.kind, n=str(number), xml_id=f"d{number}")
-        if document.info.sender or document.info.recipient or document.info.date:
-            div.set("decls", f"#corresp-d{number}")
+    def body(self, text) -> None:
+        """The documents, written as markup (``Markup``) and parsed in one call; then each
+        element's origin and the block elements are found in the parsed tree by their place in
+        document order, the order they were written in."""
+        self.out = Markup("body")
+        self.marked: list[tuple[int, int, bool]] = []  # (element, offset, in the received body?)
+        for number, document in enumerate(self.parsed.documents, 1):
+            self.document(document, number)
+        body = self.out.tree("body")
+        text.append(body)
+        elements = list(body.iter())
+        for index, offset, received in self.marked:
+            if received:
+                self.origins.received(elements[index], offset)
+            else:
+                self.origin(elements[index], offset)
+        self.leaves = [(start, elements[index]) for start, index in self.leaves]
+        del self.out, self.marked
+
+    def start(self, name: str, attrs: dict | None = None, origin: int | None = None,
+              received: bool = False) -> int:
+        """Open an element whose origin is ``origin`` (in the normalized text, or in the
+        received body); its index in document order."""
+        index = self.out.start(name, attrs)
+        if origin is not None:
+            self.marked.append((index, origin, received))
+        return index
+
+    def document(self, document: Document, number: int) -> None:
+        info = document.info
         base = next((v.documents[0] for v in self.source.metadata.versions if number in v.documents[1:]), None)
-        if base is not None and base != number:  # a version of another document (sidecar [[versions]])
-            div.set("corresp", f"#d{base}")
-        self.origin(div, document.start)
+        self.start("div", {"type": "document", "subtype": info.kind, "n": str(number), "xml_id": f"d{number}",
+                           "decls": f"#corresp-d{number}" if info.sender or info.recipient or info.date else None,
+                           # a version of another document (sidecar [[versions]])
+                           "corresp": f"#d{base}" if base is not None and base != number else None},
+                   document.start)
         self.prefix = f"d{number}"
         self.footnotes = {}
         for block in document.back:
@@ -305,98 +332,109 @@ class Encoder:
         for part, blocks in document.parts():
             if not blocks:
                 continue
-            parent = div
             if part in ("opener", "closer"):
-                parent = sub(div, part)
-                self.origin(parent, blocks[0].start)
+                self.start(part, origin=blocks[0].start)
             for block in blocks:
-                self.block(parent, part, block, number)
+                self.block(part, block, number)
+            if part in ("opener", "closer"):
+                self.out.end(part)
+        self.out.end("div")
 
-    def block(self, parent, part: str, block: Block, number: int) -> None:
+    def block(self, part: str, block: Block, number: int) -> None:
         """One block of a part: the element its kind is in that part."""
         kind = block.kind
         if part in ("opener", "closer"):
             if kind == "furniture" and block.subtype == "document-number":
-                self.block_element(parent, "seg", {"type": "document-number"}, block)
+                self.block_element("seg", {"type": "document-number"}, block)
             elif kind == "furniture":
-                self.block_element(parent, "seg", {"type": "archival", "subtype": block.subtype}, block)
+                self.block_element("seg", {"type": "archival", "subtype": block.subtype}, block)
             elif kind == "address":
-                self.wrapped(parent, "address", {}, "addrLine", block)
+                self.wrapped("address", {}, "addrLine", block)
             else:
-                self.block_element(parent, *(OPENER if part == "opener" else CLOSER)[kind], block)
+                self.block_element(*(OPENER if part == "opener" else CLOSER)[kind], block)
         elif kind == "head" and block.subtype == "numbered" and block.content is not None:
             # the edition's number of the document, then the title
-            element = sub(parent, "head")
-            self.origin(element, block.start)
+            element = self.start("head", origin=block.start)
             i = bisect.bisect_left(self.forme_ends, block.start)
             while i < len(self.forme) and self.forme[i].nend == block.start:  # a running head above
                 if id(self.forme[i]) not in self.forme_done:
-                    self.forme_work(element, self.forme[i])
+                    self.forme_written(self.forme[i])
                 i += 1
-            number = sub(element, "seg", type="document-number")
-            self.origin(number, block.start)
-            self.text_run(number, block.start, _trim_end(self.text, block.start, block.content))
-            append_text(element, " ")
-            self.inlines(element, block.inlines)
+            self.start("seg", {"type": "document-number"}, block.start)
+            self.text_run(block.start, _trim_end(self.text, block.start, block.content))
+            self.out.end("seg")
+            self.out.text(" ")
+            self.inlines(block.inlines)
+            self.out.end("head")
             self.leaves.append((block.start, element))
         elif kind == "head":
-            self.block_element(parent, "head", {}, block)
+            self.block_element("head", {}, block)
         elif kind == "headnote":
-            self.wrapped(parent, "note", {"type": "headnote"}, "p", block)
+            self.wrapped("note", {"type": "headnote"}, "p", block)
         elif kind == "annotation":
-            self.block_element(parent, "note", {"type": block.subtype or "handwritten"}, block)
+            self.block_element("note", {"type": block.subtype or "handwritten"}, block)
         elif kind == "furniture":
-            self.block_element(parent, "note", {"type": "archival", "subtype": block.subtype}, block)
+            self.block_element("note", {"type": "archival", "subtype": block.subtype}, block)
         elif kind == "postscript":
-            self.wrapped(parent, "postscript", {}, "p", block)
+            self.wrapped("postscript", {}, "p", block)
         elif kind == "footnote":
             first = self.footnotes.get(block.n) is block
-            self.block_element(parent, "note", {"type": "footnote", "n": block.n,
-                                                "xml_id": f"d{number}-fn{block.n}" if first else None}, block)
+            self.block_element("note", {"type": "footnote", "n": block.n,
+                                        "xml_id": f"d{number}-fn{block.n}" if first else None}, block)
         elif kind == "sp":
-            speech = sub(parent, "sp")
-            self.origin(speech, block.start)
             speaker, *paragraphs = block.children
-            self.block_element(speech, "speaker", {}, speaker)
             names = [n for n in speaker.inlines if isinstance(n, Span) and n.kind == "persName"]
-            if names:
-                speech.set("who", f"#{names[0].ref}")
+            self.start("sp", {"who": f"#{names[0].ref}"} if names else None, block.start)
+            self.block_element("speaker", {}, speaker)
             for paragraph in paragraphs:
-                self.block_element(speech, "p", {}, paragraph)
+                self.block_element("p", {}, paragraph)
+            self.out.end("sp")
         elif kind == "list":
-            element = sub(parent, "list")
-            self.origin(element, block.start)
+            self.start("list", origin=block.start)
             for item in block.children:
-                self.block_element(element, "item", {}, item)
+                self.block_element("item", {}, item)
+            self.out.end("list")
         else:
-            self.block_element(parent, "p", {}, block)
+            self.block_element("p", {}, block)
 
-    def wrapped(self, parent, outer: str, outer_attrs: dict, inner: str, block: Block):
+    def wrapped(self, outer: str, outer_attrs: dict, inner: str, block: Block) -> None:
         """A block inside an element of its own: address/addrLine, note/p, postscript/p."""
-        element = sub(parent, outer, **outer_attrs)
-        self.origin(element, block.start)
-        return self.block_element(element, inner, {}, block)
+        self.start(outer, outer_attrs, block.start)
+        self.block_element(inner, {}, block)
+        self.out.end(outer)
 
-    def block_element(self, parent, name: str, attrs: dict, block: Block):
-        element = sub(parent, name, **attrs)
-        self.origin(element, block.start)
-        self.inlines(element, block.inlines)
+    def block_element(self, name: str, attrs: dict, block: Block) -> None:
+        element = self.start(name, attrs, block.start)
+        self.inlines(block.inlines)
+        self.out.end(name)
         self.leaves.append((block.start, element))
-        return element
 
-    def forme_work(self, parent, change: Change, at: int | None = None) -> None:
-        """The running heads and page numbers a change took out, as <fw> elements."""
+    @staticmethod
+    def forme_lines(change: Change):
+        """The running heads and page numbers a change took out: (line, fw/@type)."""
         from pipeline.page import default_page_data
 
-        self.forme_done.add(id(change))
         page_number = default_page_data().running_heads.page_number
         for line in change.before.split("\n"):
             line = line.strip(" \t\u00a0\r")
-            if not line or line == "-":
-                continue
+            if line and line != "-":
+                yield line, "pageNum" if page_number.match(line) else "header"
+
+    def forme_written(self, change: Change) -> None:
+        """A change's running heads and page numbers as <fw> elements, in the markup."""
+        self.forme_done.add(id(change))
+        for line, kind in self.forme_lines(change):
+            self.start("fw", {"type": kind}, change.start, received=True)
+            self.out.text(line)
+            self.out.end("fw")
+
+    def forme_work(self, parent, change: Change, at: int | None = None) -> None:
+        """A change's running heads and page numbers as <fw> elements, in the built tree."""
+        self.forme_done.add(id(change))
+        for line, kind in self.forme_lines(change):
             fw = etree.Element(q("fw"))
             fw.text = line
-            fw.set("type", "pageNum" if page_number.match(line) else "header")
+            fw.set("type", kind)
             self.origins.received(fw, change.start)
             if at is None:
                 parent.append(fw)
@@ -424,41 +462,42 @@ class Encoder:
             else:
                 following.text = text
 
-    def inlines(self, parent, nodes: list) -> None:
+    def inlines(self, nodes: list) -> None:
         for node in nodes:
             if isinstance(node, Text):
-                self.text_run(parent, node.start, node.end)
+                self.text_run(node.start, node.end)
             else:
-                self.span(parent, node)
+                self.span(node)
 
-    def span(self, parent, span: Span) -> None:
+    def span(self, span: Span) -> None:
         kind = span.kind
         encoding = ENCODING[span.kind]
+        out = self.out
         if encoding.element == "gap":
-            element = sub(parent, "gap", reason=span.reason or encoding.attrs.get("reason"))
-            self.origin(element, span.start)
-            self.decided(element, span)
+            attrs = self.decided({"reason": span.reason or encoding.attrs.get("reason")}, span)
+            self.start("gap", attrs, span.start)
             words = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
             if WORD.search(words):  # [two words illegible]: what the bracket said is kept
-                sub(element, "desc", " ".join(words.split()))
+                out.element("desc", " ".join(words.split()))
+            out.end("gap")
             return
         if encoding.element == "choice":
-            choice = sub(parent, "choice")
-            self.origin(choice, span.start)
-            self.decided(choice, span)
+            self.start("choice", self.decided({}, span), span.start)
             first, second = ("sic", "corr") if encoding.editorial == "correction" else ("abbr", "expan")
-            original = sub(choice, first)
+            out.start(first)
             if span.pulled:
-                self.text_run(original, *span.pulled)
-            reading = sub(choice, second, **encoding.attrs)
-            self.inlines(reading, span.children)
+                self.text_run(*span.pulled)
+            out.end(first)
+            out.start(second, encoding.attrs)
+            self.inlines(span.children)
+            out.end(second)
+            out.end("choice")
             return
         if encoding.takes:  # word [?]: the element holds the word it took in, not the mark
-            element = sub(parent, encoding.element, **encoding.attrs)
-            self.origin(element, span.start)
-            self.decided(element, span)
+            self.start(encoding.element, self.decided(dict(encoding.attrs), span), span.start)
             if span.pulled:
-                self.text_run(element, *span.pulled)
+                self.text_run(*span.pulled)
+            out.end(encoding.element)
             return
         attrs = dict(encoding.attrs)
         if span.ref:
@@ -484,26 +523,28 @@ class Encoder:
             attrs["cert"] = "low"
         if span.decision is not None:
             attrs.pop("cert", None)
-        element = sub(parent, encoding.element, **attrs)
-        self.origin(element, span.start)
-        self.decided(element, span)
-        self.inlines(element, span.children)
+        self.start(encoding.element, self.decided(attrs, span), span.start)
+        self.inlines(span.children)
+        out.end(encoding.element)
 
-    def decided(self, element, span: Span) -> None:
+    def decided(self, attrs: dict, span: Span) -> dict:
         """A kind the editor set: the element's reading is the editor's (@resp), and the header's
-        change record points at it."""
+        change record points at it. ``attrs`` with those attributes (after the others, as set
+        on the element: an @xml:id it has keeps its place)."""
         if span.decision is None:
-            return
+            return attrs
         self.decision_ids += 1
         span.decision.target = f"{self.prefix}-decision{self.decision_ids}"
-        element.set(q("xml:id"), span.decision.target)
-        element.set("resp", "#editor")
+        attrs["xml_id"] = span.decision.target
+        attrs["resp"] = "#editor"
+        return attrs
 
-    def text_run(self, parent, start: int, end: int) -> None:
+    def text_run(self, start: int, end: int) -> None:
         """Text [start, end), with every OCR fix inside it shown as choice/sic/corr and every
         running head taken out of it as fw."""
+        out = self.out
         if self._plain(start, end):
-            append_text(parent, self.text[start:end])
+            out.text(self.text[start:end])
             return
         position = start
         events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
@@ -514,18 +555,18 @@ class Encoder:
         for at, kind, change in sorted(events, key=lambda e: (e[0], e[1])):
             if kind == 0:
                 if id(change) not in self.forme_done:
-                    append_text(parent, self.text[position:at])
+                    out.text(self.text[position:at])
                     position = at
-                    self.forme_work(parent, change)
+                    self.forme_written(change)
                 continue
-            append_text(parent, self.text[position:change.nstart])
-            choice = sub(parent, "choice")
-            self.origins.received(choice, change.start)
-            sub(choice, "sic", change.before)
-            sub(choice, "corr", change.after, ana=f"#rule.{change.rule}",
-                source=f"#{self.change_ids[id(change)]}")
+            out.text(self.text[position:change.nstart])
+            self.start("choice", origin=change.start, received=True)
+            out.element("sic", change.before)
+            out.element("corr", change.after, {"ana": f"#rule.{change.rule}",
+                                               "source": f"#{self.change_ids[id(change)]}"})
+            out.end("choice")
             position = change.nend
-        append_text(parent, self.text[position:end])
+        out.text(self.text[position:end])
 
     def _plain(self, start: int, end: int) -> bool:
         """No OCR fix starts in [start, end) and no running head ends in it: the run is its text."""

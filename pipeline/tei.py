@@ -113,3 +113,84 @@ def indent(element, level: int = 0, containers: frozenset | set = CONTAINERS) ->
 def serialize(root) -> bytes:
     """The one serialization: UTF-8, XML declaration, a final newline."""
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def escape_attribute(value: str) -> str:
+    """An attribute value as XML that parses back to exactly ``value`` (the parser would read
+    a tab, a newline or a return as a space)."""
+    value = escape_text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\t" in value:
+        value = value.replace("\t", "&#9;")
+    return value
+
+
+# lxml's refusal of a string XML cannot hold (the markup refuses it with the same error)
+UNSAFE_STRING = "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+
+
+class Markup:
+    """A TEI element written as markup, parsed once into a tree (``tree``).
+
+    Building a document's thousands of elements one lxml call at a time costs about twice
+    as much as writing them and parsing the markup. Each ``start`` returns the element's place
+    in document order, its index in ``list(tree.iter())``, by which the writer finds it again.
+    Attributes are keywords of ``sub`` (``xml_id`` is ``xml:id``; None leaves one out) and are
+    written in their order, as ``sub`` sets them. Everything is on one line (newlines written
+    as references): every parsed element's sourceline is 1, as a built element's counts.
+    """
+
+    __slots__ = ("parts", "count")
+
+    def __init__(self, root: str):
+        self.parts = [f'<{root} xmlns="{TEI_NS}">']
+        self.count = 1  # elements started, the root included
+
+    def start(self, name: str, attrs: dict | None = None) -> int:
+        """Open an element; its index in document order."""
+        if attrs:
+            written = [name]
+            for key, value in attrs.items():
+                if value is not None:
+                    written.append(f'{_markup_name(key)}="{escape_attribute(value if type(value) is str else str(value))}"')
+            self.parts.append(f"<{' '.join(written)}>")
+        else:
+            self.parts.append(f"<{name}>")
+        self.count += 1
+        return self.count - 1
+
+    def end(self, name: str) -> None:
+        self.parts.append(f"</{name}>")
+
+    def text(self, text: str) -> None:
+        if text:
+            self.parts.append(escape_text(text))
+
+    def element(self, name: str, text: str | None = None, attrs: dict | None = None) -> int:
+        """A whole element holding only ``text``; its index."""
+        index = self.start(name, attrs)
+        if text:
+            self.parts.append(escape_text(text))
+        self.parts.append(f"</{name}>")
+        return index
+
+    def tree(self, root: str):
+        """The element the markup makes (``root`` closed). A character XML cannot hold is
+        refused as lxml refuses it in a built element (ValueError)."""
+        self.parts.append(f"</{root}>")
+        markup = "".join(self.parts)
+        if XML_UNSAFE.search(markup):
+            raise ValueError(UNSAFE_STRING)
+        return etree.fromstring(markup, FRAGMENT_PARSER)
+
+
+_MARKUP_NAMES: dict[str, str] = {}  # keyword of ``sub`` -> attribute name in markup
+
+
+def _markup_name(key: str) -> str:
+    try:
+        return _MARKUP_NAMES[key]
+    except KeyError:
+        name = _MARKUP_NAMES[key] = "xml:" + key[4:] if key.startswith("xml_") else key
+        return name
