@@ -118,8 +118,8 @@ class Encoder:
         self.standoff(standoff)
         if not len(standoff):
             root.remove(standoff)
-        self.source_doc(root)
         indent(root)
+        self.source_doc(root)
         return Encoded(root, self.origins)
 
     def header(self, header) -> None:
@@ -269,9 +269,12 @@ class Encoder:
                     sub(item, entry.element, variant, type="variant")
 
     def source_doc(self, root) -> None:
-        """The received body, line by line: written as XML and parsed in one call, since
-        building a hundred ``line`` elements one by one costs many times more. A body with a
-        character XML cannot hold is built element by element, which fails as it always did."""
+        """The received body, line by line, appended to the indented tree as the last child.
+
+        It is written as XML, already indented, and parsed in one call, since building a
+        hundred ``line`` elements one by one and indenting them costs many times more. A body
+        with a character XML cannot hold is built element by element, which fails as it
+        always did."""
         body = self.source.body
         if XML_UNSAFE.search(body):
             source_doc = sub(root, "sourceDoc", xml_id="received")
@@ -279,13 +282,12 @@ class Encoder:
             surface = sub(source_doc, "surface", type="ocr")
             for number, line in enumerate(body.split("\n"), 1):
                 sub(surface, "line", line, xml_id=f"L{number}", n=str(number))
-            return
-        # all on one line: the parsed elements' sourceline is 1, as a built element's counts
-        markup = [f'<sourceDoc xmlns="{TEI_NS}" xml:id="received" xml:space="preserve"><surface type="ocr">']
-        for number, line in enumerate(body.split("\n"), 1):
-            markup.append(f'<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>')
-        markup.append("</surface></sourceDoc>")
-        root.append(etree.fromstring("".join(markup), FRAGMENT_PARSER))
+            indent(source_doc, 1)
+        else:
+            root.append(etree.fromstring(_source_doc_markup(body), FRAGMENT_PARSER))
+        # indent's whitespace around a last child of the root
+        root[-2].tail = "\n  "
+        root[-1].tail = "\n"
 
     # -- the text --------------------------------------------------------------------------
     def body(self, text) -> None:
@@ -584,6 +586,17 @@ class Encoder:
             if change.nend <= end and change.nend > change.nstart:
                 yield change
             i += 1
+
+
+def _source_doc_markup(body: str) -> str:
+    """sourceDoc as ``indent`` would lay it out at level 1. All on one line, its newlines
+    written as references: the parsed elements' sourceline is 1, as a built element's counts."""
+    pad = "&#10;      "  # a line's place, at level 3
+    markup = [f'<sourceDoc xmlns="{TEI_NS}" xml:id="received" xml:space="preserve">&#10;    <surface type="ocr">']
+    for number, line in enumerate(body.split("\n"), 1):
+        markup.append(f'{pad}<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>')
+    markup.append("&#10;    </surface>&#10;  </sourceDoc>")
+    return "".join(markup)
 
 
 def _trim_end(text: str, start: int, end: int) -> int:
