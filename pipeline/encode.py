@@ -545,8 +545,9 @@ class Encoder:
         """Text [start, end), with every OCR fix inside it shown as choice/sic/corr and every
         running head taken out of it as fw."""
         out = self.out
-        if self._plain(start, end):
-            out.text(self.text[start:end])
+        if self._plain(start, end):  # most runs: no fix, no running head
+            if end > start:
+                out.parts.append(escape_text(self.text[start:end]))
             return
         position = start
         events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]

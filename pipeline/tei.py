@@ -149,14 +149,12 @@ class Markup:
 
     def start(self, name: str, attrs: dict | None = None) -> int:
         """Open an element; its index in document order."""
+        tag = "<" + name
         if attrs:
-            written = [name]
             for key, value in attrs.items():
                 if value is not None:
-                    written.append(f'{_markup_name(key)}="{escape_attribute(value if type(value) is str else str(value))}"')
-            self.parts.append(f"<{' '.join(written)}>")
-        else:
-            self.parts.append(f"<{name}>")
+                    tag += f' {_markup_name(key)}="{escape_attribute(value if type(value) is str else str(value))}"'
+        self.parts.append(tag + ">")
         self.count += 1
         return self.count - 1
 
