@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
-from pipeline.tei import FRAGMENT_PARSER, NSMAP, TEI_NS, XML_UNSAFE, Markup, escape_text, indent, q, sub
+from pipeline.tei import FRAGMENT_PARSER, TEI_NS, XML_UNSAFE, Markup, escape_text, indent, q, sub
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
     from pipeline.model import Block, Document
@@ -41,35 +41,69 @@ class Origins(Mapping):
 
     The encoder knows most of them as offsets into the normalized text; they are mapped to the
     received body only when one is asked for (a finding's position), not for every element.
+    Those of the elements written as markup are kept by the elements' places in document order
+    (``written``) and found in the tree only when one is first asked for: most documents have
+    no finding that looks one up.
     """
 
     def __init__(self, norm: Normalized | None = None):
         self.norm = norm
         self._normalized: dict = {}  # element -> offset in the normalized text
         self._received: dict = {}  # element -> offset in the received body
+        self._written = None  # (parsed element, [(index, offset, in the received body?)]) not yet found
+
+    def written(self, element, marked: list[tuple[int, int, bool]]) -> None:
+        """The origins of ``element`` and its descendants, by their index in ``element.iter()``."""
+        self._found()
+        self._written = (element, marked)
+
+    def _found(self) -> None:
+        """The written origins, found in the tree (before any other is set or looked up, in the
+        order they were written)."""
+        if self._written is None:
+            return
+        element, marked = self._written
+        self._written = None
+        elements = list(element.iter())
+        for index, offset, received in marked:
+            if received:
+                self.received(elements[index], offset)
+            else:
+                self.normalized(elements[index], offset)
 
     def normalized(self, element, offset: int) -> None:
+        if self._written is not None:
+            self._found()
         self._received.pop(element, None)
         self._normalized[element] = offset
 
     def received(self, element, offset: int) -> None:
+        if self._written is not None:
+            self._found()
         self._normalized.pop(element, None)
         self._received[element] = offset
 
     def __getitem__(self, element) -> int:
+        self._found()
         if element in self._received:
             return self._received[element]
         return self.norm.original_offset(self._normalized[element])
 
     def __contains__(self, element) -> bool:
+        self._found()
         return element in self._received or element in self._normalized
 
     def __iter__(self):
+        self._found()
         yield from self._normalized
         yield from self._received
 
     def __len__(self) -> int:
+        self._found()
         return len(self._normalized) + len(self._received)
+
+    def __bool__(self) -> bool:
+        return self._written is not None or bool(self._normalized) or bool(self._received)
 
 
 @dataclass
@@ -102,171 +136,214 @@ class Encoder:
         self.forme = sorted((c for c in norm.changes if c.kind == "forme"), key=lambda c: c.nend)
         self.forme_ends = [c.nend for c in self.forme]
         self.forme_done: set[int] = set()
-        # (start, element) of every block element (while the markup is written, the element's index)
-        self.leaves: list[tuple[int, etree._Element | int]] = []
+        self.leaves: list[tuple[int, int]] = []  # (start, index in document order) of every block element
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
-        root = etree.Element(q("TEI"), nsmap=NSMAP)
-        root.set(q("xml:lang"), self.source.metadata.language)
-        header = sub(root, "teiHeader")
-        standoff = sub(root, "standOff")
-        text = sub(root, "text")
-        self.body(text)
+        """The document written as markup (``Markup``: laid out as ``indent`` lays it out) and
+        parsed in one call: its text first (the header records what the text used), then
+        the header and the standOff before it; the received body (sourceDoc) appended after."""
+        text = self.text_markup()
+        out = self.out = Markup()
+        out.start("TEI", {"xmlns": TEI_NS, "xml_lang": self.source.metadata.language})
+        out.start("teiHeader")
+        self.header()
+        out.end("teiHeader")
+        self.standoff()
+        out.start("text")
+        out.extend(text)
+        out.end("text")
+        out.end("TEI")
+        root = out.tree()
+        del self.out
+        self.found(root[-1][0])
         self.forme_left()
-        self.header(header)
-        self.standoff(standoff)
-        if not len(standoff):
-            root.remove(standoff)
-        indent(root)
         self.source_doc(root)
         return Encoded(root, self.origins)
 
-    def header(self, header) -> None:
+    def header(self) -> None:
+        out = self.out
         meta = self.source.metadata
         documents = self.parsed.documents
-        file_desc = sub(header, "fileDesc")
-        title_stmt = sub(file_desc, "titleStmt")
+        out.start("fileDesc")
+        out.start("titleStmt")
         title = meta.title or "; ".join(d.info.title for d in documents if d.info.title) or self.source.id
-        sub(title_stmt, "title", title)
+        out.element("title", title)
         page = self.parsed.page
         for author in page.authors:
-            sub(title_stmt, "author", author)
+            out.element("author", author)
         for funder in page.funders:
-            sub(title_stmt, "funder", funder)
+            out.element("funder", funder)
         translators = meta.translators or page.translators
         for role, people in (("translated by", translators), ("edited by", meta.editors)):
             for name in people:
-                resp = sub(title_stmt, "respStmt")
-                sub(resp, "resp", role)
+                out.start("respStmt")
+                out.element("resp", role)
                 entry = self.register.lookup(name)
                 if entry:
                     self.used.add(entry.id)
-                sub(resp, "persName", name, ref=f"#{entry.id}" if entry else None)
+                out.element("persName", name, {"ref": f"#{entry.id}" if entry else None})
+                out.end("respStmt")
         applied = self.ledger.applied() if self.ledger is not None else []
         if applied:  # the editor who decided on the automatic readings (change/@who, @resp point here)
-            resp = sub(title_stmt, "respStmt", xml_id="editor")
-            sub(resp, "resp", f"decided on the automatic readings ({self.source.id}.review.toml)")
-            sub(resp, "persName", self.ledger.review.editor or "the editor")
-        publication = sub(file_desc, "publicationStmt")
-        sub(publication, "p", f"Encoded by dispatch {__version__} from the transcription '{self.source.id}'.")
-        source_desc = sub(file_desc, "sourceDesc")
-        bibl = sub(source_desc, "bibl")
-        sub(bibl, "title", title)
+            out.start("respStmt", {"xml_id": "editor"})
+            out.element("resp", f"decided on the automatic readings ({self.source.id}.review.toml)")
+            out.element("persName", self.ledger.review.editor or "the editor")
+            out.end("respStmt")
+        out.end("titleStmt")
+        out.start("publicationStmt")
+        out.element("p", f"Encoded by dispatch {__version__} from the transcription '{self.source.id}'.")
+        out.end("publicationStmt")
+        out.start("sourceDesc")
+        out.start("bibl")
+        out.element("title", title)
         if meta.citation:
-            sub(bibl, "note", meta.citation, type="publication")
+            out.element("note", meta.citation, {"type": "publication"})
         if meta.archive:
-            sub(bibl, "distributor", meta.archive)
+            out.element("distributor", meta.archive)
         if meta.collection:
-            sub(bibl, "note", meta.collection, type="collection")
+            out.element("note", meta.collection, {"type": "collection"})
         if meta.url:
-            sub(bibl, "ref", meta.url, target=meta.url)
+            out.element("ref", meta.url, {"target": meta.url})
         # what the page around the documents says about their source
         if page.citation:
-            sub(bibl, "note", page.citation, type="citation")
+            out.element("note", page.citation, {"type": "citation"})
         if page.archive:
-            sub(bibl, "note", page.archive, type="repository")
+            out.element("note", page.archive, {"type": "repository"})
         for reference in page.sources:
-            sub(bibl, "idno", reference, type="archival")
+            out.element("idno", reference, {"type": "archival"})
         if page.record_id:
-            sub(bibl, "idno", page.record_id, type="record")
+            out.element("idno", page.record_id, {"type": "record"})
         if page.rights:
-            sub(bibl, "note", page.rights, type="rights")
+            out.element("note", page.rights, {"type": "rights"})
         for paragraph in page.introduction:
-            sub(bibl, "note", paragraph, type="introduction")
+            out.element("note", paragraph, {"type": "introduction"})
         for related in page.related:
-            sub(sub(sub(bibl, "relatedItem", type="related"), "bibl"), "title", related)
-        encoding = sub(header, "encodingDesc")
-        editorial = sub(encoding, "editorialDecl")
+            out.start("relatedItem", {"type": "related"})
+            out.start("bibl")
+            out.element("title", related)
+            out.end("bibl")
+            out.end("relatedItem")
+        out.end("bibl")
+        out.end("sourceDesc")
+        out.end("fileDesc")
+        out.start("encodingDesc")
+        out.start("editorialDecl")
         for number, document in enumerate(documents, 1):
             info = document.info
             declared = "; ".join(info.declared) or "none declared"
-            sub(editorial, "p",
-                f"Document {number}: italics read as '{info.italics}', brackets as '{info.brackets}' "
-                f"(declared: {declared}).", n=str(number))
+            out.element("p", f"Document {number}: italics read as '{info.italics}', brackets as '{info.brackets}' "
+                             f"(declared: {declared}).", {"n": str(number)})
+        out.end("editorialDecl")
         used_rules = sorted({c.rule for c in self.norm.changes}
                             | {d.rule for d in applied if d.kind in NORMALIZATION_DECISIONS})
         if used_rules:
-            class_decl = sub(encoding, "classDecl")
-            taxonomy = sub(class_decl, "taxonomy", xml_id="normalization-rules")
+            out.start("classDecl")
+            out.start("taxonomy", {"xml_id": "normalization-rules"})
             for rule_id in used_rules:
                 rule = self.rules.by_id(rule_id)
-                category = sub(taxonomy, "category", xml_id=f"rule.{rule_id}")
-                sub(category, "catDesc", rule.message if rule else rule_id)
-        profile = sub(header, "profileDesc")
-        sub(sub(profile, "langUsage"), "language", ident=meta.language)
+                out.start("category", {"xml_id": f"rule.{rule_id}"})
+                out.element("catDesc", rule.message if rule else rule_id)
+                out.end("category")
+            out.end("taxonomy")
+            out.end("classDecl")
+        out.end("encodingDesc")
+        out.start("profileDesc")
+        out.start("langUsage")
+        out.element("language", None, {"ident": meta.language})
+        out.end("langUsage")
         if page.abstract:
-            abstract = sub(profile, "abstract")
+            out.start("abstract")
             for summary in page.abstract:
-                sub(abstract, "p", summary)
+                out.element("p", summary)
+            out.end("abstract")
         for number, document in enumerate(documents, 1):
-            self.corresp(profile, document, number)
+            self.corresp(document, number)
+        out.end("profileDesc")
         if self.norm.changes or self.parsed.repairs or applied:
-            revision = sub(header, "revisionDesc")
-            changes = sub(revision, "listChange", type="normalization")
+            out.start("revisionDesc")
+            out.start("listChange", {"type": "normalization"})
             for change in self.norm.changes:
-                self.change_entry(changes, change)
+                self.change_entry(change)
             for offset, message in self.parsed.repairs:
                 line, col = self.source.position(self.norm.original_offset(offset))
-                sub(changes, "change", message, type="repair", target=f"#{self.repair_ids[offset]}",
-                    n=f"{line}:{col}")
+                out.element("change", message, {"type": "repair", "target": f"#{self.repair_ids[offset]}",
+                                                "n": f"{line}:{col}"})
             for decision in applied:
-                self.decision_entry(changes, decision)
+                self.decision_entry(decision)
+            out.end("listChange")
+            out.end("revisionDesc")
 
-    def decision_entry(self, parent, decision) -> None:
+    def decision_entry(self, decision) -> None:
         """An editor's decision: the change is the editor's (@who), not the rule's."""
         from pipeline.decisions import describe
 
         line, col = self.source.position(decision.start)
-        sub(parent, "change", describe(decision), type="decision", who="#editor",
-            ana=f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
-            target=f"#{decision.target}" if decision.target else f"#L{line}", n=f"{line}:{col}")
+        self.out.element("change", describe(decision), {
+            "type": "decision", "who": "#editor",
+            "ana": f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
+            "target": f"#{decision.target}" if decision.target else f"#L{line}", "n": f"{line}:{col}"})
 
-    def change_entry(self, parent, change: Change) -> None:
+    def change_entry(self, change: Change) -> None:
+        out = self.out
         line, col = self.source.position(change.start)
-        element = sub(parent, "change", type=change.kind, ana=f"#rule.{change.rule}",
-                      target=f"#L{line}", n=f"{line}:{col}", xml_id=self.change_ids[id(change)])
-        sub(element, "orig", change.before)
-        sub(element, "reg", change.after)
+        out.start("change", {"type": change.kind, "ana": f"#rule.{change.rule}", "target": f"#L{line}",
+                             "n": f"{line}:{col}", "xml_id": self.change_ids[id(change)]})
+        out.element("orig", change.before)
+        out.element("reg", change.after)
+        out.end("change")
 
-    def corresp(self, profile, document: Document, number: int) -> None:
+    def corresp(self, document: Document, number: int) -> None:
         info = document.info
         if not (info.sender or info.recipient or info.date):
             return
-        corresp = sub(profile, "correspDesc", xml_id=f"corresp-d{number}")
+        out = self.out
+        out.start("correspDesc", {"xml_id": f"corresp-d{number}"})
         for action, who in (("sent", info.sender), ("received", info.recipient)):
             if not (who or (action == "sent" and (info.date or info.place))):
                 continue
-            element = sub(corresp, "correspAction", type=action)
+            out.start("correspAction", {"type": action})
             if who:
                 entry = self.register.by_id.get(who)
                 if entry:
                     self.used.add(entry.id)
-                    sub(element, entry.element, entry.name, ref=f"#{entry.id}")
+                    out.element(entry.element, entry.name, {"ref": f"#{entry.id}"})
                 else:
-                    sub(element, "persName", who)
+                    out.element("persName", who)
             if action == "sent" and info.place:
-                sub(element, "placeName", info.place)
+                out.element("placeName", info.place)
             if action == "sent" and info.date:
-                sub(element, "date", when=info.date)
+                out.element("date", None, {"when": info.date})
+            out.end("correspAction")
+        out.end("correspDesc")
 
-    def standoff(self, standoff) -> None:
+    def standoff(self) -> None:
+        """The register's entries the document names (none: no standOff)."""
+        out = self.out
         lists = {"person": ("listPerson", "person"), "place": ("listPlace", "place"),
                  "org": ("listOrg", "org")}
+        started = False
         for kind, (list_name, item_name) in lists.items():
             entries = sorted((self.register.by_id[i] for i in self.used
                               if i in self.register.by_id and self.register.by_id[i].kind == kind),
                              key=lambda e: e.id)
             if not entries:
                 continue
-            container = sub(standoff, list_name)
+            if not started:
+                out.start("standOff")
+                started = True
+            out.start(list_name)
             for entry in entries:
-                item = sub(container, item_name, xml_id=entry.id)
-                sub(item, entry.element, entry.name, type="main")
+                out.start(item_name, {"xml_id": entry.id})
+                out.element(entry.element, entry.name, {"type": "main"})
                 if entry.index:
-                    sub(item, entry.element, entry.index, type="sort")
+                    out.element(entry.element, entry.index, {"type": "sort"})
                 for variant in entry.variants:
-                    sub(item, entry.element, variant, type="variant")
+                    out.element(entry.element, variant, {"type": "variant"})
+                out.end(item_name)
+            out.end(list_name)
+        if started:
+            out.end("standOff")
 
     def source_doc(self, root) -> None:
         """The received body, line by line, appended to the indented tree as the last child.
@@ -290,24 +367,22 @@ class Encoder:
         root[-1].tail = "\n"
 
     # -- the text --------------------------------------------------------------------------
-    def body(self, text) -> None:
-        """The documents, written as markup (``Markup``) and parsed in one call; then each
-        element's origin and the block elements are found in the parsed tree by their place in
-        document order, the order they were written in."""
-        self.out = Markup("body")
+    def text_markup(self) -> Markup:
+        """The documents, written as markup at the level of ``body`` (in ``text``, in ``TEI``)."""
+        self.out = Markup(level=2)
         self.marked: list[tuple[int, int, bool]] = []  # (element, offset, in the received body?)
+        self.out.start("body")
         for number, document in enumerate(self.parsed.documents, 1):
             self.document(document, number)
-        body = self.out.tree("body")
-        text.append(body)
-        elements = list(body.iter())
-        for index, offset, received in self.marked:
-            if received:
-                self.origins.received(elements[index], offset)
-            else:
-                self.origin(elements[index], offset)
-        self.leaves = [(start, elements[index]) for start, index in self.leaves]
-        del self.out, self.marked
+        self.out.end("body")
+        return self.out
+
+    def found(self, body) -> None:
+        """The origins of the parsed ``body``'s elements, by their place in document order (the
+        order they were written in); its block elements are looked up only when needed."""
+        self.origins.written(body, self.marked)
+        self.written_body = body
+        del self.marked
 
     def start(self, name: str, attrs: dict | None = None, origin: int | None = None,
               received: bool = False) -> int:
@@ -447,7 +522,10 @@ class Encoder:
     def forme_left(self) -> None:
         """A running head no text run holds (at a block's edge): at the start of the next block
         element, else at the end of the last one."""
-        leaves = sorted(self.leaves, key=lambda leaf: leaf[0])
+        if all(id(change) in self.forme_done for change in self.forme):
+            return
+        elements = list(self.written_body.iter())  # the block elements, by their index
+        leaves = sorted(((start, elements[index]) for start, index in self.leaves), key=lambda leaf: leaf[0])
         for change in self.forme:
             if id(change) in self.forme_done or not leaves:
                 continue

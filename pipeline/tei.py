@@ -131,24 +131,40 @@ UNSAFE_STRING = "All strings must be XML compatible: Unicode or ASCII, no NULL b
 
 
 class Markup:
-    """A TEI element written as markup, parsed once into a tree (``tree``).
+    """TEI written as markup and parsed once into a tree (``tree``), laid out as ``indent``
+    lays out a built tree.
 
     Building a document's thousands of elements one lxml call at a time costs about twice
     as much as writing them and parsing the markup. Each ``start`` returns the element's place
-    in document order, its index in ``list(tree.iter())``, by which the writer finds it again.
+    in document order (its index in ``list(tree.iter())``), by which the writer finds it again.
     Attributes are keywords of ``sub`` (``xml_id`` is ``xml:id``; None leaves one out) and are
-    written in their order, as ``sub`` sets them. Everything is on one line (newlines written
-    as references): every parsed element's sourceline is 1, as a built element's counts.
+    written in their order, as ``sub`` sets them. A container (``CONTAINERS``) holds either
+    elements, each on a line of its own, or text. Everything is on one line (the layout's
+    newlines written as references): every parsed element's sourceline is 1, as a built
+    element's counts.
     """
 
-    __slots__ = ("parts", "count")
+    __slots__ = ("parts", "count", "level", "stack", "containers")
 
-    def __init__(self, root: str):
-        self.parts = [f'<{root} xmlns="{TEI_NS}">']
-        self.count = 1  # elements started, the root included
+    def __init__(self, level: int = 0, containers: frozenset | set = CONTAINERS):
+        self.parts: list[str] = []
+        self.count = 0  # elements started
+        self.level = level  # the level of the first element (its root), as ``indent`` counts
+        # for each open element: -1 (mixed content), else a container with (1) or without (0) children
+        self.stack: list[int] = []
+        self.containers = containers
+
+    def _child(self) -> None:
+        """An element starts: on a line of its own in a container."""
+        stack = self.stack
+        if stack and stack[-1] >= 0:
+            self.parts.append("&#10;" + "  " * (self.level + len(stack)))
+            stack[-1] = 1
 
     def start(self, name: str, attrs: dict | None = None) -> int:
         """Open an element; its index in document order."""
+        self._child()
+        self.stack.append(0 if name in self.containers else -1)
         tag = "<" + name
         if attrs:
             for key, value in attrs.items():
@@ -159,6 +175,8 @@ class Markup:
         return self.count - 1
 
     def end(self, name: str) -> None:
+        if self.stack.pop() == 1:  # a container's end tag on a line of its own
+            self.parts.append("&#10;" + "  " * (self.level + len(self.stack)))
         self.parts.append(f"</{name}>")
 
     def text(self, text: str) -> None:
@@ -170,13 +188,18 @@ class Markup:
         index = self.start(name, attrs)
         if text:
             self.parts.append(escape_text(text))
-        self.parts.append(f"</{name}>")
+        self.end(name)
         return index
 
-    def tree(self, root: str):
-        """The element the markup makes (``root`` closed). A character XML cannot hold is
-        refused as lxml refuses it in a built element (ValueError)."""
-        self.parts.append(f"</{root}>")
+    def extend(self, fragment: Markup) -> None:
+        """A fragment written apart (at its level) as the next child."""
+        self._child()
+        self.parts += fragment.parts
+        self.count += fragment.count
+
+    def tree(self):
+        """The element the markup makes. A character XML cannot hold is refused as lxml
+        refuses it in a built element (ValueError)."""
         markup = "".join(self.parts)
         if XML_UNSAFE.search(markup):
             raise ValueError(UNSAFE_STRING)
