@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
-from pipeline.tei import FRAGMENT_PARSER, TEI_NS, XML_UNSAFE, Markup, escape_text, indent, q, sub
+from pipeline.tei import TEI_NS, Markup, escape_text, q
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
     from pipeline.model import Block, Document
@@ -142,7 +142,7 @@ class Encoder:
     def encode(self) -> Encoded:
         """The document written as markup (``Markup``: laid out as ``indent`` lays it out) and
         parsed in one call: its text first (the header records what the text used), then
-        the header and the standOff before it; the received body (sourceDoc) appended after."""
+        the header and the standOff before it, and the received body (sourceDoc) after it."""
         text = self.text_markup()
         out = self.out = Markup()
         out.start("TEI", {"xmlns": TEI_NS, "xml_lang": self.source.metadata.language})
@@ -153,12 +153,12 @@ class Encoder:
         out.start("text")
         out.extend(text)
         out.end("text")
+        self.source_doc()
         out.end("TEI")
         root = out.tree()
         del self.out
-        self.found(root[-1][0])
+        self.found(root[-2][0])  # text/body (sourceDoc is the last child)
         self.forme_left()
-        self.source_doc(root)
         return Encoded(root, self.origins)
 
     def header(self) -> None:
@@ -345,26 +345,19 @@ class Encoder:
         if started:
             out.end("standOff")
 
-    def source_doc(self, root) -> None:
-        """The received body, line by line, appended to the indented tree as the last child.
-
-        It is written as XML, already indented, and parsed in one call, since building a
-        hundred ``line`` elements one by one and indenting them costs many times more. A body
-        with a character XML cannot hold is built element by element, which fails as it
-        always did."""
-        body = self.source.body
-        if XML_UNSAFE.search(body):
-            source_doc = sub(root, "sourceDoc", xml_id="received")
-            source_doc.set(q("xml:space"), "preserve")
-            surface = sub(source_doc, "surface", type="ocr")
-            for number, line in enumerate(body.split("\n"), 1):
-                sub(surface, "line", line, xml_id=f"L{number}", n=str(number))
-            indent(source_doc, 1)
-        else:
-            root.append(etree.fromstring(_source_doc_markup(body), FRAGMENT_PARSER))
-        # indent's whitespace around a last child of the root
-        root[-2].tail = "\n  "
-        root[-1].tail = "\n"
+    def source_doc(self) -> None:
+        """The received body, line by line: sourceDoc, the last child of TEI. Its lines are
+        written as one string (``Markup.raw``): a call per line would cost more than the rest.
+        A line with a character XML cannot hold makes the markup fail as a built line failed."""
+        out = self.out
+        out.start("sourceDoc", {"xml_id": "received", "xml_space": "preserve"})
+        out.start("surface", {"type": "ocr"})
+        pad = out.pad()
+        lines = self.source.body.split("\n")
+        out.raw("".join([f'{pad}<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>'
+                         for number, line in enumerate(lines, 1)]), len(lines))
+        out.end("surface")
+        out.end("sourceDoc")
 
     # -- the text --------------------------------------------------------------------------
     def text_markup(self) -> Markup:
@@ -665,17 +658,6 @@ class Encoder:
             if change.nend <= end and change.nend > change.nstart:
                 yield change
             i += 1
-
-
-def _source_doc_markup(body: str) -> str:
-    """sourceDoc as ``indent`` would lay it out at level 1. All on one line, its newlines
-    written as references: the parsed elements' sourceline is 1, as a built element's counts."""
-    pad = "&#10;      "  # a line's place, at level 3
-    markup = [f'<sourceDoc xmlns="{TEI_NS}" xml:id="received" xml:space="preserve">&#10;    <surface type="ocr">']
-    for number, line in enumerate(body.split("\n"), 1):
-        markup.append(f'{pad}<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>')
-    markup.append("&#10;    </surface>&#10;  </sourceDoc>")
-    return "".join(markup)
 
 
 def _trim_end(text: str, start: int, end: int) -> int:

@@ -191,6 +191,18 @@ class Markup:
         self.end(name)
         return index
 
+    def pad(self) -> str:
+        """The layout before a child of the open container."""
+        return "&#10;" + "  " * (self.level + len(self.stack))
+
+    def raw(self, markup: str, elements: int) -> None:
+        """Children of the open container that the caller wrote (``elements`` elements, each
+        after a ``pad``)."""
+        self.parts.append(markup)
+        self.count += elements
+        if elements and self.stack[-1] >= 0:
+            self.stack[-1] = 1
+
     def extend(self, fragment: Markup) -> None:
         """A fragment written apart (at its level) as the next child."""
         self._child()
