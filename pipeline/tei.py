@@ -211,11 +211,16 @@ class Markup:
 
     def tree(self):
         """The element the markup makes. A character XML cannot hold is refused as lxml
-        refuses it in a built element (ValueError)."""
+        refuses it in a built element (ValueError). The parser refuses every such character;
+        the markup is searched for one only then (a search of the whole costs more than the
+        parse)."""
         markup = "".join(self.parts)
-        if XML_UNSAFE.search(markup):
-            raise ValueError(UNSAFE_STRING)
-        return etree.fromstring(markup, FRAGMENT_PARSER)
+        try:
+            return etree.fromstring(markup, FRAGMENT_PARSER)
+        except etree.XMLSyntaxError:
+            if XML_UNSAFE.search(markup):
+                raise ValueError(UNSAFE_STRING) from None
+            raise
 
 
 _MARKUP_NAMES: dict[str, str] = {}  # keyword of ``sub`` -> attribute name in markup
