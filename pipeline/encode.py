@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
-from pipeline.tei import FRAGMENT_PARSER, NSMAP, TEI_NS, XML_UNSAFE, append_text, escape_text, indent, q, sub
+from pipeline.tei import TEI_NS, Markup, escape_text, q
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
     from pipeline.model import Block, Document
@@ -41,35 +41,69 @@ class Origins(Mapping):
 
     The encoder knows most of them as offsets into the normalized text; they are mapped to the
     received body only when one is asked for (a finding's position), not for every element.
+    Those of the elements written as markup are kept by the elements' places in document order
+    (``written``) and found in the tree only when one is first asked for: most documents have
+    no finding that looks one up.
     """
 
     def __init__(self, norm: Normalized | None = None):
         self.norm = norm
         self._normalized: dict = {}  # element -> offset in the normalized text
         self._received: dict = {}  # element -> offset in the received body
+        self._written = None  # (parsed element, [(index, offset, in the received body?)]) not yet found
+
+    def written(self, element, marked: list[tuple[int, int, bool]]) -> None:
+        """The origins of ``element`` and its descendants, by their index in ``element.iter()``."""
+        self._found()
+        self._written = (element, marked)
+
+    def _found(self) -> None:
+        """The written origins, found in the tree (before any other is set or looked up, in the
+        order they were written)."""
+        if self._written is None:
+            return
+        element, marked = self._written
+        self._written = None
+        elements = list(element.iter())
+        for index, offset, received in marked:
+            if received:
+                self.received(elements[index], offset)
+            else:
+                self.normalized(elements[index], offset)
 
     def normalized(self, element, offset: int) -> None:
+        if self._written is not None:
+            self._found()
         self._received.pop(element, None)
         self._normalized[element] = offset
 
     def received(self, element, offset: int) -> None:
+        if self._written is not None:
+            self._found()
         self._normalized.pop(element, None)
         self._received[element] = offset
 
     def __getitem__(self, element) -> int:
+        self._found()
         if element in self._received:
             return self._received[element]
         return self.norm.original_offset(self._normalized[element])
 
     def __contains__(self, element) -> bool:
+        self._found()
         return element in self._received or element in self._normalized
 
     def __iter__(self):
+        self._found()
         yield from self._normalized
         yield from self._received
 
     def __len__(self) -> int:
+        self._found()
         return len(self._normalized) + len(self._received)
+
+    def __bool__(self) -> bool:
+        return self._written is not None or bool(self._normalized) or bool(self._received)
 
 
 @dataclass
@@ -102,201 +136,264 @@ class Encoder:
         self.forme = sorted((c for c in norm.changes if c.kind == "forme"), key=lambda c: c.nend)
         self.forme_ends = [c.nend for c in self.forme]
         self.forme_done: set[int] = set()
-        self.leaves: list[tuple[int, etree._Element]] = []  # (start, element) of every block element
+        self.leaves: list[tuple[int, int]] = []  # (start, index in document order) of every block element
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
-        root = etree.Element(q("TEI"), nsmap=NSMAP)
-        root.set(q("xml:lang"), self.source.metadata.language)
-        header = sub(root, "teiHeader")
-        standoff = sub(root, "standOff")
-        text = sub(root, "text")
-        body = sub(text, "body")
-        for number, document in enumerate(self.parsed.documents, 1):
-            self.document(body, document, number)
+        """The document written as markup (``Markup``: laid out as ``indent`` lays it out) and
+        parsed in one call: its text first (the header records what the text used), then
+        the header and the standOff before it, and the received body (sourceDoc) after it."""
+        text = self.text_markup()
+        out = self.out = Markup()
+        out.start("TEI", {"xmlns": TEI_NS, "xml_lang": self.source.metadata.language})
+        out.start("teiHeader")
+        self.header()
+        out.end("teiHeader")
+        self.standoff()
+        out.start("text")
+        out.extend(text)
+        out.end("text")
+        self.source_doc()
+        out.end("TEI")
+        root = out.tree()
+        del self.out
+        self.found(root[-2][0])  # text/body (sourceDoc is the last child)
         self.forme_left()
-        self.header(header)
-        self.standoff(standoff)
-        if not len(standoff):
-            root.remove(standoff)
-        self.source_doc(root)
-        indent(root)
         return Encoded(root, self.origins)
 
-    def header(self, header) -> None:
+    def header(self) -> None:
+        out = self.out
         meta = self.source.metadata
         documents = self.parsed.documents
-        file_desc = sub(header, "fileDesc")
-        title_stmt = sub(file_desc, "titleStmt")
+        out.start("fileDesc")
+        out.start("titleStmt")
         title = meta.title or "; ".join(d.info.title for d in documents if d.info.title) or self.source.id
-        sub(title_stmt, "title", title)
+        out.element("title", title)
         page = self.parsed.page
         for author in page.authors:
-            sub(title_stmt, "author", author)
+            out.element("author", author)
         for funder in page.funders:
-            sub(title_stmt, "funder", funder)
+            out.element("funder", funder)
         translators = meta.translators or page.translators
         for role, people in (("translated by", translators), ("edited by", meta.editors)):
             for name in people:
-                resp = sub(title_stmt, "respStmt")
-                sub(resp, "resp", role)
+                out.start("respStmt")
+                out.element("resp", role)
                 entry = self.register.lookup(name)
                 if entry:
                     self.used.add(entry.id)
-                sub(resp, "persName", name, ref=f"#{entry.id}" if entry else None)
+                out.element("persName", name, {"ref": f"#{entry.id}" if entry else None})
+                out.end("respStmt")
         applied = self.ledger.applied() if self.ledger is not None else []
         if applied:  # the editor who decided on the automatic readings (change/@who, @resp point here)
-            resp = sub(title_stmt, "respStmt", xml_id="editor")
-            sub(resp, "resp", f"decided on the automatic readings ({self.source.id}.review.toml)")
-            sub(resp, "persName", self.ledger.review.editor or "the editor")
-        publication = sub(file_desc, "publicationStmt")
-        sub(publication, "p", f"Encoded by dispatch {__version__} from the transcription '{self.source.id}'.")
-        source_desc = sub(file_desc, "sourceDesc")
-        bibl = sub(source_desc, "bibl")
-        sub(bibl, "title", title)
+            out.start("respStmt", {"xml_id": "editor"})
+            out.element("resp", f"decided on the automatic readings ({self.source.id}.review.toml)")
+            out.element("persName", self.ledger.review.editor or "the editor")
+            out.end("respStmt")
+        out.end("titleStmt")
+        out.start("publicationStmt")
+        out.element("p", f"Encoded by dispatch {__version__} from the transcription '{self.source.id}'.")
+        out.end("publicationStmt")
+        out.start("sourceDesc")
+        out.start("bibl")
+        out.element("title", title)
         if meta.citation:
-            sub(bibl, "note", meta.citation, type="publication")
+            out.element("note", meta.citation, {"type": "publication"})
         if meta.archive:
-            sub(bibl, "distributor", meta.archive)
+            out.element("distributor", meta.archive)
         if meta.collection:
-            sub(bibl, "note", meta.collection, type="collection")
+            out.element("note", meta.collection, {"type": "collection"})
         if meta.url:
-            sub(bibl, "ref", meta.url, target=meta.url)
+            out.element("ref", meta.url, {"target": meta.url})
         # what the page around the documents says about their source
         if page.citation:
-            sub(bibl, "note", page.citation, type="citation")
+            out.element("note", page.citation, {"type": "citation"})
         if page.archive:
-            sub(bibl, "note", page.archive, type="repository")
+            out.element("note", page.archive, {"type": "repository"})
         for reference in page.sources:
-            sub(bibl, "idno", reference, type="archival")
+            out.element("idno", reference, {"type": "archival"})
         if page.record_id:
-            sub(bibl, "idno", page.record_id, type="record")
+            out.element("idno", page.record_id, {"type": "record"})
         if page.rights:
-            sub(bibl, "note", page.rights, type="rights")
+            out.element("note", page.rights, {"type": "rights"})
         for paragraph in page.introduction:
-            sub(bibl, "note", paragraph, type="introduction")
+            out.element("note", paragraph, {"type": "introduction"})
         for related in page.related:
-            sub(sub(sub(bibl, "relatedItem", type="related"), "bibl"), "title", related)
-        encoding = sub(header, "encodingDesc")
-        editorial = sub(encoding, "editorialDecl")
+            out.start("relatedItem", {"type": "related"})
+            out.start("bibl")
+            out.element("title", related)
+            out.end("bibl")
+            out.end("relatedItem")
+        out.end("bibl")
+        out.end("sourceDesc")
+        out.end("fileDesc")
+        out.start("encodingDesc")
+        out.start("editorialDecl")
         for number, document in enumerate(documents, 1):
             info = document.info
             declared = "; ".join(info.declared) or "none declared"
-            sub(editorial, "p",
-                f"Document {number}: italics read as '{info.italics}', brackets as '{info.brackets}' "
-                f"(declared: {declared}).", n=str(number))
+            out.element("p", f"Document {number}: italics read as '{info.italics}', brackets as '{info.brackets}' "
+                             f"(declared: {declared}).", {"n": str(number)})
+        out.end("editorialDecl")
         used_rules = sorted({c.rule for c in self.norm.changes}
                             | {d.rule for d in applied if d.kind in NORMALIZATION_DECISIONS})
         if used_rules:
-            class_decl = sub(encoding, "classDecl")
-            taxonomy = sub(class_decl, "taxonomy", xml_id="normalization-rules")
+            out.start("classDecl")
+            out.start("taxonomy", {"xml_id": "normalization-rules"})
             for rule_id in used_rules:
                 rule = self.rules.by_id(rule_id)
-                category = sub(taxonomy, "category", xml_id=f"rule.{rule_id}")
-                sub(category, "catDesc", rule.message if rule else rule_id)
-        profile = sub(header, "profileDesc")
-        sub(sub(profile, "langUsage"), "language", ident=meta.language)
+                out.start("category", {"xml_id": f"rule.{rule_id}"})
+                out.element("catDesc", rule.message if rule else rule_id)
+                out.end("category")
+            out.end("taxonomy")
+            out.end("classDecl")
+        out.end("encodingDesc")
+        out.start("profileDesc")
+        out.start("langUsage")
+        out.element("language", None, {"ident": meta.language})
+        out.end("langUsage")
         if page.abstract:
-            abstract = sub(profile, "abstract")
+            out.start("abstract")
             for summary in page.abstract:
-                sub(abstract, "p", summary)
+                out.element("p", summary)
+            out.end("abstract")
         for number, document in enumerate(documents, 1):
-            self.corresp(profile, document, number)
+            self.corresp(document, number)
+        out.end("profileDesc")
         if self.norm.changes or self.parsed.repairs or applied:
-            revision = sub(header, "revisionDesc")
-            changes = sub(revision, "listChange", type="normalization")
+            out.start("revisionDesc")
+            out.start("listChange", {"type": "normalization"})
             for change in self.norm.changes:
-                self.change_entry(changes, change)
+                self.change_entry(change)
             for offset, message in self.parsed.repairs:
                 line, col = self.source.position(self.norm.original_offset(offset))
-                sub(changes, "change", message, type="repair", target=f"#{self.repair_ids[offset]}",
-                    n=f"{line}:{col}")
+                out.element("change", message, {"type": "repair", "target": f"#{self.repair_ids[offset]}",
+                                                "n": f"{line}:{col}"})
             for decision in applied:
-                self.decision_entry(changes, decision)
+                self.decision_entry(decision)
+            out.end("listChange")
+            out.end("revisionDesc")
 
-    def decision_entry(self, parent, decision) -> None:
+    def decision_entry(self, decision) -> None:
         """An editor's decision: the change is the editor's (@who), not the rule's."""
         from pipeline.decisions import describe
 
         line, col = self.source.position(decision.start)
-        sub(parent, "change", describe(decision), type="decision", who="#editor",
-            ana=f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
-            target=f"#{decision.target}" if decision.target else f"#L{line}", n=f"{line}:{col}")
+        self.out.element("change", describe(decision), {
+            "type": "decision", "who": "#editor",
+            "ana": f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
+            "target": f"#{decision.target}" if decision.target else f"#L{line}", "n": f"{line}:{col}"})
 
-    def change_entry(self, parent, change: Change) -> None:
+    def change_entry(self, change: Change) -> None:
+        out = self.out
         line, col = self.source.position(change.start)
-        element = sub(parent, "change", type=change.kind, ana=f"#rule.{change.rule}",
-                      target=f"#L{line}", n=f"{line}:{col}", xml_id=self.change_ids[id(change)])
-        sub(element, "orig", change.before)
-        sub(element, "reg", change.after)
+        out.start("change", {"type": change.kind, "ana": f"#rule.{change.rule}", "target": f"#L{line}",
+                             "n": f"{line}:{col}", "xml_id": self.change_ids[id(change)]})
+        out.element("orig", change.before)
+        out.element("reg", change.after)
+        out.end("change")
 
-    def corresp(self, profile, document: Document, number: int) -> None:
+    def corresp(self, document: Document, number: int) -> None:
         info = document.info
         if not (info.sender or info.recipient or info.date):
             return
-        corresp = sub(profile, "correspDesc", xml_id=f"corresp-d{number}")
+        out = self.out
+        out.start("correspDesc", {"xml_id": f"corresp-d{number}"})
         for action, who in (("sent", info.sender), ("received", info.recipient)):
             if not (who or (action == "sent" and (info.date or info.place))):
                 continue
-            element = sub(corresp, "correspAction", type=action)
+            out.start("correspAction", {"type": action})
             if who:
                 entry = self.register.by_id.get(who)
                 if entry:
                     self.used.add(entry.id)
-                    sub(element, entry.element, entry.name, ref=f"#{entry.id}")
+                    out.element(entry.element, entry.name, {"ref": f"#{entry.id}"})
                 else:
-                    sub(element, "persName", who)
+                    out.element("persName", who)
             if action == "sent" and info.place:
-                sub(element, "placeName", info.place)
+                out.element("placeName", info.place)
             if action == "sent" and info.date:
-                sub(element, "date", when=info.date)
+                out.element("date", None, {"when": info.date})
+            out.end("correspAction")
+        out.end("correspDesc")
 
-    def standoff(self, standoff) -> None:
+    def standoff(self) -> None:
+        """The register's entries the document names (none: no standOff)."""
+        out = self.out
         lists = {"person": ("listPerson", "person"), "place": ("listPlace", "place"),
                  "org": ("listOrg", "org")}
+        started = False
         for kind, (list_name, item_name) in lists.items():
             entries = sorted((self.register.by_id[i] for i in self.used
                               if i in self.register.by_id and self.register.by_id[i].kind == kind),
                              key=lambda e: e.id)
             if not entries:
                 continue
-            container = sub(standoff, list_name)
+            if not started:
+                out.start("standOff")
+                started = True
+            out.start(list_name)
             for entry in entries:
-                item = sub(container, item_name, xml_id=entry.id)
-                sub(item, entry.element, entry.name, type="main")
+                out.start(item_name, {"xml_id": entry.id})
+                out.element(entry.element, entry.name, {"type": "main"})
                 if entry.index:
-                    sub(item, entry.element, entry.index, type="sort")
+                    out.element(entry.element, entry.index, {"type": "sort"})
                 for variant in entry.variants:
-                    sub(item, entry.element, variant, type="variant")
+                    out.element(entry.element, variant, {"type": "variant"})
+                out.end(item_name)
+            out.end(list_name)
+        if started:
+            out.end("standOff")
 
-    def source_doc(self, root) -> None:
-        """The received body, line by line: written as XML and parsed in one call, since
-        building a hundred ``line`` elements one by one costs many times more. A body with a
-        character XML cannot hold is built element by element, which fails as it always did."""
-        body = self.source.body
-        if XML_UNSAFE.search(body):
-            source_doc = sub(root, "sourceDoc", xml_id="received")
-            source_doc.set(q("xml:space"), "preserve")
-            surface = sub(source_doc, "surface", type="ocr")
-            for number, line in enumerate(body.split("\n"), 1):
-                sub(surface, "line", line, xml_id=f"L{number}", n=str(number))
-            return
-        # all on one line: the parsed elements' sourceline is 1, as a built element's counts
-        markup = [f'<sourceDoc xmlns="{TEI_NS}" xml:id="received" xml:space="preserve"><surface type="ocr">']
-        for number, line in enumerate(body.split("\n"), 1):
-            markup.append(f'<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>')
-        markup.append("</surface></sourceDoc>")
-        root.append(etree.fromstring("".join(markup), FRAGMENT_PARSER))
+    def source_doc(self) -> None:
+        """The received body, line by line: sourceDoc, the last child of TEI. Its lines are
+        written as one string (``Markup.raw``): a call per line would cost more than the rest.
+        A line with a character XML cannot hold makes the markup fail as a built line failed."""
+        out = self.out
+        out.start("sourceDoc", {"xml_id": "received", "xml_space": "preserve"})
+        out.start("surface", {"type": "ocr"})
+        pad = out.pad()
+        lines = self.source.body.split("\n")
+        out.raw("".join([f'{pad}<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>'
+                         for number, line in enumerate(lines, 1)]), len(lines))
+        out.end("surface")
+        out.end("sourceDoc")
 
     # -- the text --------------------------------------------------------------------------
-    def document(self, body, document: Document, number: int) -> None:
-        div = sub(body, "div", type="document", subtype=document.info.kind, n=str(number), xml_id=f"d{number}")
-        if document.info.sender or document.info.recipient or document.info.date:
-            div.set("decls", f"#corresp-d{number}")
+    def text_markup(self) -> Markup:
+        """The documents, written as markup at the level of ``body`` (in ``text``, in ``TEI``)."""
+        self.out = Markup(level=2)
+        self.marked: list[tuple[int, int, bool]] = []  # (element, offset, in the received body?)
+        self.out.start("body")
+        for number, document in enumerate(self.parsed.documents, 1):
+            self.document(document, number)
+        self.out.end("body")
+        return self.out
+
+    def found(self, body) -> None:
+        """The origins of the parsed ``body``'s elements, by their place in document order (the
+        order they were written in); its block elements are looked up only when needed."""
+        self.origins.written(body, self.marked)
+        self.written_body = body
+        del self.marked
+
+    def start(self, name: str, attrs: dict | None = None, origin: int | None = None,
+              received: bool = False) -> int:
+        """Open an element whose origin is ``origin`` (in the normalized text, or in the
+        received body); its index in document order."""
+        index = self.out.start(name, attrs)
+        if origin is not None:
+            self.marked.append((index, origin, received))
+        return index
+
+    def document(self, document: Document, number: int) -> None:
+        info = document.info
         base = next((v.documents[0] for v in self.source.metadata.versions if number in v.documents[1:]), None)
-        if base is not None and base != number:  # a version of another document (sidecar [[versions]])
-            div.set("corresp", f"#d{base}")
-        self.origin(div, document.start)
+        self.start("div", {"type": "document", "subtype": info.kind, "n": str(number), "xml_id": f"d{number}",
+                           "decls": f"#corresp-d{number}" if info.sender or info.recipient or info.date else None,
+                           # a version of another document (sidecar [[versions]])
+                           "corresp": f"#d{base}" if base is not None and base != number else None},
+                   document.start)
         self.prefix = f"d{number}"
         self.footnotes = {}
         for block in document.back:
@@ -305,98 +402,109 @@ class Encoder:
         for part, blocks in document.parts():
             if not blocks:
                 continue
-            parent = div
             if part in ("opener", "closer"):
-                parent = sub(div, part)
-                self.origin(parent, blocks[0].start)
+                self.start(part, origin=blocks[0].start)
             for block in blocks:
-                self.block(parent, part, block, number)
+                self.block(part, block, number)
+            if part in ("opener", "closer"):
+                self.out.end(part)
+        self.out.end("div")
 
-    def block(self, parent, part: str, block: Block, number: int) -> None:
+    def block(self, part: str, block: Block, number: int) -> None:
         """One block of a part: the element its kind is in that part."""
         kind = block.kind
         if part in ("opener", "closer"):
             if kind == "furniture" and block.subtype == "document-number":
-                self.block_element(parent, "seg", {"type": "document-number"}, block)
+                self.block_element("seg", {"type": "document-number"}, block)
             elif kind == "furniture":
-                self.block_element(parent, "seg", {"type": "archival", "subtype": block.subtype}, block)
+                self.block_element("seg", {"type": "archival", "subtype": block.subtype}, block)
             elif kind == "address":
-                self.wrapped(parent, "address", {}, "addrLine", block)
+                self.wrapped("address", {}, "addrLine", block)
             else:
-                self.block_element(parent, *(OPENER if part == "opener" else CLOSER)[kind], block)
+                self.block_element(*(OPENER if part == "opener" else CLOSER)[kind], block)
         elif kind == "head" and block.subtype == "numbered" and block.content is not None:
             # the edition's number of the document, then the title
-            element = sub(parent, "head")
-            self.origin(element, block.start)
+            element = self.start("head", origin=block.start)
             i = bisect.bisect_left(self.forme_ends, block.start)
             while i < len(self.forme) and self.forme[i].nend == block.start:  # a running head above
                 if id(self.forme[i]) not in self.forme_done:
-                    self.forme_work(element, self.forme[i])
+                    self.forme_written(self.forme[i])
                 i += 1
-            number = sub(element, "seg", type="document-number")
-            self.origin(number, block.start)
-            self.text_run(number, block.start, _trim_end(self.text, block.start, block.content))
-            append_text(element, " ")
-            self.inlines(element, block.inlines)
+            self.start("seg", {"type": "document-number"}, block.start)
+            self.text_run(block.start, _trim_end(self.text, block.start, block.content))
+            self.out.end("seg")
+            self.out.text(" ")
+            self.inlines(block.inlines)
+            self.out.end("head")
             self.leaves.append((block.start, element))
         elif kind == "head":
-            self.block_element(parent, "head", {}, block)
+            self.block_element("head", {}, block)
         elif kind == "headnote":
-            self.wrapped(parent, "note", {"type": "headnote"}, "p", block)
+            self.wrapped("note", {"type": "headnote"}, "p", block)
         elif kind == "annotation":
-            self.block_element(parent, "note", {"type": block.subtype or "handwritten"}, block)
+            self.block_element("note", {"type": block.subtype or "handwritten"}, block)
         elif kind == "furniture":
-            self.block_element(parent, "note", {"type": "archival", "subtype": block.subtype}, block)
+            self.block_element("note", {"type": "archival", "subtype": block.subtype}, block)
         elif kind == "postscript":
-            self.wrapped(parent, "postscript", {}, "p", block)
+            self.wrapped("postscript", {}, "p", block)
         elif kind == "footnote":
             first = self.footnotes.get(block.n) is block
-            self.block_element(parent, "note", {"type": "footnote", "n": block.n,
-                                                "xml_id": f"d{number}-fn{block.n}" if first else None}, block)
+            self.block_element("note", {"type": "footnote", "n": block.n,
+                                        "xml_id": f"d{number}-fn{block.n}" if first else None}, block)
         elif kind == "sp":
-            speech = sub(parent, "sp")
-            self.origin(speech, block.start)
             speaker, *paragraphs = block.children
-            self.block_element(speech, "speaker", {}, speaker)
             names = [n for n in speaker.inlines if isinstance(n, Span) and n.kind == "persName"]
-            if names:
-                speech.set("who", f"#{names[0].ref}")
+            self.start("sp", {"who": f"#{names[0].ref}"} if names else None, block.start)
+            self.block_element("speaker", {}, speaker)
             for paragraph in paragraphs:
-                self.block_element(speech, "p", {}, paragraph)
+                self.block_element("p", {}, paragraph)
+            self.out.end("sp")
         elif kind == "list":
-            element = sub(parent, "list")
-            self.origin(element, block.start)
+            self.start("list", origin=block.start)
             for item in block.children:
-                self.block_element(element, "item", {}, item)
+                self.block_element("item", {}, item)
+            self.out.end("list")
         else:
-            self.block_element(parent, "p", {}, block)
+            self.block_element("p", {}, block)
 
-    def wrapped(self, parent, outer: str, outer_attrs: dict, inner: str, block: Block):
+    def wrapped(self, outer: str, outer_attrs: dict, inner: str, block: Block) -> None:
         """A block inside an element of its own: address/addrLine, note/p, postscript/p."""
-        element = sub(parent, outer, **outer_attrs)
-        self.origin(element, block.start)
-        return self.block_element(element, inner, {}, block)
+        self.start(outer, outer_attrs, block.start)
+        self.block_element(inner, {}, block)
+        self.out.end(outer)
 
-    def block_element(self, parent, name: str, attrs: dict, block: Block):
-        element = sub(parent, name, **attrs)
-        self.origin(element, block.start)
-        self.inlines(element, block.inlines)
+    def block_element(self, name: str, attrs: dict, block: Block) -> None:
+        element = self.start(name, attrs, block.start)
+        self.inlines(block.inlines)
+        self.out.end(name)
         self.leaves.append((block.start, element))
-        return element
 
-    def forme_work(self, parent, change: Change, at: int | None = None) -> None:
-        """The running heads and page numbers a change took out, as <fw> elements."""
+    @staticmethod
+    def forme_lines(change: Change):
+        """The running heads and page numbers a change took out: (line, fw/@type)."""
         from pipeline.page import default_page_data
 
-        self.forme_done.add(id(change))
         page_number = default_page_data().running_heads.page_number
         for line in change.before.split("\n"):
             line = line.strip(" \t\u00a0\r")
-            if not line or line == "-":
-                continue
+            if line and line != "-":
+                yield line, "pageNum" if page_number.match(line) else "header"
+
+    def forme_written(self, change: Change) -> None:
+        """A change's running heads and page numbers as <fw> elements, in the markup."""
+        self.forme_done.add(id(change))
+        for line, kind in self.forme_lines(change):
+            self.start("fw", {"type": kind}, change.start, received=True)
+            self.out.text(line)
+            self.out.end("fw")
+
+    def forme_work(self, parent, change: Change, at: int | None = None) -> None:
+        """A change's running heads and page numbers as <fw> elements, in the built tree."""
+        self.forme_done.add(id(change))
+        for line, kind in self.forme_lines(change):
             fw = etree.Element(q("fw"))
             fw.text = line
-            fw.set("type", "pageNum" if page_number.match(line) else "header")
+            fw.set("type", kind)
             self.origins.received(fw, change.start)
             if at is None:
                 parent.append(fw)
@@ -407,7 +515,10 @@ class Encoder:
     def forme_left(self) -> None:
         """A running head no text run holds (at a block's edge): at the start of the next block
         element, else at the end of the last one."""
-        leaves = sorted(self.leaves, key=lambda leaf: leaf[0])
+        if all(id(change) in self.forme_done for change in self.forme):
+            return
+        elements = list(self.written_body.iter())  # the block elements, by their index
+        leaves = sorted(((start, elements[index]) for start, index in self.leaves), key=lambda leaf: leaf[0])
         for change in self.forme:
             if id(change) in self.forme_done or not leaves:
                 continue
@@ -424,41 +535,42 @@ class Encoder:
             else:
                 following.text = text
 
-    def inlines(self, parent, nodes: list) -> None:
+    def inlines(self, nodes: list) -> None:
         for node in nodes:
             if isinstance(node, Text):
-                self.text_run(parent, node.start, node.end)
+                self.text_run(node.start, node.end)
             else:
-                self.span(parent, node)
+                self.span(node)
 
-    def span(self, parent, span: Span) -> None:
+    def span(self, span: Span) -> None:
         kind = span.kind
         encoding = ENCODING[span.kind]
+        out = self.out
         if encoding.element == "gap":
-            element = sub(parent, "gap", reason=span.reason or encoding.attrs.get("reason"))
-            self.origin(element, span.start)
-            self.decided(element, span)
+            attrs = self.decided({"reason": span.reason or encoding.attrs.get("reason")}, span)
+            self.start("gap", attrs, span.start)
             words = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
             if WORD.search(words):  # [two words illegible]: what the bracket said is kept
-                sub(element, "desc", " ".join(words.split()))
+                out.element("desc", " ".join(words.split()))
+            out.end("gap")
             return
         if encoding.element == "choice":
-            choice = sub(parent, "choice")
-            self.origin(choice, span.start)
-            self.decided(choice, span)
+            self.start("choice", self.decided({}, span), span.start)
             first, second = ("sic", "corr") if encoding.editorial == "correction" else ("abbr", "expan")
-            original = sub(choice, first)
+            out.start(first)
             if span.pulled:
-                self.text_run(original, *span.pulled)
-            reading = sub(choice, second, **encoding.attrs)
-            self.inlines(reading, span.children)
+                self.text_run(*span.pulled)
+            out.end(first)
+            out.start(second, encoding.attrs)
+            self.inlines(span.children)
+            out.end(second)
+            out.end("choice")
             return
         if encoding.takes:  # word [?]: the element holds the word it took in, not the mark
-            element = sub(parent, encoding.element, **encoding.attrs)
-            self.origin(element, span.start)
-            self.decided(element, span)
+            self.start(encoding.element, self.decided(dict(encoding.attrs), span), span.start)
             if span.pulled:
-                self.text_run(element, *span.pulled)
+                self.text_run(*span.pulled)
+            out.end(encoding.element)
             return
         attrs = dict(encoding.attrs)
         if span.ref:
@@ -484,26 +596,29 @@ class Encoder:
             attrs["cert"] = "low"
         if span.decision is not None:
             attrs.pop("cert", None)
-        element = sub(parent, encoding.element, **attrs)
-        self.origin(element, span.start)
-        self.decided(element, span)
-        self.inlines(element, span.children)
+        self.start(encoding.element, self.decided(attrs, span), span.start)
+        self.inlines(span.children)
+        out.end(encoding.element)
 
-    def decided(self, element, span: Span) -> None:
+    def decided(self, attrs: dict, span: Span) -> dict:
         """A kind the editor set: the element's reading is the editor's (@resp), and the header's
-        change record points at it."""
+        change record points at it. ``attrs`` with those attributes (after the others, as set
+        on the element: an @xml:id it has keeps its place)."""
         if span.decision is None:
-            return
+            return attrs
         self.decision_ids += 1
         span.decision.target = f"{self.prefix}-decision{self.decision_ids}"
-        element.set(q("xml:id"), span.decision.target)
-        element.set("resp", "#editor")
+        attrs["xml_id"] = span.decision.target
+        attrs["resp"] = "#editor"
+        return attrs
 
-    def text_run(self, parent, start: int, end: int) -> None:
+    def text_run(self, start: int, end: int) -> None:
         """Text [start, end), with every OCR fix inside it shown as choice/sic/corr and every
         running head taken out of it as fw."""
-        if self._plain(start, end):
-            append_text(parent, self.text[start:end])
+        out = self.out
+        if self._plain(start, end):  # most runs: no fix, no running head
+            if end > start:
+                out.parts.append(escape_text(self.text[start:end]))
             return
         position = start
         events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
@@ -514,18 +629,18 @@ class Encoder:
         for at, kind, change in sorted(events, key=lambda e: (e[0], e[1])):
             if kind == 0:
                 if id(change) not in self.forme_done:
-                    append_text(parent, self.text[position:at])
+                    out.text(self.text[position:at])
                     position = at
-                    self.forme_work(parent, change)
+                    self.forme_written(change)
                 continue
-            append_text(parent, self.text[position:change.nstart])
-            choice = sub(parent, "choice")
-            self.origins.received(choice, change.start)
-            sub(choice, "sic", change.before)
-            sub(choice, "corr", change.after, ana=f"#rule.{change.rule}",
-                source=f"#{self.change_ids[id(change)]}")
+            out.text(self.text[position:change.nstart])
+            self.start("choice", origin=change.start, received=True)
+            out.element("sic", change.before)
+            out.element("corr", change.after, {"ana": f"#rule.{change.rule}",
+                                               "source": f"#{self.change_ids[id(change)]}"})
+            out.end("choice")
             position = change.nend
-        append_text(parent, self.text[position:end])
+        out.text(self.text[position:end])
 
     def _plain(self, start: int, end: int) -> bool:
         """No OCR fix starts in [start, end) and no running head ends in it: the run is its text."""

@@ -214,18 +214,50 @@ def _temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp") and len(name) >= 5
 
 
+# a temporary file is new (never another's), opened for writing only, not inherited by children
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in the folder of ``path`` (made when missing), opened for writing:
+    ``.<name>.<pid>.tmp``, with a number after the pid when that name is taken (a file a killed
+    process of the same pid left, or another write to ``path`` in this process). Cheaper than
+    ``tempfile.mkstemp``, which draws random names and resolves the folder on every call."""
+    base = f"{path.parent}/.{path.name}.{os.getpid()}"
+    temporary, attempt, made_folder = f"{base}.tmp", 0, False
+    while True:
+        try:
+            handle = os.open(temporary, _NEW_FILE, 0o600)
+        except FileExistsError:
+            attempt += 1
+            temporary = f"{base}.{attempt}.tmp"
+            continue
+        except FileNotFoundError:
+            if made_folder:
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made_folder = True
+            continue
+        try:
+            # readable as any file the user makes (the web server serving the web edition reads it)
+            os.fchmod(handle, 0o666 & ~_UMASK)
+        except BaseException:
+            os.close(handle)
+            os.unlink(temporary)
+            raise
+        return handle, temporary
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: never half written."""
-    import tempfile  # only what writes imports it: a check writes nothing
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _temporary_beside(path)
     try:
-        # readable as any file the user makes (mkstemp's 0600 would hide the web edition from
-        # the web server that serves it)
-        os.fchmod(handle, 0o666 & ~_UMASK)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
         # the rename is atomic: a killed build leaves the old file or the new one, never half
         # of it (no fsync: that guards against power loss, at the price of every output)
         os.replace(temporary, path)
@@ -238,12 +270,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 def write_atomic_stream(path: Path, chunks) -> None:
     """Write the chunks (bytes) to ``path`` as ``write_atomic`` does, without holding them all;
     the file is left as it was when its bytes are the same."""
-    import tempfile  # only what writes imports it: a check writes nothing
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _temporary_beside(path)
     try:
-        os.fchmod(handle, 0o666 & ~_UMASK)
         size = 0
         with os.fdopen(handle, "wb") as stream:
             for chunk in chunks:

@@ -113,3 +113,122 @@ def indent(element, level: int = 0, containers: frozenset | set = CONTAINERS) ->
 def serialize(root) -> bytes:
     """The one serialization: UTF-8, XML declaration, a final newline."""
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def escape_attribute(value: str) -> str:
+    """An attribute value as XML that parses back to exactly ``value`` (the parser would read
+    a tab, a newline or a return as a space)."""
+    value = escape_text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\t" in value:
+        value = value.replace("\t", "&#9;")
+    return value
+
+
+# lxml's refusal of a string XML cannot hold (the markup refuses it with the same error)
+UNSAFE_STRING = "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+
+
+class Markup:
+    """TEI written as markup and parsed once into a tree (``tree``), laid out as ``indent``
+    lays out a built tree.
+
+    Building a document's thousands of elements one lxml call at a time costs about twice
+    as much as writing them and parsing the markup. Each ``start`` returns the element's place
+    in document order (its index in ``list(tree.iter())``), by which the writer finds it again.
+    Attributes are keywords of ``sub`` (``xml_id`` is ``xml:id``; None leaves one out) and are
+    written in their order, as ``sub`` sets them. A container (``CONTAINERS``) holds either
+    elements, each on a line of its own, or text. Everything is on one line (the layout's
+    newlines written as references): every parsed element's sourceline is 1, as a built
+    element's counts.
+    """
+
+    __slots__ = ("parts", "count", "level", "stack", "containers")
+
+    def __init__(self, level: int = 0, containers: frozenset | set = CONTAINERS):
+        self.parts: list[str] = []
+        self.count = 0  # elements started
+        self.level = level  # the level of the first element (its root), as ``indent`` counts
+        # for each open element: -1 (mixed content), else a container with (1) or without (0) children
+        self.stack: list[int] = []
+        self.containers = containers
+
+    def _child(self) -> None:
+        """An element starts: on a line of its own in a container."""
+        stack = self.stack
+        if stack and stack[-1] >= 0:
+            self.parts.append("&#10;" + "  " * (self.level + len(stack)))
+            stack[-1] = 1
+
+    def start(self, name: str, attrs: dict | None = None) -> int:
+        """Open an element; its index in document order."""
+        self._child()
+        self.stack.append(0 if name in self.containers else -1)
+        tag = "<" + name
+        if attrs:
+            for key, value in attrs.items():
+                if value is not None:
+                    tag += f' {_markup_name(key)}="{escape_attribute(value if type(value) is str else str(value))}"'
+        self.parts.append(tag + ">")
+        self.count += 1
+        return self.count - 1
+
+    def end(self, name: str) -> None:
+        if self.stack.pop() == 1:  # a container's end tag on a line of its own
+            self.parts.append("&#10;" + "  " * (self.level + len(self.stack)))
+        self.parts.append(f"</{name}>")
+
+    def text(self, text: str) -> None:
+        if text:
+            self.parts.append(escape_text(text))
+
+    def element(self, name: str, text: str | None = None, attrs: dict | None = None) -> int:
+        """A whole element holding only ``text``; its index."""
+        index = self.start(name, attrs)
+        if text:
+            self.parts.append(escape_text(text))
+        self.end(name)
+        return index
+
+    def pad(self) -> str:
+        """The layout before a child of the open container."""
+        return "&#10;" + "  " * (self.level + len(self.stack))
+
+    def raw(self, markup: str, elements: int) -> None:
+        """Children of the open container that the caller wrote (``elements`` elements, each
+        after a ``pad``)."""
+        self.parts.append(markup)
+        self.count += elements
+        if elements and self.stack[-1] >= 0:
+            self.stack[-1] = 1
+
+    def extend(self, fragment: Markup) -> None:
+        """A fragment written apart (at its level) as the next child."""
+        self._child()
+        self.parts += fragment.parts
+        self.count += fragment.count
+
+    def tree(self):
+        """The element the markup makes. A character XML cannot hold is refused as lxml
+        refuses it in a built element (ValueError). The parser refuses every such character;
+        the markup is searched for one only then (a search of the whole costs more than the
+        parse)."""
+        markup = "".join(self.parts)
+        try:
+            return etree.fromstring(markup, FRAGMENT_PARSER)
+        except etree.XMLSyntaxError:
+            if XML_UNSAFE.search(markup):
+                raise ValueError(UNSAFE_STRING) from None
+            raise
+
+
+_MARKUP_NAMES: dict[str, str] = {}  # keyword of ``sub`` -> attribute name in markup
+
+
+def _markup_name(key: str) -> str:
+    try:
+        return _MARKUP_NAMES[key]
+    except KeyError:
+        name = _MARKUP_NAMES[key] = "xml:" + key[4:] if key.startswith("xml_") else key
+        return name

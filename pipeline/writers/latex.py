@@ -180,7 +180,8 @@ class LatexWriter:
         return escaped
 
     def nodes(self, nodes: list[Node]) -> str:
-        return "".join([self.node(n) for n in nodes])
+        # text (most nodes) without the call of ``node`` first
+        return "".join([self.text(n.text) if n.kind == "text" else self.node(n) for n in nodes])
 
     def node(self, node: Node) -> str:
         if node.kind == "text":

@@ -103,7 +103,14 @@ class Renderer:
     # -- inline ----------------------------------------------------------------------------
     def nodes(self, nodes: list[Node]) -> None:
         for node in nodes:
-            self.node(node)
+            # most nodes: text on one line, after text the reading keeps (``emit`` has nothing
+            # to mend); appended without the calls of ``node`` and ``emit``
+            if node.kind == "text" and not self.dropped and "\n" not in node.text:
+                if node.text:
+                    self.parts.append(node.text)
+                    self.length += len(node.text)
+            else:
+                self.node(node)
 
     def node(self, node: Node) -> None:
         if node.kind == "text":
