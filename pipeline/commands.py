@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from pipeline.diagnostics import Report, Severity, render
 from pipeline.findings import make
-from pipeline.read import source_id
+from pipeline.ids import source_id
 from pipeline.stages import (REVIEW, SIDECAR, build_one, build_site, data_diagnostics, duplicate_ids, find_sources,
                              fingerprint, load_cache, process, remove_stale_temporaries, source_key, write_atomic)
 
@@ -227,7 +227,6 @@ def run_restore(xml: Path) -> int:
 
 
 def run_emit(xml: Path, target: str, diplomatic: bool) -> int:
-    from pipeline.read import source_id
     from pipeline.writers import WRITERS
     from pipeline.writers.text import write_text
     from pipeline.writers.walk import read_edition
@@ -347,17 +346,19 @@ def _remove_outputs_of_gone_sources(outputs: Path, ids: set[str], site_files: tu
     return removed
 
 
-def _inputs_stamp(path: Path, now: int, names: set[str] | None = None) -> str:
+def _inputs_stamp(path: Path, now: int, names: set[str] | None = None, sid: str | None = None) -> str:
     """The size and time of a source and of its sidecars (``-`` for one that is missing), as
     the state's ``in=`` token; ``in=?`` when one changed too recently to be told apart from a
     change still to come in the same clock tick (git's "racily clean" files): that source is
     read and hashed again next time. ``names``: the names in the source's folder, listed once
-    for all its sources, so that the sidecars most sources do not have are not looked for."""
+    for all its sources, so that the sidecars most sources do not have are not looked for;
+    ``sid``: the source's id, when known."""
     source = str(path)
-    stem = source[: len(source) - len(path.name) + len(source_id(path))]  # the path without its suffix
+    sid = sid or source_id(path)
+    stem = source[: len(source) - len(os.path.basename(source)) + len(sid)]  # the path without its suffix
     stamps = []
-    for name in (source, stem + SIDECAR, stem + REVIEW):
-        if names is not None and name != source and os.path.basename(name) not in names:
+    for name, listed in ((source, None), (stem + SIDECAR, sid + SIDECAR), (stem + REVIEW, sid + REVIEW)):
+        if names is not None and listed is not None and listed not in names:
             stamps.append("-")
             continue
         try:
@@ -392,7 +393,7 @@ def input_keys(paths: list[Path], ids: dict[str, str], state: dict, base: str) -
                 listings[folder] = set(os.listdir(folder or "."))
             except OSError:
                 listings[folder] = None
-        inputs = _inputs_stamp(path, now, listings[folder])
+        inputs = _inputs_stamp(path, now, listings[folder], ids[str(path)])
         key = None
         if trusted and not inputs.endswith("?"):
             recorded = state.get(ids[str(path)])

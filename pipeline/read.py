@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.conventions import MEANINGS
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import make
+from pipeline.ids import source_id
 
 ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$))[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 ID_MAX = 100  # an id names output files: short, no path separators, no '..', no device names
@@ -210,14 +211,6 @@ class Source:
 def valid_id(sid: str) -> bool:
     """True for an id that can name output files safely inside outputs/."""
     return len(sid) <= ID_MAX and ID_PATTERN.match(sid) is not None and sid not in RESERVED_IDS
-
-
-def source_id(path: Path) -> str:
-    """The id of a source: its file name without ``.txt``/``.xml`` (without its suffix, as
-    ``Path.suffix`` has it: the last dot's part, for a name that is more than that part)."""
-    name = path.name
-    dot = name.rfind(".")
-    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:

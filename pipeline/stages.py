@@ -60,7 +60,8 @@ def process(path: Path, collect: bool = False) -> Result:
 
 
 def _process(path: Path, collect: bool = False) -> Result:
-    from pipeline.read import source_id, valid_id
+    from pipeline.ids import source_id
+    from pipeline.read import valid_id
 
     if path.suffix == ".xml":
         from pipeline.validate import parse_tei, validate
@@ -188,15 +189,14 @@ def remove_stale_temporaries(outputs: Path) -> None:
     folders = [str(outputs)] + _subfolders(str(outputs)) + _subfolders(str(outputs / SITE_STATE))
     for folder in folders:
         try:
-            with os.scandir(folder) as entries:
-                # (the test of _temporary written out: this runs for every output of every source)
-                stale = [entry.path for entry in entries
-                         if entry.name.startswith(".") and entry.name.endswith(".tmp") and len(entry.name) >= 5]
+            # (names only, and the test of _temporary written out: this runs for every output)
+            stale = [name for name in os.listdir(folder)
+                     if name.startswith(".") and name.endswith(".tmp") and len(name) >= 5]
         except OSError:  # no such folder
             continue
-        for path in stale:
+        for name in stale:
             try:
-                os.unlink(path)
+                os.unlink(os.path.join(folder, name))
             except FileNotFoundError:
                 pass
 
@@ -325,7 +325,7 @@ def find_sources(paths: list[Path]) -> list[Path]:
 
 def duplicate_ids(paths: list[Path]) -> list[Diagnostic]:
     """A finding for every source whose id another source already uses."""
-    from pipeline.read import source_id
+    from pipeline.ids import source_id
 
     seen: dict[str, Path] = {}
     found = []
