@@ -138,3 +138,6 @@ def main() -> None:
         sys.exit(130)
     finally:
         recache.save()  # the patterns this run compiled first, for the next run
+        from pipeline import usercache
+
+        usercache.flush()  # and the other facts it learnt (the fuzzy register verdicts)

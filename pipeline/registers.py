@@ -86,6 +86,8 @@ class Register:
         self.by_id = {e.id: e for e in self.entries}
         self._choices: dict[int, list[str]] = {}
         self._near: dict[str, tuple | None] = {}  # memo: words recur from document to document
+        self._kept: dict[str, tuple | None] | None = None  # the near misses kept between runs (``_kept_near``)
+        self._kept_key, self._kept_changed = "", False
         self._verdicts: dict[str, tuple | None] = {}  # memo of ``verdict``, for the same reason
         self._runs: dict[tuple[str, bool], tuple] = {}  # memo of ``judge_run``
 
@@ -168,13 +170,61 @@ class Register:
         return None
 
     def near_miss(self, token: str) -> tuple[Entry, str, float, float] | None:
-        """Best register form for a token not in the register: (entry, form, score, runner-up)."""
+        """Best register form for a token not in the register: (entry, form, score, runner-up).
+        Memoized, and kept between runs (``_kept_near``)."""
         if token in self._near:
             return self._near[token]
         if len(self._near) > 50_000:
             self._near.clear()
-        result = self._near[token] = self._near_miss(token)
+        kept = self._kept_near()
+        known = kept.get(token, False)
+        if known is None:
+            result = None
+        elif known is not False and known[0] in self.forms:
+            form, score, runner_up = known
+            result = (self.forms[form], form, score, runner_up)
+        else:
+            result = self._near_miss(token)
+            if len(kept) > KEPT_NEAR_MISSES:
+                kept.clear()
+            kept[token] = None if result is None else result[1:]
+            self._kept_changed = True
+        self._near[token] = result
         return result
+
+    def _kept_near(self) -> dict:
+        """The near misses an earlier run worked out with these very forms and settings, under
+        this very code and rapidfuzz (the per-user cache's ``near-misses``): a check of an
+        edited source meets the same names again, and then need not even load the fuzzy
+        matcher. Written when the command ends (``usercache.flush``)."""
+        if self._kept is None:
+            import marshal
+
+            from pipeline import usercache
+
+            self._kept, self._kept_changed = {}, False
+            self._kept_key = usercache.digest(
+                usercache.code_stamp(), _rapidfuzz_stamp(),
+                repr((self.correct, self.suggest, self.margin)),
+                "\n".join(f"{form}\t{entry.id}" for form, entry in self.forms.items()))
+            data = usercache.recall_bytes(NEAR_MISSES, self._kept_key)
+            try:
+                loaded = marshal.loads(data) if data else {}
+                if isinstance(loaded, dict):
+                    self._kept = loaded
+            except (EOFError, ValueError, TypeError):
+                pass  # a damaged entry: worked out again, and kept anew
+            usercache.keep_at_exit(self._write_kept)
+        return self._kept
+
+    def _write_kept(self) -> None:
+        if self._kept_changed:
+            import marshal
+
+            from pipeline import usercache
+
+            usercache.remember(NEAR_MISSES, self._kept_key, marshal.dumps(self._kept))
+            self._kept_changed = False
 
     def _near_miss(self, token: str) -> tuple[Entry, str, float, float] | None:
         from rapidfuzz import fuzz, process
@@ -191,6 +241,25 @@ class Register:
         entry = self.forms[best_form]
         runner_up = max((s for f, s, _ in results[1:] if self.forms[f].id != entry.id), default=0.0)
         return entry, best_form, best_score, runner_up
+
+
+NEAR_MISSES = "near-misses"  # the per-user cache's folder of kept near misses
+KEPT_NEAR_MISSES = 100_000  # tokens kept at most per register; beyond, the table starts afresh
+
+
+def _rapidfuzz_stamp() -> str:
+    """The size and time of the installed rapidfuzz (found on the path, not imported: its
+    import is what the kept near misses spare a run), so that another version is a miss."""
+    import os
+    import sys
+
+    for folder in sys.path:
+        try:
+            stat = os.stat(os.path.join(folder or ".", "rapidfuzz", "__init__.py"))
+        except OSError:
+            continue
+        return f"{os.path.abspath(folder or '.')} {stat.st_size}:{stat.st_mtime_ns}"
+    return "-"
 
 
 def _locate(text: str, needle: str) -> int:

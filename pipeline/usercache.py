@@ -81,6 +81,22 @@ def remember(kind: str, key: str, value: str | bytes = "") -> None:
         pass  # a cache that cannot be written is no cache: the work is done again next time
 
 
+_at_exit: list = []  # what writes its facts when the command ends (``keep_at_exit``)
+
+
+def keep_at_exit(write) -> None:
+    """Have ``write()`` called when the command ends (``flush``): facts learnt during a run,
+    such as compiled patterns or fuzzy verdicts, are written once, not as each is learnt."""
+    if write not in _at_exit:
+        _at_exit.append(write)
+
+
+def flush() -> None:
+    """Write what the run learnt (the command's entry point calls it as it ends)."""
+    for write in _at_exit:
+        write()
+
+
 def digest(*parts: str | bytes) -> str:
     """One key from several parts (each part's length is hashed too, so parts cannot run together)."""
     hashed = hashlib.sha256()

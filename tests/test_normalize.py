@@ -169,3 +169,65 @@ def test_the_anchors_of_the_column_signs_find_what_a_full_scan_finds(pieces):
     plain = dataclasses.replace(data, column_anchors=(None,) * len(data.column_signs))
     for text in ("".join(pieces), " ".join(pieces), SAMPLE.read_text(encoding="utf-8")):
         assert interleaved_columns(text, data) == interleaved_columns(text, plain)
+
+
+# -- the near misses kept between runs (registers.Register._kept_near) -------------------------
+TOKENS = ["Bulganiin", "Alexsandre Mansourov", "Molotoff", "Stalln", "Zhou Enlal", "Peking", "Wednesday",
+          "Chairman", "Kim Il Sunq", "Moscou", "Vyshinskii", "Panyushkin", "Roshchlin", "Gromyko"]
+
+
+def fresh_register(path=None):
+    from pipeline.registers import load_register
+
+    register, found = load_register(path)
+    assert not found
+    return register
+
+
+def test_kept_near_misses_are_what_the_matcher_finds_and_spare_it(tmp_path, monkeypatch):
+    from pipeline import usercache
+    from pipeline.datafiles import PACKAGE_DATA
+    from pipeline.registers import NEAR_MISSES, Register
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(usercache, "_at_exit", [])
+    first = fresh_register()
+    worked_out = [first.near_miss(token) for token in TOKENS]
+    assert any(worked_out) and None in worked_out  # near misses and tokens that are none
+    usercache.flush()
+    assert len(list((tmp_path / "cache" / "dispatch" / NEAR_MISSES).iterdir())) == 1
+
+    def no_matcher(self, token):
+        raise AssertionError(f"the matcher ran for {token!r}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Register, "_near_miss", no_matcher)
+        again = fresh_register()
+        assert [again.near_miss(token) for token in TOKENS] == worked_out  # entries, forms, scores, runner-ups
+
+    # other forms are another key: worked out afresh; a damaged entry too
+    data = tmp_path / "registers.toml"
+    data.write_text((PACKAGE_DATA / "registers.toml").read_text(encoding="utf-8").replace(
+        'variants = ["Bulganin", ', 'variants = ["Bulganine", "Bulganin", ', 1), encoding="utf-8")
+    other = fresh_register(data)
+    assert other.forms != first.forms
+    calls = []
+    monkeypatch.setattr(Register, "_near_miss", lambda self, token: calls.append(token))
+    other.near_miss("Bulganiin")
+    for entry in (tmp_path / "cache" / "dispatch" / NEAR_MISSES).iterdir():
+        entry.write_bytes(b"\x00damaged")
+    fresh_register().near_miss("Molotoff")
+    assert calls == ["Bulganiin", "Molotoff"]
+
+
+def test_a_second_check_of_a_source_does_not_load_the_fuzzy_matcher(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DISPATCH_NO_CACHE"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    runs = [subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline", "check", "-v", SAMPLE],
+                           capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]
+    assert runs[0].returncode == runs[1].returncode == 0 and runs[0].stdout == runs[1].stdout
+    assert " rapidfuzz\n" in runs[0].stderr and " rapidfuzz\n" not in runs[1].stderr
