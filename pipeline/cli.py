@@ -115,29 +115,48 @@ def _quiet_broken_pipe() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def _keep_what_was_learnt() -> None:
+    recache.save()  # the patterns this run compiled first, for the next run
+    from pipeline import usercache
+
+    usercache.flush()  # and the other facts it learnt (the fuzzy register verdicts)
+
+
+def _leave(code: int) -> None:
+    """End a plain check or build that has done all it had to: what it learnt kept, its output
+    flushed, then the process ends at once. The interpreter's own shutdown (collecting and
+    tearing down every module, table and tree of the run) would add a tenth to a check."""
+    _keep_what_was_learnt()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        code = 1
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main() -> None:
     """Entry point of the ``dispatch`` console script."""
     recache.install()  # before anything compiles a pattern: typer's own are kept too
+    command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    plain = plain_arguments(command, args) if COMPLETION not in os.environ else None
     try:
-        command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
-        plain = plain_arguments(command, args) if COMPLETION not in os.environ else None
         if plain is None:
-            from pipeline.app import app
-
-            app()
-        else:
             try:
-                code = SERVE[command](**plain)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                _quiet_broken_pipe()
-                code = 1
-            sys.exit(code)
+                from pipeline.app import app
+
+                app()
+            finally:
+                _keep_what_was_learnt()
+            return
+        try:
+            code = SERVE[command](**plain)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            code = 1
     except KeyboardInterrupt:
         sys.stderr.write("dispatch: interrupted\n")
         sys.exit(130)
-    finally:
-        recache.save()  # the patterns this run compiled first, for the next run
-        from pipeline import usercache
-
-        usercache.flush()  # and the other facts it learnt (the fuzzy register verdicts)
+    _leave(code)

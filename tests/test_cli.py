@@ -384,6 +384,24 @@ def test_a_plain_check_or_build_does_not_load_typer_and_help_still_does(tmp_path
     assert missing.returncode == 2 and missing.stderr == b"dispatch: no such file or folder: no-such-file.txt\n"
 
 
+def test_a_plain_check_ends_cleanly_into_a_closed_pipe_and_keeps_its_exit_code(tmp_path):
+    """A plain check ends its process at once when done (no interpreter shutdown): its output is
+    still all written, its exit code kept, and a reader that stops early gets no traceback."""
+    import subprocess
+
+    sources = copy_sample(tmp_path / "sources")
+    write_source(sources, "An [unclosed bracket.\n", "broken")
+    whole = dispatch("check", "--strict", "-v", sources)
+    assert whole.returncode == 1 and whole.stdout.decode().endswith("2 checked: 0 errors, 3 warnings, 3 accepted\n")
+    for number in range(150):  # findings enough to fill the pipe many times over
+        write_source(sources, "An [unclosed bracket.\n", f"broken-{number}")
+    reader = subprocess.Popen([sys.executable, "-m", "pipeline", "check", "-v", "--format", "json", sources],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    reader.stdout.read(10)
+    reader.stdout.close()
+    assert reader.wait(timeout=300) in (0, 1) and b"Traceback" not in reader.stderr.read()
+
+
 LETTER = "Letter from Molotov to Stalin, 3 June 1951\n\nWe agree with your proposal of {}.\n"
 
 
