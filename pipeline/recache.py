@@ -24,7 +24,6 @@ off, as it does the rest of the per-user cache.
 from __future__ import annotations
 
 import marshal
-import os
 import re
 import sys
 
@@ -61,11 +60,10 @@ def install() -> bool:
     if folder is None or not supported():
         return False
     try:
-        with open(folder / KIND / _file_name(), "rb") as stream:
-            loaded = marshal.loads(stream.read())  # one read: marshal.load reads a file in small pieces
+        loaded = marshal.loads(usercache.recall_bytes(KIND, _file_name()) or b"")
         if isinstance(loaded, dict):
             _kept.update(loaded)
-    except (OSError, EOFError, ValueError, TypeError):
+    except (EOFError, ValueError, TypeError):
         pass  # no file yet, or a damaged one: compile, and write a sound one at the end
     original = _python_compile
 
@@ -117,25 +115,14 @@ def _remember(key, entry: tuple) -> None:
 
 
 def save() -> None:
-    """Write the kept code when this run compiled patterns the file did not have (a temporary
-    file renamed: two runs saving at once leave one whole file)."""
+    """Write the kept code when this run compiled patterns the file did not have (written
+    whole or not at all: two runs saving at once leave one whole file)."""
     global _learnt
-    folder = usercache.cache_dir()
-    if not (_installed and _learnt) or folder is None:
+    if not (_installed and _learnt):
         return
-    import tempfile
-
     try:
-        target = folder / KIND
-        target.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                marshal.dump(dict(_kept), stream)
-            os.replace(temporary, target / _file_name())
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        _learnt = False
-    except (OSError, ValueError):
-        pass  # not written: compiled again next time
+        data = marshal.dumps(dict(_kept))
+    except ValueError:
+        return  # not written: compiled again next time
+    usercache.remember(KIND, _file_name(), data)
+    _learnt = False

@@ -75,13 +75,7 @@ class Rule:
 
     def may_match(self, text: str) -> bool:
         """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
-        for group in self.needles:
-            for needle in group:
-                if needle in text:
-                    break
-            else:
-                return False
-        return True
+        return may_hold(self.needles, text)
 
 
 @dataclass
@@ -94,6 +88,19 @@ class RuleTable:
 
 
 MAX_NEEDLES = 16  # more alternative strings than this make no cheap test
+
+
+def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """False when ``text`` lacks every string of one of the groups of ``needles`` (as
+    ``required_strings`` gives them): it cannot hold a match (an ``in`` test costs far less
+    than a regular expression's scan)."""
+    for group in needles:
+        for needle in group:
+            if needle in text:
+                break
+        else:
+            return False
+    return True
 
 
 def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:

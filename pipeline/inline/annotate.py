@@ -18,7 +18,7 @@ from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
-from pipeline.rules import required_strings
+from pipeline.rules import may_hold, required_strings
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
@@ -54,15 +54,8 @@ def _needles(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
 
 
 def _may_hold(pattern: re.Pattern, text: str) -> bool:
-    """False when ``text`` cannot hold a match of ``pattern``: it lacks every string of one of its
-    groups of needles (an ``in`` test costs far less than the regular expression's scan)."""
-    for group in _needles(pattern):
-        for needle in group:
-            if needle in text:
-                break
-        else:
-            return False
-    return True
+    """False when ``text`` cannot hold a match of ``pattern`` (``rules.may_hold``)."""
+    return may_hold(_needles(pattern), text)
 
 
 def _words_with_figures(segment: str) -> list[tuple[int, str]]:
