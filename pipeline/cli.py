@@ -7,7 +7,9 @@ pre-commit hook or an editor's save hook runs it again and again) and ``dispatch
 most of the wait, and loading typer and its click is a fifth of it; their parse of these few
 arguments is the one below (a test compares the two over many argument lists). Anything else
 (``--help``, an option this parse does not know, a repeated one, a value it is not sure of,
-another command) goes to typer, which parses and reports it as for every command.
+another command) goes to typer, which parses and reports it as for every command. A plain
+check or build also ends its process as soon as its output is flushed and what it learnt is
+kept in the per-user cache (``_leave``), without the interpreter's shutdown.
 """
 
 from __future__ import annotations
