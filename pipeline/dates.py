@@ -11,6 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from pipeline.rules import matches_at
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -62,16 +64,7 @@ def _date_starts() -> re.Pattern:
 def _date_matches(text: str):
     """The matches of the date pattern in ``text``, as its ``finditer`` gives them (each the first
     that begins at or after the end of the one before), tried only where a date can begin."""
-    pattern = date_pattern()
-    position = 0
-    for start in _date_starts().finditer(text):
-        at = start.start()
-        if at < position:
-            continue
-        m = pattern.match(text, at)
-        if m is not None:
-            yield m
-            position = m.end()
+    return matches_at(date_pattern(), text, (start.start() for start in _date_starts().finditer(text)))
 
 
 def __getattr__(name: str):

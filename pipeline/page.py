@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline.datafiles import parse_toml
 from pipeline.dates import find_dates, is_date_only, parse_date
+from pipeline.rules import matches_at
 
 DATA = Path(__file__).parent / "data"
 PAGE_KEYS = {"navigation", "navigation_patterns", "funder", "widget_start", "widget_end", "citation",
@@ -575,17 +576,14 @@ def _sign_matches(sign: re.Pattern, anchor: tuple[re.Pattern, int] | None, text:
         yield from sign.finditer(text)
         return
     finder, gap = anchor
-    position = 0
-    for a in finder.finditer(text):
-        start = a.start() - gap
-        while start > 0 and "a" <= text[start - 1] <= "z":
-            start -= 1
-        if start < position:
-            continue
-        m = sign.match(text, start)
-        if m is not None:
-            yield m
-            position = m.end()
+    yield from matches_at(sign, text, (_lowercase_run_start(text, a.start() - gap) for a in finder.finditer(text)))
+
+
+def _lowercase_run_start(text: str, start: int) -> int:
+    """Where the run of [a-z] that ends at ``start`` begins (``start`` itself when there is none)."""
+    while start > 0 and "a" <= text[start - 1] <= "z":
+        start -= 1
+    return start
 
 
 def interleaved_columns(text: str, data: PageData | None = None) -> tuple[int, list[str]] | None:

@@ -90,6 +90,21 @@ class RuleTable:
 MAX_NEEDLES = 16  # more alternative strings than this make no cheap test
 
 
+def matches_at(pattern: re.Pattern, text: str, starts):
+    """The matches of ``pattern`` in ``text`` tried only at ``starts`` (the offsets where a match
+    may begin, in order), left to right and skipping the starts inside a match found, as
+    ``finditer`` resumes after its match: what ``pattern.finditer(text)`` finds when ``starts``
+    holds every place a match can begin, without the engine trying every character."""
+    position = 0
+    for start in starts:
+        if start < position:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            yield m
+            position = m.end()
+
+
 def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
     """False when ``text`` lacks every string of one of the groups of ``needles`` (as
     ``required_strings`` gives them): it cannot hold a match (an ``in`` test costs far less
