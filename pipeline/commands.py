@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -455,10 +456,29 @@ def _build_task(path: Path, outputs: Path, base: str, key: str, threshold: Sever
     place what the parent would: the findings' text and the state entry (which reads the
     outputs' times), so that the parent only prints and records."""
     result, xml = build_one(path, outputs, base)
+    _settle_collector()
     findings = sorted(result.diagnostics, key=lambda d: d.sort_key())
     warnings = sum(d.omitted or 1 for d in findings if d.severity == Severity.WARNING)
     state = None if result.failed else _state_entry(key, outputs, result.id)
     return Built(result.id, result.failed, render(findings, min_severity=threshold), warnings, state, xml)
+
+
+_settled = False  # this process's collector is set for the build
+
+
+def _settle_collector() -> None:
+    """Once a process has built its first source (its data files, registers, patterns and
+    templates are loaded, and kept for the whole build): those objects are set aside from the
+    cyclic garbage collector (``gc.freeze``), and its young generation is collected every
+    10,000 new objects rather than 700. A document makes and frees tens of thousands of small
+    objects, nearly all freed by their counts; the default collector scanned them, and the
+    loaded data at each full collection, for ~1.2 ms a document (~3% of a build); settled,
+    for ~0.05 ms. The cycles a document leaves are still collected, every document or two."""
+    global _settled
+    if not _settled:
+        gc.freeze()
+        gc.set_threshold(10_000, 10, 10)
+        _settled = True
 
 
 def _build_chunk(tasks: list[tuple]) -> list[Built]:
