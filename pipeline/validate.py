@@ -114,7 +114,11 @@ def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagn
         if name == "when":
             sound = not value or _real_date(value)
         else:
-            sound = all(pointer[1:] in ids for pointer in value.split() if pointer.startswith("#"))
+            pointers = value.split()
+            if len(pointers) == 1:  # most: one pointer, tested without a generator
+                sound = pointers[0][1:] in ids or not pointers[0].startswith("#")
+            else:
+                sound = all(pointer[1:] in ids for pointer in pointers if pointer.startswith("#"))
         if not sound and (not faulty or faulty[-1] is not element):
             faulty.append(element)
     for element in faulty:
