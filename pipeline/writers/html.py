@@ -88,9 +88,15 @@ STOPS = (".", ",", ";", ":", "!", "?", ")")
 
 
 def html_escape(text: str) -> str:
-    """Text as HTML text or attribute value (as markupsafe escapes it, without its Markup object)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
-            .replace("'", "&#39;"))
+    """Text as HTML text or attribute value (as markupsafe escapes it, without its Markup object).
+
+    (The characters are looked for first: most texts have none, and five replaces that find
+    nothing cost three times as much as the five tests.)
+    """
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+                .replace("'", "&#39;"))
+    return text
 
 
 @functools.lru_cache(maxsize=4096)  # a page asks it of every link to a person or a place
