@@ -150,9 +150,11 @@ class _Unmarked(dict):
 
 
 UNMARKED = _Unmarked()
-# ASCII text: what is not a letter or a digit ([^\W_]) becomes a space, and str.split finds the words
-# (several times cheaper than WORD.findall)
-ASCII_SEPARATORS = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
+# ASCII text, as bytes: a letter in lower case, a digit as it is, what is neither ([^\W_]) a space;
+# str.split then finds the words (several times cheaper than WORD.findall, and translating bytes
+# six times cheaper than translating the str)
+ASCII_WORDS = (bytes(ord(chr(code).lower()) if chr(code).isalnum() else 32 for code in range(128))
+               + bytes(range(128, 256)))  # (a table of bytes.translate has 256; only ASCII is translated)
 
 
 def _separates(mark: str) -> bool:
@@ -184,7 +186,7 @@ def words(text: str) -> list[str]:
         if unmarked.isascii():
             text = unmarked
     if text.isascii():
-        return text.lower().translate(ASCII_SEPARATORS).split()
+        return text.encode("ascii").translate(ASCII_WORDS).decode("ascii").split()
     folded = unicodedata.normalize("NFKD", text).translate(UNMARKED).lower()
     found = WORD.findall(folded)
     if folded.isascii() or not HAN.search(folded):
@@ -549,8 +551,12 @@ def search_data(texts: dict) -> str:
     data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]],
             "blocks": blocks, "words": dict(sorted(reading.items())), "diplomatic": dict(sorted(diplomatic.items()))}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    # read as a script, not as JSON: valid JavaScript, and inert inside any HTML parser
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    # read as a script, not as JSON: valid JavaScript, and inert inside any HTML parser (each
+    # character looked for first: a replace that finds nothing in the long text costs more)
+    for character, escaped in (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        if character in text:
+            text = text.replace(character, escaped)
+    return text
 
 
 @functools.cache
