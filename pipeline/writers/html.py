@@ -410,7 +410,8 @@ class HtmlWriter:
                 inner.append('<span class="ed-annotation-label">[Handwritten]</span> ')
             self.nodes(block.inlines, inner)
         reading = " ".join("".join(self.reading).split())
-        diplomatic = " ".join("".join(self.diplomatic).split())
+        # (most blocks show the same pieces in both modes: their text is spaced once)
+        diplomatic = reading if self.diplomatic == self.reading else " ".join("".join(self.diplomatic).split())
         if block.kind in DIPLOMATIC_BLOCKS or (not reading and diplomatic):
             cls += " d"  # furniture, or a paragraph wholly deleted: not in the reading text
         if reading or diplomatic:
