@@ -107,13 +107,14 @@ def _layout(value, level: int, out: list[str]) -> None:
             before = ",\n" + INDENTS[level + 1]
         out.append("\n" + INDENTS[level] + "}")
     elif level < 4 and isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        if level == 3:  # records (blocks, annotations), each on one line: hundreds, joined at once
+            between = ",\n" + INDENTS[4]
+            out.append("[" + between[1:] + between.join(map(one_line, value)) + "\n" + INDENTS[3] + "]")
+            return
         before = "[\n" + INDENTS[level + 1]
         for item in value:
             out.append(before)
-            if level < 3:
-                _layout(item, level + 1, out)
-            else:  # a record, on one line
-                out.append(one_line(item))
+            _layout(item, level + 1, out)
             before = ",\n" + INDENTS[level + 1]
         out.append("\n" + INDENTS[level] + "]")
     else:
