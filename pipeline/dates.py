@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from dataclasses import dataclass
 
+from pipeline.records import record
 from pipeline.rules import matches_at
 
 MONTHS = {
@@ -73,7 +73,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DateMatch:
     """A date found in a text: where it is, its ISO value, and how the text writes it."""
 

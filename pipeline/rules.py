@@ -11,12 +11,12 @@ import re
 import re._constants as _c
 import re._compiler as _sre_compiler
 import re._parser as _sre_parser
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
+from pipeline.records import field, record
 
 KINDS = ("ocr", "layout", "markup", "furniture", "forme")
 BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals",
@@ -27,7 +27,7 @@ RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "
              "examples")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One normalization rule: what it finds, what it writes, and why."""
 
@@ -78,7 +78,7 @@ class Rule:
         return may_hold(self.needles, text)
 
 
-@dataclass
+@record
 class RuleTable:
     rules: list[Rule] = field(default_factory=list)
     path: str = ""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.datafiles import PACKAGE_DATA, data_dir, data_path, found_clean, keep_clean, read_text
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import capped, make
+from pipeline.records import field, record
 
 SOURCE_SUFFIXES = (".txt", ".xml")
 SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
@@ -24,7 +24,7 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-@dataclass
+@record
 class Result:
     """What processing one source gave: its id, its TEI (or None) and its findings."""
 
