@@ -2,22 +2,24 @@
 
 A fresh ``dispatch check`` declares some forty classes of plain fields (a diagnostic, a
 change, a block of the model...). ``@dataclasses.dataclass`` takes about a millisecond for
-each, since it compiles every method it makes on its own and looks at every annotation:
-30 ms of a check's CPU time of 210. :func:`record` makes the same methods, with the same
-behaviour, from one compiled source per class:
+each, since it writes and compiles every method anew for each class and looks at every
+annotation: 30 ms of a check's CPU time of 210. :func:`record` gives a class the same
+methods, with the same behaviour:
 
 - ``__init__`` with the fields in order as parameters, defaults and default factories
-  (``field(default_factory=list)``), then ``__post_init__`` when the class has one;
+  (``field(default_factory=list)``), then ``__post_init__`` when the class has one: written
+  for the class and compiled, as a dataclass's is, so that making a record costs no more;
 - ``__repr__`` as ``Name(a=1, b='x')``, ``__eq__`` between records of the same class (their
-  fields in order, as tuples);
-- and for ``record(frozen=True)``: ``__hash__`` of the fields, and no assignment or deletion
-  of an attribute (``AttributeError``), the fields being set once by ``__init__``. A plain
-  record is not hashable, as a dataclass with ``eq`` is not.
+  fields in order, as tuples): one function for every record class (the build compares and
+  hashes none, so these need not be fast);
+- and for ``record(frozen=True)``: ``__hash__`` of the fields' tuple, and no assignment or
+  deletion of an attribute (``AttributeError``), the fields being set once by ``__init__``.
+  A plain record is not hashable, as a dataclass with ``eq`` is not.
 
-Compiling that source is still nearly all of what a record class costs (half a millisecond),
-and a fresh process makes the very same sources every time: the compiled code is kept in the
-per-user cache (``pipeline.usercache``) under the source itself, as Python keeps compiled
-modules, and a later process only loads it (``_compiled``).
+Compiling the ``__init__`` is still most of what a record class costs (a third of a
+millisecond), and a fresh process writes the very same sources every time: the compiled code
+is kept in the per-user cache (``pipeline.usercache``) under the source itself, as Python
+keeps compiled modules, and a later process only loads it (``_compiled``).
 
 Every annotated name of the class body is a field (there is no ``ClassVar`` or ``InitVar``
 here), a record inherits no fields, and a method the class defines itself is kept.
@@ -29,12 +31,13 @@ from __future__ import annotations
 import marshal
 import reprlib
 import sys
+from operator import attrgetter
 from types import CodeType
 
 from pipeline import usercache
 
 KIND = "records"
-LIMIT = 1000  # sources kept at most; beyond, the file starts afresh (classes long changed)
+LIMIT = 200  # sources kept at most (the package has some sixty record classes); beyond, the file starts afresh
 
 _FACTORY = object()  # the default of a parameter whose field has a default factory
 _kept: dict[str, object] | None = None  # the compiled code by source, kept by earlier runs (None: not read yet)
@@ -82,39 +85,52 @@ def _make(cls, frozen: bool):
         body.append(f"_object_setattr(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
     if "__post_init__" in cls.__dict__:
         body.append("self.__post_init__()")
-    fields = "".join(f"self.{name}," for name in names)
-    others = "".join(f"other.{name}," for name in names)
-    shown = ", ".join(f"{name}={{self.{name}!r}}" for name in names)
-    source = [
-        f"def __init__(self, {', '.join(parameters)}):",
-        *(f"    {line}" for line in body or ["pass"]),
-        "def __repr__(self):",
-        f"    return f'{{self.__class__.__qualname__}}({shown})'",
-        "def __eq__(self, other):",
-        "    if other.__class__ is self.__class__:",
-        f"        return ({fields}) == ({others})",
-        "    return NotImplemented",
-    ]
+    source = "\n    ".join([f"def __init__(self, {', '.join(parameters)}):", *(body or ["pass"])])
+    exec(_compiled(source, f"<record {cls.__qualname__}>"), namespace)  # noqa: S102
+    namespace["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
+    methods = {"__init__": namespace["__init__"], "__repr__": _repr, "__eq__": _eq,
+               "__hash__": _hash if frozen else None}  # a mutable record equal by value is not hashable
     if frozen:
-        source += [
-            "def __hash__(self):",
-            f"    return hash(({fields}))",
-            "def __setattr__(self, name, value):",
-            "    raise AttributeError(f'cannot assign to field {name!r}')",
-            "def __delattr__(self, name):",
-            "    raise AttributeError(f'cannot delete field {name!r}')",
-        ]
-    else:
-        namespace["__hash__"] = None  # equal by value and mutable: not hashable
-    exec(_compiled("\n".join(source), f"<record {cls.__qualname__}>"), namespace)  # noqa: S102
-    namespace["__repr__"] = reprlib.recursive_repr()(namespace["__repr__"])  # '...' for a record within itself
-    for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
-        if method in namespace and method not in cls.__dict__:
-            if namespace[method] is not None:
-                namespace[method].__qualname__ = f"{cls.__qualname__}.{method}"
-            setattr(cls, method, namespace[method])
+        methods.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr)
+    for method, function in methods.items():
+        if method not in cls.__dict__:
+            setattr(cls, method, function)
     cls.__record_fields__ = names
+    cls.__record_values__ = _values(names)
     return cls
+
+
+def _values(names: tuple[str, ...]):
+    """The function that gives a record's fields as a tuple, in order: what its equality and
+    hash compare and hash, as a dataclass's do."""
+    if len(names) == 1:
+        value = attrgetter(names[0])
+        return lambda record: (value(record),)
+    return attrgetter(*names) if names else lambda record: ()
+
+
+@reprlib.recursive_repr()  # '...' for a record within itself
+def _repr(self) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_fields__)
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def _eq(self, other):
+    if other.__class__ is self.__class__:
+        return self.__record_values__(self) == other.__record_values__(other)
+    return NotImplemented
+
+
+def _hash(self) -> int:
+    return hash(self.__record_values__(self))
+
+
+def _frozen_setattr(self, name, value):
+    raise AttributeError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self, name):
+    raise AttributeError(f"cannot delete field {name!r}")
 
 
 def _file_name() -> str:
