@@ -28,7 +28,6 @@ here), a record inherits no fields, and a method the class defines itself is kep
 
 from __future__ import annotations
 
-import marshal
 import reprlib
 import sys
 from operator import attrgetter
@@ -36,11 +35,10 @@ from types import CodeType
 
 from pipeline import usercache
 
-KIND = "records"
-LIMIT = 200  # sources kept at most (the package has some sixty record classes); beyond, the file starts afresh
-
 _FACTORY = object()  # the default of a parameter whose field has a default factory
-_kept: dict[str, object] | None = None  # the compiled code by source, kept by earlier runs (None: not read yet)
+# the compiled code by source (the interpreter's marshal format and bytecode: its version names the file);
+# the package has some sixty record classes
+_kept = usercache.Kept("records", lambda: f"{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal", 200)
 
 
 class field:  # noqa: N801 - named as the ``dataclasses.field`` it stands in for
@@ -133,34 +131,11 @@ def _frozen_delattr(self, name):
     raise AttributeError(f"cannot delete field {name!r}")
 
 
-def _file_name() -> str:
-    return f"{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"  # marshal's format and the bytecode are the interpreter's
-
-
 def _compiled(source: str, name: str) -> CodeType:
     """``compile(source, name, "exec")``, or the same code as an earlier run compiled it."""
-    global _kept
-    if _kept is None:
-        _kept = _load()
     key = f"{name}\n{source}"
     code = _kept.get(key)
     if not isinstance(code, CodeType):
         code = compile(source, name, "exec")
-        if len(_kept) >= LIMIT:
-            _kept.clear()
-        _kept[key] = code
-        usercache.keep_at_exit(_save)
+        _kept.add(key, code)
     return code
-
-
-def _load() -> dict:
-    data = usercache.recall_bytes(KIND, _file_name())
-    try:
-        loaded = marshal.loads(data) if data else {}
-    except (EOFError, ValueError, TypeError):
-        return {}  # a damaged file: compiled again, and kept anew
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def _save() -> None:
-    usercache.remember(KIND, _file_name(), marshal.dumps(_kept))

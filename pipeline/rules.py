@@ -17,6 +17,7 @@ from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 from pipeline.records import field, record
+from pipeline.usercache import Kept, code_stamp
 
 KINDS = ("ocr", "layout", "markup", "furniture", "forme")
 BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals",
@@ -118,13 +119,29 @@ def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
     return True
 
 
+# what each pattern requires, kept between runs under the code's stamp (this very code's
+# reading of it): reading it from the parsed pattern is a tenth of a check of one source in a
+# fresh process (some thirty patterns a run)
+_kept_required = Kept("required-strings", code_stamp, 2000)
+
+
 def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     """Groups of strings, one string of each group in any text that ``pattern`` matches.
 
     Read from the parsed pattern: runs of literal characters (and of small character sets,
     taken as their alternatives) through groups, alternations, repeats of at least one and
     look-arounds (the text they look at is in the text too). A case-insensitive pattern, or
-    one this reading does not know, gets no groups: no cheap test."""
+    one this reading does not know, gets no groups: no cheap test. (What an earlier run read
+    from the same pattern is kept in the per-user cache.)"""
+    key = (pattern.pattern, pattern.flags)
+    required = _kept_required.get(key)
+    if required is None:
+        required = _required_strings(pattern)
+        _kept_required.add(key, required)
+    return required
+
+
+def _required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     if pattern.flags & re.IGNORECASE:
         return ()
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
 import os
 from pathlib import Path
 
@@ -95,6 +96,45 @@ def flush() -> None:
     """Write what the run learnt (the command's entry point calls it as it ends)."""
     for write in _at_exit:
         write()
+
+
+class Kept:
+    """A table of facts kept in one file of the cache (marshal): read whole when first asked,
+    written whole when the command ends (``flush``) if the run added to it. For facts a run
+    needs many of, each cheap to keep and costly to work out again (compiled code, what a
+    pattern requires). ``name()`` names the file (it may cost, so it is asked once, when the
+    table is first read); beyond ``limit`` facts the table starts afresh."""
+
+    def __init__(self, kind: str, name, limit: int):
+        self.kind, self._name, self.limit = kind, name, limit
+        self._file: str | None = None
+        self._table: dict | None = None
+
+    def _read(self) -> dict:
+        if self._table is None:
+            self._file = self._name()
+            data = recall_bytes(self.kind, self._file)
+            try:
+                loaded = marshal.loads(data) if data else {}
+            except (EOFError, ValueError, TypeError):
+                loaded = None  # a damaged file: the facts are worked out again, and kept anew
+            self._table = loaded if isinstance(loaded, dict) else {}
+        return self._table
+
+    def get(self, key):
+        """The fact kept for ``key``, or ``None``."""
+        return self._read().get(key)
+
+    def add(self, key, value) -> None:
+        """Keep ``value`` (something marshal can write) for ``key``, for the next runs."""
+        table = self._read()
+        if len(table) >= self.limit:
+            table.clear()
+        table[key] = value
+        keep_at_exit(self._write)
+
+    def _write(self) -> None:
+        remember(self.kind, self._file, marshal.dumps(self._table))
 
 
 def digest(*parts: str | bytes) -> str:
