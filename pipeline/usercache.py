@@ -13,12 +13,20 @@ folder cannot be made or written, the facts are established again every run, as 
 from __future__ import annotations
 
 import functools
-import hashlib
 import marshal
 import os
 from pathlib import Path
 
 from pipeline import __version__
+
+try:  # the interpreter's own SHA-256 (_sha2 from Python 3.12): the same digests as hashlib's,
+    # without loading its OpenSSL backend (5 ms of a check's start) for the few kilobytes a key holds
+    from _sha256 import sha256
+except ImportError:
+    try:
+        from _sha2 import sha256
+    except ImportError:
+        from hashlib import sha256
 
 DISABLE = "DISPATCH_NO_CACHE"
 PACKAGE = Path(__file__).resolve().parent
@@ -139,7 +147,7 @@ class Kept:
 
 def digest(*parts: str | bytes) -> str:
     """One key from several parts (each part's length is hashed too, so parts cannot run together)."""
-    hashed = hashlib.sha256()
+    hashed = sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         hashed.update(f"{len(data)}:".encode())
