@@ -100,6 +100,7 @@ def _engine_compile(pattern, entry: tuple) -> re.Pattern:
 def _compiled(pattern, flags: int) -> tuple:
     """What ``re._compiler.compile`` hands to ``_sre.compile``, worked out as it does."""
     import array
+
     parsed = re._parser.parse(pattern, flags)
     code = re._compiler._code(parsed, flags)
     groupindex = dict(parsed.state.groupdict)
