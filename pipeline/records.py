@@ -29,16 +29,13 @@ here), a record inherits no fields, and a method the class defines itself is kep
 from __future__ import annotations
 
 import reprlib
-import sys
 from operator import attrgetter
 from types import CodeType
 
 from pipeline import usercache
 
 _FACTORY = object()  # the default of a parameter whose field has a default factory
-# the compiled code by source (the interpreter's marshal format and bytecode: its version names the file);
-# the package has some sixty record classes
-_kept = usercache.Kept("records", lambda: f"{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal", 200)
+_kept = usercache.Kept("records", 200)  # the compiled code by source (some sixty record classes)
 
 
 class field:  # noqa: N801 - named as the ``dataclasses.field`` it stands in for

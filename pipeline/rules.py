@@ -17,7 +17,7 @@ from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 from pipeline.records import field, record
-from pipeline.usercache import Kept, code_stamp
+from pipeline.usercache import Kept
 
 KINDS = ("ocr", "layout", "markup", "furniture", "forme")
 BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals",
@@ -119,10 +119,9 @@ def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
     return True
 
 
-# what each pattern requires, kept between runs under the code's stamp (this very code's
-# reading of it): reading the thirty-odd patterns a check needs from their parse is 4 ms of a
-# check of one source in a fresh process
-_kept_required = Kept("required-strings", code_stamp, 2000)
+# what each pattern requires, kept between runs: reading the thirty-odd patterns a check needs
+# from their parse is 4 ms of a check of one source in a fresh process
+_kept_required = Kept("required-strings", 2000)
 
 
 def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import marshal
 import os
+import sys
 from pathlib import Path
 
 from pipeline import __version__
@@ -109,18 +110,19 @@ def flush() -> None:
 class Kept:
     """A table of facts kept in one file of the cache (marshal): read whole when first asked,
     written whole when the command ends (``flush``) if the run added to it. For facts a run
-    needs many of, each cheap to keep and costly to work out again (compiled code, what a
-    pattern requires). ``name()`` names the file (it may cost, so it is asked once, when the
-    table is first read); beyond ``limit`` facts the table starts afresh."""
+    needs many of, each cheap to keep and costly to work out again, and that depend only on the
+    key, this very code and this very interpreter (compiled code, what a pattern requires): the
+    file is named by the interpreter's version and the code's stamp, so that only the facts of
+    the running code are ever read. Beyond ``limit`` facts the table starts afresh."""
 
-    def __init__(self, kind: str, name, limit: int):
-        self.kind, self._name, self.limit = kind, name, limit
+    def __init__(self, kind: str, limit: int):
+        self.kind, self.limit = kind, limit
         self._file: str | None = None
         self._table: dict | None = None
 
     def _read(self) -> dict:
         if self._table is None:
-            self._file = self._name()
+            self._file = digest(sys.version, code_stamp())
             data = recall_bytes(self.kind, self._file)
             try:
                 loaded = marshal.loads(data) if data else {}

@@ -69,7 +69,7 @@ def test_a_record_within_itself_is_shown_as_the_dataclass_shows_it():
 def test_the_kept_code_is_the_compiled_code(monkeypatch):
     source = "def f(a, b=1):\n    return (a, b)\n"
     monkeypatch.setenv("DISPATCH_NO_CACHE", "1")
-    monkeypatch.setattr(records, "_kept", records.usercache.Kept("records", lambda: "test", 10))
+    monkeypatch.setattr(records, "_kept", records.usercache.Kept("records", 10))
     monkeypatch.setattr(records.usercache, "_at_exit", [])
     made = records._compiled(source, "<record F>")
     assert made == compile(source, "<record F>", "exec")
