@@ -16,19 +16,18 @@ is stale (R120); one that accepts no finding any more is reported too (R121).
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
 
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import make
+from pipeline.records import record, replace
 
 CODE = re.compile(r"^[A-Z]\d{3}$")
 KEYS = ("code", "at", "reason")
 HEADER = re.compile(r"^\s*\[\[\s*accept\s*\]\]\s*(?:#.*)?$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Acceptance:
     """One ``[[accept]]`` entry of a sidecar; ``line`` is where its table starts there."""
 
@@ -102,8 +101,8 @@ def apply(diagnostics: list[Diagnostic], source, sidecar: str) -> list[Diagnosti
                         and any(s <= offset < s + len(a.at) for s in starts[a.at])), None)
             if hit is not None:
                 used.add(hit)
-                d = dataclasses.replace(d, severity=Severity.INFO,
-                                        message=f"{d.message} [accepted: {acceptances[hit].reason}]", hint=None)
+                d = replace(d, severity=Severity.INFO,
+                            message=f"{d.message} [accepted: {acceptances[hit].reason}]", hint=None)
         out.append(d)
     for number, a in enumerate(acceptances):
         if not starts[a.at]:

@@ -14,11 +14,16 @@ kept in the per-user cache (``_leave``), without the interpreter's shutdown.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
 
 from pipeline import recache
+
+# allocations between two collections of the collector's young generation (Python's: 700); a
+# build settles its own after its first source (commands._settle_collector)
+YOUNG_GENERATION = 50_000
 
 FORMATS = ("text", "json", "github")  # how check prints its findings (text: path:line:col: CODE message)
 COMPLETION = "_DISPATCH_COMPLETE"  # typer's shell completion, asked for through the environment
@@ -140,6 +145,10 @@ def _leave(code: int) -> None:
 
 def main() -> None:
     """Entry point of the ``dispatch`` console script."""
+    # Nearly all that a command allocates as it starts (modules, data tables, patterns) lives
+    # until it ends: collected every 700 allocations, a check of one source ran 38 collections
+    # (10 ms) that found nothing to free.
+    gc.set_threshold(YOUNG_GENERATION, 10, 10)
     recache.install()  # before anything compiles a pattern: typer's own are kept too
     command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
     plain = plain_arguments(command, args) if COMPLETION not in os.environ else None

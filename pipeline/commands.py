@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import time
@@ -68,6 +67,7 @@ def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", ver
 
 def run_accept(path: Path, code: str, at: str | None, reason: str) -> int:
     """Write an [[accept]] entry for one finding into the source's sidecar."""
+    import json
     import tomllib
 
     from pipeline.accept import append_table, context_text, occurrences, offset_of
@@ -165,6 +165,8 @@ def run_review(paths: list[Path], output: Path | None, fmt: str = "html") -> int
 
 
 def run_normalize(paths: list[Path]) -> int:
+    import json
+
     from pipeline.normalize import normalize
     from pipeline.read import read_source
 
@@ -570,6 +572,8 @@ class Progress:
 
 def run_build(sources_dir: Path, outputs: Path, *, jobs: int = 1, force: bool = False,
               quiet: bool = False) -> int:
+    import json
+
     started = time.monotonic()
     if broken_data():
         return 1

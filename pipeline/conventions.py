@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.datafiles import TomlLines, data_path, found_clean, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
+from pipeline.records import record
 
 # what a sign may mean, in a declaration or in a sidecar's `conventions = ["italics=add"]`
 MEANINGS: dict[str, tuple[str, ...]] = {"italics": ("add", "new", "hi"), "brackets": ("del", "supplied")}
@@ -92,7 +92,7 @@ def known_checks() -> frozenset[str]:
 NEVER = r"(?!x)x"  # a pattern that matches nothing: the salute of conventions that could not be read
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Declaration:
     source: str  # the pattern, as written in the data file (compiled on first use, case-insensitive)
     italics: str | None
@@ -103,7 +103,7 @@ class Declaration:
         return re.compile(self.source, re.I)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BracketClassifier:
     """A ``[[bracket]]`` of the data file; its patterns are compiled when first used."""
 
@@ -152,7 +152,7 @@ class Patterns(dict):
         return self[name] if name in self.sources else default
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Conventions:
     """The conventions of the data file. Every pattern was checked when the file was (or, when
     this very file was found clean by this very code before, in the per-user cache), and is

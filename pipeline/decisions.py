@@ -40,18 +40,18 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import make
+from pipeline.records import field, record
 
 REVIEW_SUFFIX = ".review.toml"
 ACTIONS = ("accept", "reject", "set")
 CONFIDENCES = ("low", "medium", "high")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DecisionKind:
     name: str
     label: str  # what the review page calls it
@@ -74,7 +74,7 @@ KINDS: dict[str, DecisionKind] = {k.name: k for k in (
 )}
 
 
-@dataclass
+@record
 class EditorDecision:
     """One ``[[decision]]`` (or ``[[boundary]]``) of a decisions file."""
 
@@ -87,7 +87,7 @@ class EditorDecision:
     at: str | None = None  # a [[boundary]]: the received text where a document starts
 
 
-@dataclass
+@record
 class Review:
     """A decisions file: who decided, and the decisions by id."""
 
@@ -97,7 +97,7 @@ class Review:
     boundaries: list[EditorDecision] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Decision:
     """An automatic decision: what it covers in the received text, what it reads, and why."""
 

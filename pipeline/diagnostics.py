@@ -8,7 +8,8 @@ triggers it and the fix. Findings are made through that registry, not built here
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+
+from pipeline.records import field, record
 
 
 class Severity(enum.IntEnum):
@@ -22,7 +23,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnostic:
     """A located finding: the file a person edits, 1-based line and column, code, message."""
 
@@ -57,7 +58,7 @@ class Diagnostic:
         return data
 
 
-@dataclass
+@record
 class Report:
     """Collects the findings of one run, in a stable order."""
 

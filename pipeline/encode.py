@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -19,6 +18,7 @@ from lxml import etree
 from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
+from pipeline.records import field, record
 from pipeline.tei import TEI_NS, Markup, escape_text, q
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
@@ -106,7 +106,7 @@ class Origins(Mapping):
         return self._written is not None or bool(self._normalized) or bool(self._received)
 
 
-@dataclass
+@record
 class Encoded:
     """The TEI tree and, for each element, the offset in the received body it comes from."""
 

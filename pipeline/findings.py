@@ -18,15 +18,15 @@ more were not shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.records import field, record
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """One finding code: severity, catalogue title, message and hint templates."""
 

@@ -21,7 +21,8 @@ most one handler per format when its role is new.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from pipeline.records import field, record
 
 # -- roles: what a writer does with a kind -----------------------------------------------------
 WRAP = "wrap"                  # reading text, marked (an insertion, a name, a date)
@@ -37,7 +38,7 @@ ROLES = (WRAP, OMIT, EMPTY, NOTE, BRACKETED, CHOICE, ABBREVIATION)
 LATEX_ARGS = ("content", "alt-content", "reason", "lang-content", "index-content")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Editorial:
     """A kind a reader meets, and what every writer does with it."""
 
@@ -171,7 +172,7 @@ CHOICES = {"sic": ("correction", "ocr-fix"), "abbr": ("expansion", "expansion"),
 ANNOTATED = frozenset(kind.name for kind in EDITORIAL if kind.annotated)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Encoding:
     """A kind the parser produces: the TEI it becomes, and what a reader sees."""
 
@@ -245,7 +246,7 @@ def known(name: str) -> bool:
 
 
 # -- scripts: one definition of the ranges of every script other than Latin -------------------
-@dataclass(frozen=True)
+@record(frozen=True)
 class Script:
     lang: str  # the xml:lang of a run
     ranges: str  # a regular-expression character class body

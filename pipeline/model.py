@@ -8,14 +8,15 @@ does, so that nothing downstream has to find them again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NewType
+
+from pipeline.records import field, record
 
 Norm = NewType("Norm", int)  # an offset into the normalized text
 Received = NewType("Received", int)  # an offset into the body as received
 
 
-@dataclass
+@record
 class Text:
     """A run of reading text, [start, end) of the normalized text."""
 
@@ -23,7 +24,7 @@ class Text:
     end: Norm
 
 
-@dataclass
+@record
 class Span:
     """An editorial construct: an insertion, a deletion, a note, a name, a date...
 
@@ -45,7 +46,7 @@ class Span:
     decision: object = None  # the editor's decision that set its kind (pipeline.decisions.Decision)
 
 
-@dataclass
+@record
 class Block:
     """A paragraph-level unit: a title, a headnote, an opener line, a paragraph, a closer line.
 
@@ -64,7 +65,7 @@ class Block:
     children: list["Block"] = field(default_factory=list)
 
 
-@dataclass
+@record
 class DocumentInfo:
     """Correspondence metadata of one document, from the sidecar or inferred from the text."""
 
@@ -83,7 +84,7 @@ class DocumentInfo:
 PARTS = ("front", "opener", "body", "closer", "back")
 
 
-@dataclass
+@record
 class Document:
     """One document of a source: its metadata and its blocks, part by part, in reading order."""
 

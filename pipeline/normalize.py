@@ -12,7 +12,6 @@ import bisect
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.dates import find_dates, is_date_only
@@ -20,6 +19,7 @@ from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import Reporter, make
 from pipeline.page import default_page_data, interleaved_columns
+from pipeline.records import record
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules
 
@@ -35,7 +35,7 @@ def _name_run() -> re.Pattern:
     return re.compile(r"[A-Z](?<![\w-].)[a-z]+(?:[ -][A-Z][a-z]+){0,3}(?![\w-])")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """One applied fix: ``before`` at [start, end) of the received body became ``after``.
 
@@ -60,7 +60,7 @@ class Change:
         return self.kind == "ocr"
 
 
-@dataclass
+@record
 class Normalized:
     """The normalized text, the changes that made it, and the map back to the received body."""
 

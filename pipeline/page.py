@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.datafiles import parse_toml
 from pipeline.dates import find_dates, is_date_only, parse_date
+from pipeline.records import field, record
 from pipeline.rules import matches_at
 
 DATA = Path(__file__).parent / "data"
@@ -41,7 +41,7 @@ class PageDataError(ValueError):
     """The page data file is malformed (a D-code finding when the data is checked)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RunningHeads:
     """How the running heads and page numbers of a printed page look (``[running_heads]``)."""
 
@@ -53,7 +53,7 @@ class RunningHeads:
     min_interval: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PageData:
     """The patterns and settings of ``data/page.toml``, checked and compiled."""
 
@@ -143,7 +143,7 @@ def default_page_data() -> PageData:
     return load_page_data()
 
 
-@dataclass
+@record
 class PageInfo:
     """What the page around the documents says, and where it is."""
 

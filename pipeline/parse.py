@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 
 from pipeline.conventions import Conventions, default_conventions
 from pipeline.dates import find_dates, is_date_only, parse_date
@@ -21,6 +20,7 @@ from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
 from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
 from pipeline.read import DocumentMeta, Source
+from pipeline.records import field, record
 from pipeline.registers import Register, default_register
 
 
@@ -42,7 +42,7 @@ def _brackets() -> re.Pattern:
     return re.compile(r"[\[\]]")
 
 
-@dataclass
+@record
 class Parsed:
     """The parse of a source: documents, the markup repairs made, and the findings."""
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.conventions import MEANINGS
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import make
 from pipeline.ids import source_id
+from pipeline.records import field, record
 
 ID_PATTERN = re.compile(r"^(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$))[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
 ID_MAX = 100  # an id names output files: short, no path separators, no '..', no device names
@@ -80,7 +80,7 @@ class LineIndex:
         return line + 1, offset - self.starts[line] + 1
 
 
-@dataclass
+@record
 class Sidecar:
     """A sidecar's path and text: where its keys and values stand, for located findings."""
 
@@ -141,7 +141,7 @@ class Sidecar:
         return make(code, self.path, line, col, case=case, **fields)
 
 
-@dataclass
+@record
 class DocumentMeta:
     """What the sidecar says about one document of a source (all optional)."""
 
@@ -154,7 +154,7 @@ class DocumentMeta:
     version_of: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Versions:
     """Documents declared versions of one another: collated, the first as the base.
 
@@ -167,7 +167,7 @@ class Versions:
     table: int | None = None
 
 
-@dataclass
+@record
 class Metadata:
     """What the sidecar says about the source as a whole."""
 
@@ -187,7 +187,7 @@ class Metadata:
     accepts: list = field(default_factory=list)  # the findings an editor accepted (pipeline.accept)
 
 
-@dataclass
+@record
 class Source:
     """A transcription as received: verbatim body, metadata, and a way back to line:col."""
 

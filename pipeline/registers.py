@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
+from pipeline.records import field, record
 
 KINDS = {"person": "persName", "place": "placeName", "org": "orgName"}
 ENTRY_KEYS = ("id", "name", "variants", "ocr", "index")
@@ -44,7 +44,7 @@ def name_finder(forms) -> re.Pattern:
     return re.compile(rf"(?:{body})(?![\w-])")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """One person, place or organization."""
 
@@ -65,7 +65,7 @@ class Entry:
         return forms + [f.upper() for f in forms if f.upper() != f and len(f) > 3]
 
 
-@dataclass
+@record
 class Register:
     """All entries, their written forms, and the fuzzy matcher's settings."""
 

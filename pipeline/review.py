@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 
 from pipeline.decisions import CONFIDENCES, KINDS, Decision, shown
 from pipeline.diagnostics import Severity
+from pipeline.records import record
 
 GROUPS = {
     "low": ("Doubtful", "the rules guessed: read these first"),
@@ -24,7 +24,7 @@ GROUPS = {
 CONTEXT_WORDS = 6
 
 
-@dataclass
+@record
 class Row:
     """A decision as the page shows it."""
 

@@ -11,12 +11,13 @@ import re
 import re._constants as _c
 import re._compiler as _sre_compiler
 import re._parser as _sre_parser
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
+from pipeline.records import field, record
+from pipeline.usercache import Kept
 
 KINDS = ("ocr", "layout", "markup", "furniture", "forme")
 BUILTINS = ("furniture", "open-parenthesis", "nfc", "register-ocr", "register-fuzzy", "spaced-capitals",
@@ -27,7 +28,7 @@ RULE_KEYS = ("id", "kind", "message", "literal", "pattern", "before", "after", "
              "examples")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One normalization rule: what it finds, what it writes, and why."""
 
@@ -78,7 +79,7 @@ class Rule:
         return may_hold(self.needles, text)
 
 
-@dataclass
+@record
 class RuleTable:
     rules: list[Rule] = field(default_factory=list)
     path: str = ""
@@ -118,13 +119,28 @@ def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
     return True
 
 
+# what each pattern requires, kept between runs: reading the thirty-odd patterns a check needs
+# from their parse is 4 ms of a check of one source in a fresh process
+_kept_required = Kept("required-strings", 2000)
+
+
 def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     """Groups of strings, one string of each group in any text that ``pattern`` matches.
 
     Read from the parsed pattern: runs of literal characters (and of small character sets,
     taken as their alternatives) through groups, alternations, repeats of at least one and
     look-arounds (the text they look at is in the text too). A case-insensitive pattern, or
-    one this reading does not know, gets no groups: no cheap test."""
+    one this reading does not know, gets no groups: no cheap test. (What an earlier run read
+    from the same pattern is kept in the per-user cache.)"""
+    key = (pattern.pattern, pattern.flags)
+    required = _kept_required.get(key)
+    if required is None:
+        required = _required_strings(pattern)
+        _kept_required.add(key, required)
+    return required
+
+
+def _required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     if pattern.flags & re.IGNORECASE:
         return ()
     try:

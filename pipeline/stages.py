@@ -2,20 +2,22 @@
 
 A document with errors gets no new outputs (its previous ones stay as they were); the
 others are built. Every output is written to a temporary file and renamed into place.
+
+The functions of the build import ``hashlib`` and ``json`` where they use them: a check (which
+runs ``process``) needs neither, and loading them (hashlib's OpenSSL backend above all) is
+6 ms of a check's start.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.datafiles import PACKAGE_DATA, data_dir, data_path, found_clean, keep_clean, read_text
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.findings import capped, make
+from pipeline.records import field, record
 
 SOURCE_SUFFIXES = (".txt", ".xml")
 SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
@@ -24,7 +26,7 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-@dataclass
+@record
 class Result:
     """What processing one source gave: its id, its TEI (or None) and its findings."""
 
@@ -343,6 +345,8 @@ def fingerprint() -> str:
 
     (Made anew each run: reading and hashing the 65 files costs about 2 ms, less than
     listing and statting them to look a kept one up would.)"""
+    import hashlib
+
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
     files = sorted(package.rglob("*.py")) + sorted((package / "writers" / "templates").glob("*"))
@@ -359,6 +363,8 @@ def fingerprint() -> str:
 
 
 def source_key(path: Path, base: str) -> str:
+    import hashlib
+
     digest = hashlib.sha256(base.encode())
     digest.update(path.read_bytes())
     for suffix in (SIDECAR, REVIEW):
@@ -377,6 +383,8 @@ def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, str | 
     is kept in ``outputs/.dispatch-site/<id>.json``, with the code fingerprint ``code`` and
     the digest of the TEI it comes from (``build_site`` reads it).
     """
+    import hashlib
+
     result = process(path)
     xml_digest = None
     if not result.failed:
@@ -439,6 +447,9 @@ def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, data:
     """Keep a source's site entry: its search data as it is (``search/<id>.json``, large, read
     as bytes), its page data as JSON (``entries/<id>.json``, written last: it names the code, the
     TEI and the search data it goes with)."""
+    import hashlib
+    import json
+
     kept = json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
                        "entry": data}, ensure_ascii=False, sort_keys=True).encode("utf-8")
     for target, content in ((outputs / SITE_STATE / "search" / f"{sid}.json", search),
@@ -452,6 +463,9 @@ def _kept_site_entry(state: Path, sid: str, code: str, digest: str, *, fresh: bo
     """A source's kept site entry (its page data and search data), if it was made by this code
     from this TEI, whole. ``fresh``: this build has just written it, with its search data (whose
     digest is then not checked again)."""
+    import hashlib
+    import json
+
     try:
         with open(f"{state}/entries/{sid}.json", "rb") as stream:
             kept = json.loads(stream.read())
@@ -537,6 +551,8 @@ def _site_entry_of(outputs: Path, sid: str, code: str, digest: str | None,
     """A source's site entry for ``build_site``: the kept one when it is still good (``digest``:
     its TEI's, when known), else one made again from its TEI and kept; None (and a finding in
     ``found``) when the TEI cannot be read."""
+    import hashlib
+
     xml = f"{outputs}/xml/{sid}.xml"
     data = None
     fresh = digest is not None
@@ -569,6 +585,8 @@ def _site_entry_of(outputs: Path, sid: str, code: str, digest: str | None,
 
 
 def load_cache(path: Path) -> dict:
+    import json
+
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -13,11 +13,21 @@ folder cannot be made or written, the facts are established again every run, as 
 from __future__ import annotations
 
 import functools
-import hashlib
+import marshal
 import os
+import sys
 from pathlib import Path
 
 from pipeline import __version__
+
+try:  # the interpreter's own SHA-256 (_sha2 from Python 3.12): the same digests as hashlib's,
+    # without loading its OpenSSL backend (5 ms of a check's start) for the few kilobytes a key holds
+    from _sha256 import sha256
+except ImportError:
+    try:
+        from _sha2 import sha256
+    except ImportError:
+        from hashlib import sha256
 
 DISABLE = "DISPATCH_NO_CACHE"
 PACKAGE = Path(__file__).resolve().parent
@@ -97,9 +107,49 @@ def flush() -> None:
         write()
 
 
+class Kept:
+    """A table of facts kept in one file of the cache (marshal): read whole when first asked,
+    written whole when the command ends (``flush``) if the run added to it. For facts a run
+    needs many of, each cheap to keep and costly to work out again, and that depend only on the
+    key, this very code and this very interpreter (compiled code, what a pattern requires): the
+    file is named by the interpreter's version and the code's stamp, so that only the facts of
+    the running code are ever read. Beyond ``limit`` facts the table starts afresh."""
+
+    def __init__(self, kind: str, limit: int):
+        self.kind, self.limit = kind, limit
+        self._file: str | None = None
+        self._table: dict | None = None
+
+    def _read(self) -> dict:
+        if self._table is None:
+            self._file = digest(sys.version, code_stamp())
+            data = recall_bytes(self.kind, self._file)
+            try:
+                loaded = marshal.loads(data) if data else {}
+            except (EOFError, ValueError, TypeError):
+                loaded = None  # a damaged file: the facts are worked out again, and kept anew
+            self._table = loaded if isinstance(loaded, dict) else {}
+        return self._table
+
+    def get(self, key):
+        """The fact kept for ``key``, or ``None``."""
+        return self._read().get(key)
+
+    def add(self, key, value) -> None:
+        """Keep ``value`` (something marshal can write) for ``key``, for the next runs."""
+        table = self._read()
+        if len(table) >= self.limit:
+            table.clear()
+        table[key] = value
+        keep_at_exit(self._write)
+
+    def _write(self) -> None:
+        remember(self.kind, self._file, marshal.dumps(self._table))
+
+
 def digest(*parts: str | bytes) -> str:
     """One key from several parts (each part's length is hashed too, so parts cannot run together)."""
-    hashed = hashlib.sha256()
+    hashed = sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         hashed.update(f"{len(data)}:".encode())

@@ -6,13 +6,13 @@ column of the text each element came from; for a contributed TEI file, at the el
 
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 from pathlib import Path
 
 from lxml import etree
 
+from pipeline.dates import datetime  # the date and time classes, as dates loads them
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import Reporter, make
 from pipeline.tei import XML_NS, local

@@ -160,13 +160,12 @@ COLUMN_PIECES = ["the", "of", "ba", "sic", "It", "The", "We", "appre", "USSR", "
 def test_the_anchors_of_the_column_signs_find_what_a_full_scan_finds(pieces):
     """page.toml's anchors only say where a sign's match may begin: with or without them the
     signs of interleaved columns are the same."""
-    import dataclasses
-
     from pipeline.page import default_page_data, interleaved_columns
+    from pipeline.records import replace
 
     data = default_page_data()
     assert any(data.column_anchors)
-    plain = dataclasses.replace(data, column_anchors=(None,) * len(data.column_signs))
+    plain = replace(data, column_anchors=(None,) * len(data.column_signs))
     for text in ("".join(pieces), " ".join(pieces), SAMPLE.read_text(encoding="utf-8")):
         assert interleaved_columns(text, data) == interleaved_columns(text, plain)
 

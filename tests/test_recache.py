@@ -103,7 +103,7 @@ def test_a_damaged_or_foreign_file_costs_a_compile_not_a_wrong_check(tmp_path, d
     path = tmp_path / "dispatch" / recache.KIND / recache._file_name()
     if damage is None:  # well-formed, but code no engine accepts, for a pattern a check needs
         entries = marshal.loads(path.read_bytes())
-        entries = {key: (flags, [9999] * len(code), groups, index, names)
+        entries = {key: (flags, bytes([255]) * len(code), groups, index, names)
                    for key, (flags, code, groups, index, names) in entries.items()}
         damage = marshal.dumps(entries)
     path.write_bytes(damage)

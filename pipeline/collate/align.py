@@ -24,11 +24,12 @@ import math
 import re
 import string
 import unicodedata
-from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, Levenshtein
+
+from pipeline.records import field, record
 
 PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u2014\u2013\u2026\u00b7\u2039\u203a"
 SENTENCE_END = re.compile(r"(?:[.!?][\"'\u201d\u2019\u00bb)\]]*|;)$")
@@ -46,7 +47,7 @@ NEAR_CELLS = 4000  # the near-match programme runs on unmatched stretches up to 
 OCR_CONFUSIONS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"), ("|", "l"))
 
 
-@dataclass
+@record
 class Tokens:
     """A witness cut into tokens: token i is text[lead(i):stops[i]], its word text[starts[i]:ends[i]]."""
 
@@ -133,7 +134,7 @@ class Vocabulary:
         return "".join(out)
 
 
-@dataclass
+@record
 class PassagePair:
     """Passages of two witnesses paired: token ranges [x0, x1) and [y0, y1)."""
 
@@ -144,7 +145,7 @@ class PassagePair:
     matches: list[tuple[int, int]] = field(default_factory=list)  # for a moved pair: its words aligned
 
 
-@dataclass
+@record
 class Alignment:
     """Two witnesses aligned: word matches in order (x token, y token), and the passage pairs."""
 

@@ -17,16 +17,16 @@ is the concatenation of its readings, exactly (``Apparatus.text_of``).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 
 from pipeline.collate.align import Alignment, Tokens, Vocabulary, align, key, likeness, near, tokenize
 from pipeline.collate.witness import Witness
+from pipeline.records import field, record
 
 SUBSTANTIVE = ("addition", "omission", "substitution", "transposition", "hand")
 ACCIDENTAL = ("punctuation", "layout", "spelling")
 
 
-@dataclass
+@record
 class Reading:
     """What a group of witnesses reads in a variant: exact text, and hand edits inside it."""
 
@@ -36,7 +36,7 @@ class Reading:
     type: str | None = None  # None for the lemma; else one of SUBSTANTIVE or ACCIDENTAL
 
 
-@dataclass
+@record
 class App:
     n: int
     id: str
@@ -54,13 +54,13 @@ class App:
         return any(r.hands for r in self.readings)
 
 
-@dataclass
+@record
 class Segment:
     spans: list[tuple[int, int]]  # each witness's [start, end)
     app: App | None = None  # None: every witness reads the same
 
 
-@dataclass
+@record
 class Move:
     """A passage that stands elsewhere in ``witness`` than in ``reference``."""
 
@@ -73,7 +73,7 @@ class Move:
     apps: list[str] = field(default_factory=list)  # the variants it makes, at both places
 
 
-@dataclass
+@record
 class Pairing:
     """How a witness was aligned: against which, and the passages paired."""
 
@@ -82,7 +82,7 @@ class Pairing:
     passages: list[dict]  # {"reference": [s, e], "witness": [s, e], "similarity": x, "moved": bool}
 
 
-@dataclass
+@record
 class Apparatus:
     n: int
     witnesses: list[Witness]
@@ -104,7 +104,7 @@ class Apparatus:
         return "".join(self.reading(witness, s) for unit in self.units for s in unit)
 
 
-@dataclass
+@record
 class Collation:
     """The collations of one run: one apparatus per group of versions."""
 

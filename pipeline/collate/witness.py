@@ -20,13 +20,13 @@ keeps its span, so the apparatus can say which variants the hand edits made.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 from pipeline.kinds import ABBREVIATION, BY_NAME, EMPTY, NOTE, OMIT
 from pipeline.read import LAYERS
+from pipeline.records import field, record
 from pipeline.writers.walk import Edition, Node
 
 SPEC = re.compile(r"^(?P<path>[^#@]+?)(?:#(?P<document>[^#@]*))?(?:@(?P<layer>[^#@]*))?$")
@@ -36,7 +36,7 @@ DROPPED = None  # where the layer leaves something out: the spacing around it is
 MENDED = ".,;:!?)"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spec:
     """A witness as named: a source, one of its documents (``None``: all) and a layer."""
 
@@ -65,7 +65,7 @@ def parse_spec(argument: str) -> Spec | Diagnostic:
     return Spec(path, int(document) if document else None, layer, argument)
 
 
-@dataclass
+@record
 class Witness:
     """One witness: its text (one block a line) and the spans of it that hand edits made."""
 

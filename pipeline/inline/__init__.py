@@ -9,16 +9,16 @@ tree, and the names, scripts, dates and times of its text). The tree never has c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from pipeline.inline.annotate import build
 from pipeline.inline.brackets import CHECKS, classify
 from pipeline.inline.pairing import MAX_DEPTH, InlineContext, Interval, pair
+from pipeline.records import record
 
 __all__ = ["CHECKS", "MAX_DEPTH", "Inline", "InlineContext", "Interval", "classify", "parse_inline"]
 
 
-@dataclass
+@record
 class Inline:
     """The inline parse of a block: its tree of ``Text`` and ``Span``, the markup repairs made
     ((offset, message), recorded in the TEI header) and whether it uses italic markers."""

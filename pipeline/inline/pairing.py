@@ -11,10 +11,10 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass, field
 
 from pipeline.conventions import Conventions
 from pipeline.model import DocumentInfo
+from pipeline.records import field, record
 from pipeline.registers import Register
 
 OPENING = set("([{\"'\u201c\u2018\u2014\u2013-/")
@@ -34,7 +34,7 @@ def _signs() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return re.compile(r"[\[\]]"), re.compile(r"[*_]"), re.compile(r"\S")
 
 
-@dataclass
+@record
 class Interval:
     """A span of the block: [start, end) with its markers, [cstart, cend) its content, its kind."""
 
@@ -46,7 +46,7 @@ class Interval:
     attrs: dict = field(default_factory=dict)
 
 
-@dataclass
+@record
 class InlineContext:
     """What the inline parser needs besides the text: registers, conventions, the document."""
 
@@ -95,7 +95,7 @@ def _close_at_sentence(text: str, cstart: int, limit: int) -> int:
     return cstart + len(segment.rstrip())
 
 
-@dataclass
+@record
 class Paired:
     """What pairing found in a block: the italic intervals, the bracket pairs (opening ->
     closing position), the repairs it made ((offset, message), for the TEI header) and whether
