@@ -122,6 +122,30 @@ def test_fast_scanner_of_an_optional_run_matches_as_the_pattern_on_random_texts(
             [(m.span(), m.groups()) for m in compiled.finditer(text)], text
 
 
+@pytest.mark.parametrize("pattern", [r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=[-x]+\s+[a-z])", r"[ \t]*\n", r"(?P<t>a*b)x?",
+                                     r"(?P<t>[ \t]+)(?=\n|\Z)", r"a{2,3}b", r"[ab]{0,3}c", r"a+(?=b|\Z)"])
+def test_anchored_scan_matches_as_the_pattern_on_random_texts(pattern):
+    import random
+
+    from pipeline.rules import anchored_finditer
+
+    compiled = re.compile(pattern)
+    finditer = anchored_finditer(compiled)
+    assert finditer is not None  # the case it scans by anchors
+    chance = random.Random(16)
+    for _ in range(20_000):
+        text = "".join(chance.choice(" \t\n-abcx") for _ in range(chance.randint(0, 16)))
+        assert [(m.span(), m.groups()) for m in finditer(text)] == \
+            [(m.span(), m.groups()) for m in compiled.finditer(text)], text
+
+
+@pytest.mark.parametrize("pattern", [r"\d{1,2}", r"[ \t]*(?=x)", r"[ab]*[bc]", r"\s*\n", r"(?i)a*b", r"[ \t]+(?=\n|)"])
+def test_no_anchored_scan_where_it_could_differ(pattern):
+    from pipeline.rules import anchored_finditer
+
+    assert anchored_finditer(re.compile(pattern)) is None
+
+
 def test_every_rule_scans_and_prefilters_like_its_pattern():
     text = SAMPLE.read_text(encoding="utf-8")
     for rule in RULES:
@@ -129,6 +153,7 @@ def test_every_rule_scans_and_prefilters_like_its_pattern():
             continue
         found = [m.span() for m in rule.regex.finditer(text)]
         assert [m.span() for m in rule.scanner.finditer(text)] == found
+        assert [m.span() for m in rule.finditer(text)] == found
         assert rule.may_match(text) or not found
 
 
