@@ -422,6 +422,69 @@ def last_character(pattern: re.Pattern) -> re.Pattern | None:
 ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 
 
+def first_character(pattern: re.Pattern) -> re.Pattern | None:
+    """A pattern of one character class that matches the first character of every text that
+    ``pattern`` matches (read from the parsed pattern, its zero-width items skipped: a class,
+    a character, a repeat, a group or an alternation of those, an optional one joined with what
+    may come first after it); None when this reading cannot tell, or when the pattern may match
+    empty text. The regular expression engine skips ahead to a pattern's first character only
+    when the pattern begins with it (not with a look-behind): ``matches_at`` tries the pattern
+    only where this class finds a character. A look-behind at one character that the pattern
+    begins with (``(?<![\\w.])``) is kept, tested after that character: ``[\\d](?<![\\w.].)``."""
+    try:
+        items = list(_sre_parser.parse(pattern.pattern, pattern.flags))
+        chars = _first_items(items)
+        if not chars:
+            return None
+        categories = [item for item in chars if item[0] is _c.CATEGORY]
+        if categories:  # the characters of a category it holds are not tested again ([01\d]: \d)
+            parsed = _sre_parser.parse("x", pattern.flags)
+            parsed.data[:] = [(_c.IN, categories)]
+            category = _sre_compiler.compile(parsed, pattern.flags)
+            chars = [item for item in chars if item[0] is not _c.LITERAL or not category.match(chr(item[1]))]
+        chars = list(dict.fromkeys(chars))
+        parsed = _sre_parser.parse("x(?<!x(?s:.))", pattern.flags)
+        parsed.data[0] = (_c.IN, chars)
+        op, av = items[0]
+        if op is _c.ASSERT_NOT and av[0] == -1 and av[1].getwidth() == (1, 1) and len(av[1].data) == 1:
+            parsed.data[1][1][1].data[0] = av[1].data[0]  # the look-behind's character, then any
+        else:
+            del parsed.data[1:]
+        return _sre_compiler.compile(parsed, pattern.flags)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: no cheap test
+        return None
+
+
+def _first_items(items: list) -> list | None:
+    """The class items (characters, ranges, categories) of what the sequence ``items`` can begin
+    with, or None when not known or when it may match empty text (see ``first_character``)."""
+    chars: list = []
+    for index, (op, av) in enumerate(items):
+        if op in ZERO_WIDTH:
+            continue
+        if op is _c.LITERAL:
+            return chars + [(_c.LITERAL, av)]
+        if op is _c.IN:
+            return None if any(kind is _c.NEGATE for kind, _ in av) else chars + list(av)
+        rest = items[index + 1:]
+        if op is _c.SUBPATTERN:
+            first = _first_items(list(av[3]) + rest) if not av[1] and not av[2] else None  # (no flags of its own)
+            return None if first is None else chars + first
+        if op is _c.BRANCH:
+            firsts = [_first_items(list(branch) + rest) for branch in av[1]]
+            return None if any(first is None for first in firsts) else chars + [i for f in firsts for i in f]
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            first = _first_items(list(av[2]))
+            if first is None:
+                return None
+            if av[0] >= 1:
+                return chars + first
+            chars += first  # optional: what follows it may come first
+            continue
+        return None
+    return None  # the sequence may match empty text
+
+
 def _last_items(items: list) -> list | None:
     """The class items (characters, ranges, categories) of what the sequence ``items`` can end
     with, or None when not known (see ``last_character``)."""

@@ -18,7 +18,7 @@ from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
-from pipeline.rules import may_hold, required_strings
+from pipeline.rules import first_character, matches_at, may_hold, required_strings
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
@@ -56,6 +56,22 @@ def _needles(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
 def _may_hold(pattern: re.Pattern, text: str) -> bool:
     """False when ``text`` cannot hold a match of ``pattern`` (``rules.may_hold``)."""
     return may_hold(_needles(pattern), text)
+
+
+@functools.cache
+def _first_characters(pattern: re.Pattern) -> re.Pattern | None:
+    """The class of the characters a match of ``pattern`` can begin with (worked out from the
+    pattern once per process, ``rules.first_character``)."""
+    return first_character(pattern)
+
+
+def _finditer(pattern: re.Pattern, text: str):
+    """What ``pattern.finditer(text)`` finds, the pattern tried only where a match can begin: the
+    engine tries one that begins with a look-behind (the time's ``(?<![\\w.])``) at every character."""
+    first = _first_characters(pattern)
+    if first is None:
+        return pattern.finditer(text)
+    return matches_at(pattern, text, (m.start() for m in first.finditer(text)))
 
 
 def _words_with_figures(segment: str) -> list[tuple[int, str]]:
@@ -170,7 +186,7 @@ def _elisions(ctx: InlineContext, segment: str) -> list[Found]:
     if ". ." not in segment:  # prefilter: spaced full stops
         return []
     return [Found(m.start(), m.end(), "gap", {"reason": "elided"})
-            for m in ctx.conventions.pattern("elision").finditer(segment)]
+            for m in _finditer(ctx.conventions.pattern("elision"), segment)]
 
 
 def _names(ctx: InlineContext, segment: str) -> list[Found]:
@@ -191,7 +207,7 @@ def _scripts(ctx: InlineContext, segment: str) -> list[Found]:
 
 def _times(ctx: InlineContext, segment: str) -> list[Found]:
     found = []
-    for m in ctx.conventions.pattern("time").finditer(segment):
+    for m in _finditer(ctx.conventions.pattern("time"), segment):
         when = _time_value(m)
         if when:
             found.append(Found(m.start(), m.end(), "time", {"when": when}))
