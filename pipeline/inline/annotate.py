@@ -145,7 +145,7 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
                         out.pop()
             out.append(node)
         else:
-            out.extend(_annotate_text(ctx, node))
+            _annotate_text(ctx, node, out)
     return _dates_over_corrections(ctx, out) if joins else out
 
 
@@ -248,52 +248,68 @@ def _tried(figure: bool, non_ascii: bool, spaced_stops: bool) -> tuple:
     return tuple(annotator for annotator, needs in ANNOTATORS if held[needs])
 
 
-def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
-    """Split a text run around what the annotators find in it (a citation first: its own span)."""
+def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = True) -> None:
+    """Append to ``out`` a text run split around what the annotators find in it (a citation
+    first: its own span)."""
     text = ctx.text
     segment = text[node.start:node.end]
     if not segment or segment.isspace():
-        return [node]
+        out.append(node)
+        return
     digits = _has_figure(segment)
     if citations and digits:
         citation = ctx.conventions.pattern("citation")
         m = citation.search(segment) if _may_hold(citation, segment) else None
         if m:
             s, e = node.start + m.start(), node.start + m.end()
-            inner = _annotate_text(ctx, Text(s, e), citations=False)
-            return (_annotate_text(ctx, Text(node.start, s)) if s > node.start else []) + \
-                [Span("bibl", s, e, inner)] + \
-                (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
+            inner: list = []
+            _annotate_text(ctx, Text(s, e), inner, citations=False)
+            if s > node.start:
+                _annotate_text(ctx, Text(node.start, s), out)
+            out.append(Span("bibl", s, e, inner))
+            if e < node.end:
+                _annotate_text(ctx, Text(e, node.end), out)
+            return
+    non_ascii, spaced_stops = not segment.isascii(), ". ." in segment
+    if digits or non_ascii or spaced_stops:
+        found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
+    else:  # only names can be found (most runs): they never overlap, and come in text order
+        found = _names(ctx, segment)
+    if not found:
+        out.append(node)  # the run as it is (most runs hold nothing to annotate)
+        return
+    position = node.start
+    for f in found:
+        s, e = node.start + f.start, node.start + f.end
+        if s < position:
+            continue
+        if s > position:
+            out.append(Text(position, s))
+        out.append(Span(f.kind, s, e, [] if f.kind == "gap" else [Text(s, e)], **f.fields))
+        position = e
+    if position < node.end:
+        out.append(Text(position, node.end))
+
+
+def _claimed(ctx: InlineContext, offset: int, segment: str, annotators: tuple) -> list[Found]:
+    """What the annotators find in a run (at ``offset`` of the text), in text order: the first
+    to claim a place keeps it; the findings of what is kept are reported."""
     found: list[Found] = []
     taken = None
-    for annotator in _tried(digits, not segment.isascii(), ". ." in segment):
+    for annotator in annotators:
         candidates = annotator(ctx, segment)
         if candidates and taken is None:
             taken = Occupied()
         for candidate in candidates:
-            s, e = node.start + candidate.start, node.start + candidate.end
-            if taken.overlaps(s, e):
+            if taken.overlaps(candidate.start, candidate.end):
                 continue
-            taken.add(s, e)
+            taken.add(candidate.start, candidate.end)
             if candidate.finding:
                 code, fields = candidate.finding
-                ctx.report(s, code, **fields)
-            found.append(Found(s, e, candidate.kind, candidate.fields))
-    if not found:
-        return [node]  # the run as it is (most runs hold nothing to annotate)
+                ctx.report(offset + candidate.start, code, **fields)
+            found.append(candidate)
     found.sort(key=_in_text_order)
-    out: list = []
-    position = node.start
-    for f in found:
-        if f.start < position:
-            continue
-        if f.start > position:
-            out.append(Text(position, f.start))
-        out.append(Span(f.kind, f.start, f.end, [] if f.kind == "gap" else [Text(f.start, f.end)], **f.fields))
-        position = f.end
-    if position < node.end:
-        out.append(Text(position, node.end))
-    return out
+    return found
 
 
 def _in_text_order(found: Found) -> tuple[int, int]:
