@@ -364,7 +364,7 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     elif rule.may_match(body):
         context, context_end, within = rule.context, rule.context_end, rule.within
-        for m in rule.scanner.finditer(body):
+        for m in rule.finditer(body):
             start, end = m.span("target")
             if start == end:
                 continue

@@ -1174,11 +1174,15 @@ class Parser:
         return InlineContext(self.text, self.register, self.conventions, DocumentInfo(), lambda *a, **k: None)
 
     def _lines(self, s: int, e: int) -> list[tuple[int, int]]:
-        out, position = [], s
-        for m in re.finditer(r"\n", self.text[s:e]):
-            out.append(_trim(self.text, position, s + m.start()))
-            position = s + m.end()
-        out.append(_trim(self.text, position, e))
+        """The lines of [s, e), trimmed, the blank ones left out (found by the line breaks, the
+        paragraph not copied: most paragraphs are one long line)."""
+        text, out, position = self.text, [], s
+        end = text.find("\n", position, e)
+        while end >= 0:
+            out.append(_trim(text, position, end))
+            position = end + 1
+            end = text.find("\n", position, e)
+        out.append(_trim(text, position, e))
         return [(a, b) for a, b in out if b > a]
 
     def _closer_line(self, s: int, e: int) -> list[Block] | None:

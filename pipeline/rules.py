@@ -65,6 +65,15 @@ class Rule:
         return fast_scanner(self.regex) if self.regex is not None else None
 
     @functools.cached_property
+    def finditer(self):
+        """What ``regex.finditer`` yields for a text, found the fastest way known for the
+        pattern: from its anchors (``anchored_finditer``), else with its ``scanner``. Worked out
+        once per rule, on first use."""
+        if self.regex is None:
+            return None
+        return anchored_finditer(self.regex) or self.scanner.finditer
+
+    @functools.cached_property
     def context_end(self) -> re.Pattern | None:
         """A class of the characters the ``before`` context can end with (``last_character``):
         a context that must end just before a match is searched for only where the character
@@ -321,6 +330,95 @@ def _optional_run_first(parsed, items: list, pattern: re.Pattern) -> re.Pattern:
     return _sre_compiler.compile(parsed, pattern.flags)
 
 
+def anchored_finditer(pattern: re.Pattern):
+    """A function of a text that yields what ``pattern.finditer`` yields, for a pattern (without
+    case folding) that begins with a greedy run of a character class C (``[ \\t]*``, ``[ \\t]+``)
+    followed by its anchor: a character or class with none of C's characters (``\\n``), or a
+    look-ahead each of whose alternatives begins with one or is the text's end (``(?=\\n|\\Z)``);
+    None for any other pattern.
+
+    The engine tries such a pattern at every character of C (every space of a text, each try far
+    dearer than a skip); the anchors are rarer (line breaks). A match is the run of C that ends
+    at an anchor, then the rest: the run being greedy and C apart from the anchor, it is found
+    by matching the pattern once at the run's start, no earlier than where the last match ended
+    (``finditer`` resumes there) nor more characters before the anchor than the run may hold,
+    anchor after anchor, left to right."""
+    try:
+        items = _leading_items(list(_sre_parser.parse(pattern.pattern, pattern.flags)))
+        if pattern.flags & re.IGNORECASE or len(items) < 2 or items[0][0] is not _c.MAX_REPEAT:
+            return None
+        low, high, sub = items[0][1]
+        run = _characters(sub.data[0]) if len(sub.data) == 1 else None
+        anchor = _anchor(items[1])
+        if not run or anchor is None:
+            return None
+        chars, at_end = anchor
+        if not chars or run & chars or (low < 1 and items[1][0] is _c.ASSERT):
+            return None  # (a run of none before a look-ahead: a match could be empty)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: no anchored scan
+        return None
+    anchors = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(chars)) + "]")
+    run_chars = frozenset(map(chr, run))
+    longest = None if high is _c.MAXREPEAT else high
+
+    def places(text: str):
+        for a in anchors.finditer(text):
+            yield a.start()
+        if at_end:
+            yield len(text)
+
+    def finditer(text: str):
+        position = 0
+        for anchor_at in places(text):
+            if anchor_at < position:
+                continue
+            start = anchor_at
+            first = position if longest is None else max(position, anchor_at - longest)
+            while start > first and text[start - 1] in run_chars:
+                start -= 1
+            m = pattern.match(text, start)
+            if m is not None:
+                yield m
+                position = m.end()
+
+    return finditer
+
+
+def _leading_items(items: list) -> list:
+    """A sequence of parsed items with its leading groups (of no flags of their own) opened, so
+    that its first item is not a group: the same text matched, read item by item."""
+    while items and items[0][0] is _c.SUBPATTERN and not items[0][1][1] and not items[0][1][2]:
+        items = list(items[0][1][3]) + items[1:]
+    return items
+
+
+def _anchor(item) -> tuple[frozenset[int], bool] | None:
+    """(the characters, whether the text's end too) that ``item`` begins with: a character or
+    class, or a look-ahead whose alternatives each begin with one or are the text's end; None
+    when it is anything else (see ``anchored_finditer``)."""
+    chars = _characters(item)
+    if chars:
+        return chars, False
+    op, av = item
+    if op is not _c.ASSERT or av[0] != 1:
+        return None
+    body = list(av[1])
+    alternatives = [list(b) for b in body[0][1][1]] if len(body) == 1 and body[0][0] is _c.BRANCH else [body]
+    found: set[int] = set()
+    at_end = False
+    for alternative in alternatives:
+        if not alternative:
+            return None
+        if alternative[0] == (_c.AT, _c.AT_END_STRING):
+            at_end = True
+            continue
+        first = _characters(alternative[0])
+        if not first:
+            return None
+        found |= first
+    return frozenset(found), at_end
+
+
 def last_character(pattern: re.Pattern) -> re.Pattern | None:
     """A pattern of one character class that matches the last character of every text that
     ``pattern`` matches (read from the parsed pattern, its zero-width items skipped: a class, a
@@ -338,6 +436,69 @@ def last_character(pattern: re.Pattern) -> re.Pattern | None:
 
 
 ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
+
+
+def first_character(pattern: re.Pattern) -> re.Pattern | None:
+    """A pattern of one character class that matches the first character of every text that
+    ``pattern`` matches (read from the parsed pattern, its zero-width items skipped: a class,
+    a character, a repeat, a group or an alternation of those, an optional one joined with what
+    may come first after it); None when this reading cannot tell, or when the pattern may match
+    empty text. The regular expression engine skips ahead to a pattern's first character only
+    when the pattern begins with it (not with a look-behind): ``matches_at`` tries the pattern
+    only where this class finds a character. A look-behind at one character that the pattern
+    begins with (``(?<![\\w.])``) is kept, tested after that character: ``[\\d](?<![\\w.].)``."""
+    try:
+        items = list(_sre_parser.parse(pattern.pattern, pattern.flags))
+        chars = _first_items(items)
+        if not chars:
+            return None
+        categories = [item for item in chars if item[0] is _c.CATEGORY]
+        if categories:  # the characters of a category it holds are not tested again ([01\d]: \d)
+            parsed = _sre_parser.parse("x", pattern.flags)
+            parsed.data[:] = [(_c.IN, categories)]
+            category = _sre_compiler.compile(parsed, pattern.flags)
+            chars = [item for item in chars if item[0] is not _c.LITERAL or not category.match(chr(item[1]))]
+        chars = list(dict.fromkeys(chars))
+        parsed = _sre_parser.parse("x(?<!x(?s:.))", pattern.flags)
+        parsed.data[0] = (_c.IN, chars)
+        op, av = items[0]
+        if op is _c.ASSERT_NOT and av[0] == -1 and av[1].getwidth() == (1, 1) and len(av[1].data) == 1:
+            parsed.data[1][1][1].data[0] = av[1].data[0]  # the look-behind's character, then any
+        else:
+            del parsed.data[1:]
+        return _sre_compiler.compile(parsed, pattern.flags)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: no cheap test
+        return None
+
+
+def _first_items(items: list) -> list | None:
+    """The class items (characters, ranges, categories) of what the sequence ``items`` can begin
+    with, or None when not known or when it may match empty text (see ``first_character``)."""
+    chars: list = []
+    for index, (op, av) in enumerate(items):
+        if op in ZERO_WIDTH:
+            continue
+        if op is _c.LITERAL:
+            return chars + [(_c.LITERAL, av)]
+        if op is _c.IN:
+            return None if any(kind is _c.NEGATE for kind, _ in av) else chars + list(av)
+        rest = items[index + 1:]
+        if op is _c.SUBPATTERN:
+            first = _first_items(list(av[3]) + rest) if not av[1] and not av[2] else None  # (no flags of its own)
+            return None if first is None else chars + first
+        if op is _c.BRANCH:
+            firsts = [_first_items(list(branch) + rest) for branch in av[1]]
+            return None if any(first is None for first in firsts) else chars + [i for f in firsts for i in f]
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            first = _first_items(list(av[2]))
+            if first is None:
+                return None
+            if av[0] >= 1:
+                return chars + first
+            chars += first  # optional: what follows it may come first
+            continue
+        return None
+    return None  # the sequence may match empty text
 
 
 def _last_items(items: list) -> list | None:

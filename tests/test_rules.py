@@ -122,6 +122,56 @@ def test_fast_scanner_of_an_optional_run_matches_as_the_pattern_on_random_texts(
             [(m.span(), m.groups()) for m in compiled.finditer(text)], text
 
 
+def random_texts(alphabet: str, longest: int, count: int = 20_000):
+    """``count`` texts of the alphabet's characters, of 0 to ``longest``, the same at every run."""
+    import random
+
+    chance = random.Random(16)
+    for _ in range(count):
+        yield "".join(chance.choice(alphabet) for _ in range(chance.randint(0, longest)))
+
+
+@pytest.mark.parametrize("pattern", [r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=[-x]+\s+[a-z])", r"[ \t]*\n", r"(?P<t>a*b)x?",
+                                     r"(?P<t>[ \t]+)(?=\n|\Z)", r"a{2,3}b", r"[ab]{0,3}c", r"a+(?=b|\Z)"])
+def test_anchored_scan_matches_as_the_pattern_on_random_texts(pattern):
+    from pipeline.rules import anchored_finditer
+
+    compiled = re.compile(pattern)
+    finditer = anchored_finditer(compiled)
+    assert finditer is not None  # the case it scans by anchors
+    for text in random_texts(" \t\n-abcx", 16):
+        assert [(m.span(), m.groups()) for m in finditer(text)] == \
+            [(m.span(), m.groups()) for m in compiled.finditer(text)], text
+
+
+@pytest.mark.parametrize("pattern", [r"\d{1,2}", r"[ \t]*(?=x)", r"[ab]*[bc]", r"\s*\n", r"(?i)a*b", r"[ \t]+(?=\n|)"])
+def test_no_anchored_scan_where_it_could_differ(pattern):
+    from pipeline.rules import anchored_finditer
+
+    assert anchored_finditer(re.compile(pattern)) is None
+
+
+@pytest.mark.parametrize("pattern", [r"(?<![\w.])(?:(?P<h>[01]?\d|2[0-3])[.:](?P<m>[0-5]\d)|(?<=at )(?P<h2>\d)x)",
+                                     r"a?b*c", r"(?:ab|c?d)+e", r"(?:a|)b", r"(?<![a1])(?:b|1)", r"(?<!ab)c",
+                                     r"(?<!\S)\.(?: \.){2,}(?!\S)", r"(?i)ab"])
+def test_first_character_finds_where_every_match_begins_on_random_texts(pattern):
+    from pipeline.rules import first_character, matches_at
+
+    compiled = re.compile(pattern)
+    first = first_character(compiled)
+    assert first is not None
+    for text in random_texts("abcdexAB12.: ", 14):
+        starts = (m.start() for m in first.finditer(text))
+        assert [m.span() for m in matches_at(compiled, text, starts)] == [m.span() for m in compiled.finditer(text)]
+
+
+@pytest.mark.parametrize("pattern", [r"x*", r"(?<!a)b?c?", r"[^a]b", r"(?:a|b*)?c?"])
+def test_no_first_character_where_a_match_may_begin_anywhere(pattern):
+    from pipeline.rules import first_character
+
+    assert first_character(re.compile(pattern)) is None
+
+
 def test_every_rule_scans_and_prefilters_like_its_pattern():
     text = SAMPLE.read_text(encoding="utf-8")
     for rule in RULES:
@@ -129,6 +179,7 @@ def test_every_rule_scans_and_prefilters_like_its_pattern():
             continue
         found = [m.span() for m in rule.regex.finditer(text)]
         assert [m.span() for m in rule.scanner.finditer(text)] == found
+        assert [m.span() for m in rule.finditer(text)] == found
         assert rule.may_match(text) or not found
 
 

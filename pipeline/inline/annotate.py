@@ -18,7 +18,7 @@ from pipeline.dates import find_dates
 from pipeline.inline.pairing import InlineContext, Interval
 from pipeline.kinds import NON_LATIN, SCRIPTS, TAKES
 from pipeline.model import Span, Text
-from pipeline.rules import may_hold, required_strings
+from pipeline.rules import first_character, matches_at, may_hold, required_strings
 
 # runs of a script other than Latin -> <foreign xml:lang>, from the one table of scripts
 _JOIN = r"[\s,.;:!?\-\u2013\u2014\u00ab\u00bb\"'()\d]*"
@@ -56,6 +56,22 @@ def _needles(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
 def _may_hold(pattern: re.Pattern, text: str) -> bool:
     """False when ``text`` cannot hold a match of ``pattern`` (``rules.may_hold``)."""
     return may_hold(_needles(pattern), text)
+
+
+@functools.cache
+def _first_characters(pattern: re.Pattern) -> re.Pattern | None:
+    """The class of the characters a match of ``pattern`` can begin with (worked out from the
+    pattern once per process, ``rules.first_character``)."""
+    return first_character(pattern)
+
+
+def _finditer(pattern: re.Pattern, text: str):
+    """What ``pattern.finditer(text)`` finds, the pattern tried only where a match can begin: the
+    engine tries one that begins with a look-behind (the time's ``(?<![\\w.])``) at every character."""
+    first = _first_characters(pattern)
+    if first is None:
+        return pattern.finditer(text)
+    return matches_at(pattern, text, (m.start() for m in first.finditer(text)))
 
 
 def _words_with_figures(segment: str) -> list[tuple[int, str]]:
@@ -129,7 +145,7 @@ def enrich(ctx: InlineContext, nodes: list) -> list:
                         out.pop()
             out.append(node)
         else:
-            out.extend(_annotate_text(ctx, node))
+            _annotate_text(ctx, node, out)
     return _dates_over_corrections(ctx, out) if joins else out
 
 
@@ -170,7 +186,7 @@ def _elisions(ctx: InlineContext, segment: str) -> list[Found]:
     if ". ." not in segment:  # prefilter: spaced full stops
         return []
     return [Found(m.start(), m.end(), "gap", {"reason": "elided"})
-            for m in ctx.conventions.pattern("elision").finditer(segment)]
+            for m in _finditer(ctx.conventions.pattern("elision"), segment)]
 
 
 def _names(ctx: InlineContext, segment: str) -> list[Found]:
@@ -191,7 +207,7 @@ def _scripts(ctx: InlineContext, segment: str) -> list[Found]:
 
 def _times(ctx: InlineContext, segment: str) -> list[Found]:
     found = []
-    for m in ctx.conventions.pattern("time").finditer(segment):
+    for m in _finditer(ctx.conventions.pattern("time"), segment):
         when = _time_value(m)
         if when:
             found.append(Found(m.start(), m.end(), "time", {"when": when}))
@@ -232,52 +248,68 @@ def _tried(figure: bool, non_ascii: bool, spaced_stops: bool) -> tuple:
     return tuple(annotator for annotator, needs in ANNOTATORS if held[needs])
 
 
-def _annotate_text(ctx: InlineContext, node: Text, citations: bool = True) -> list:
-    """Split a text run around what the annotators find in it (a citation first: its own span)."""
+def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = True) -> None:
+    """Append to ``out`` a text run split around what the annotators find in it (a citation
+    first: its own span)."""
     text = ctx.text
     segment = text[node.start:node.end]
     if not segment or segment.isspace():
-        return [node]
+        out.append(node)
+        return
     digits = _has_figure(segment)
     if citations and digits:
         citation = ctx.conventions.pattern("citation")
         m = citation.search(segment) if _may_hold(citation, segment) else None
         if m:
             s, e = node.start + m.start(), node.start + m.end()
-            inner = _annotate_text(ctx, Text(s, e), citations=False)
-            return (_annotate_text(ctx, Text(node.start, s)) if s > node.start else []) + \
-                [Span("bibl", s, e, inner)] + \
-                (_annotate_text(ctx, Text(e, node.end)) if e < node.end else [])
+            inner: list = []
+            _annotate_text(ctx, Text(s, e), inner, citations=False)
+            if s > node.start:
+                _annotate_text(ctx, Text(node.start, s), out)
+            out.append(Span("bibl", s, e, inner))
+            if e < node.end:
+                _annotate_text(ctx, Text(e, node.end), out)
+            return
+    non_ascii, spaced_stops = not segment.isascii(), ". ." in segment
+    if digits or non_ascii or spaced_stops:
+        found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
+    else:  # only names can be found (most runs): they never overlap, and come in text order
+        found = _names(ctx, segment)
+    if not found:
+        out.append(node)  # the run as it is (most runs hold nothing to annotate)
+        return
+    position = node.start
+    for f in found:
+        s, e = node.start + f.start, node.start + f.end
+        if s < position:
+            continue
+        if s > position:
+            out.append(Text(position, s))
+        out.append(Span(f.kind, s, e, [] if f.kind == "gap" else [Text(s, e)], **f.fields))
+        position = e
+    if position < node.end:
+        out.append(Text(position, node.end))
+
+
+def _claimed(ctx: InlineContext, offset: int, segment: str, annotators: tuple) -> list[Found]:
+    """What the annotators find in a run (at ``offset`` of the text), in text order: the first
+    to claim a place keeps it; the findings of what is kept are reported."""
     found: list[Found] = []
     taken = None
-    for annotator in _tried(digits, not segment.isascii(), ". ." in segment):
+    for annotator in annotators:
         candidates = annotator(ctx, segment)
         if candidates and taken is None:
             taken = Occupied()
         for candidate in candidates:
-            s, e = node.start + candidate.start, node.start + candidate.end
-            if taken.overlaps(s, e):
+            if taken.overlaps(candidate.start, candidate.end):
                 continue
-            taken.add(s, e)
+            taken.add(candidate.start, candidate.end)
             if candidate.finding:
                 code, fields = candidate.finding
-                ctx.report(s, code, **fields)
-            found.append(Found(s, e, candidate.kind, candidate.fields))
-    if not found:
-        return [node]  # the run as it is (most runs hold nothing to annotate)
+                ctx.report(offset + candidate.start, code, **fields)
+            found.append(candidate)
     found.sort(key=_in_text_order)
-    out: list = []
-    position = node.start
-    for f in found:
-        if f.start < position:
-            continue
-        if f.start > position:
-            out.append(Text(position, f.start))
-        out.append(Span(f.kind, f.start, f.end, [] if f.kind == "gap" else [Text(f.start, f.end)], **f.fields))
-        position = f.end
-    if position < node.end:
-        out.append(Text(position, node.end))
-    return out
+    return found
 
 
 def _in_text_order(found: Found) -> tuple[int, int]:

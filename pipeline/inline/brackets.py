@@ -82,19 +82,9 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     if read is None:
         if len(contents) > _MAX_CONTENTS:
             contents.clear()
-        read = contents[inner] = []
-    for index, (number, rule, content_search, before_search, after_match, check) in enumerate(classifiers):
-        m = None
-        if content_search is not None:
-            if index < len(read):
-                m = read[index]
-            else:  # the tests of the classifiers before this one were read: read this one's
-                m = content_search(inner)
-                read.append(m)
-            if m is None:
-                continue
-        elif index == len(read):
-            read.append(None)
+        read = contents[inner] = [0]
+    for index, m in _candidates(classifiers, inner, read):
+        number, rule, _, before_search, after_match, check = classifiers[index]
         if before_search is not None and before_search(previous) is None:
             continue
         if after_match is not None and after_match(following) is None:
@@ -114,6 +104,22 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
 
 
+def _candidates(classifiers: tuple, inner: str, read: list):
+    """(index, the match of its content test or None) of each classifier, in order, that may
+    take a bracket holding ``inner``: its content test passes, or it has none. ``read`` is what
+    the content tests gave for these words so far: how many classifiers were read, then the
+    candidates among them (the others are never tried again for the same words); the tests
+    beyond are read as far as the bracket's classification asks."""
+    yield from read[1:]
+    for index in range(read[0], len(classifiers)):
+        content_search = classifiers[index][2]
+        m = content_search(inner) if content_search is not None else None
+        read[0] = index + 1
+        if content_search is None or m is not None:
+            read.append((index, m))
+            yield index, m
+
+
 _CLASSIFIERS: dict[int, tuple] = {}
 _MAX_CONTENTS = 20_000  # bracket contents whose tests are kept (then forgotten, all at once)
 
@@ -122,7 +128,7 @@ def _classifiers(conventions) -> tuple[tuple, dict[str, list]]:
     """The classifiers of the conventions, each as (number, classifier, its content's search, its
     ``before``'s search, its ``after``'s match, its check), the tests looked up once per process
     (they are tried in order on every bracket); and what their content tests gave on the bracket
-    contents met so far: content -> the match (or None) of each classifier in order, as far as
+    contents met so far: content -> the classifiers that may take it (``_candidates``), as far as
     they were tried (a content test reads only the bracket's words, and the same words recur:
     '[...]', '[sic]', a name, a year)."""
     held = _CLASSIFIERS.get(id(conventions))

@@ -130,12 +130,13 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
                 too_deep.append(opened)
         else:
             ctx.report(i, "P303", case="unopened")
-    # the text ends in this block, in the middle of a sentence: a page cut off inside the bracket
-    # (looked for after the block, not copied: the rest of the text may be long)
-    cut_off = non_space.search(text, end) is None and \
-        not _sentence_end().search(text[start:end].rstrip()[-3:] + " ")
-    for i in stack:
-        ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
+    if stack:
+        # the text ends in this block, in the middle of a sentence: a page cut off inside the bracket
+        # (looked for after the block, not copied: the rest of the text may be long)
+        cut_off = non_space.search(text, end) is None and \
+            not _sentence_end().search(text[start:end].rstrip()[-3:] + " ")
+        for i in stack:
+            ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
     if too_deep:
         ctx.report(min(too_deep), "P306", depth=MAX_DEPTH)
     # 2. italics, paired inside the bracket that contains them
