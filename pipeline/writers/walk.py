@@ -33,6 +33,10 @@ def _kind(name: str, type_: str | None) -> Editorial:
     return BY_TEI.get((name, type_)) or BY_TEI.get((name, None)) or BY_NAME["literal"]
 
 
+# the elements whose kind their @type says (a note: a gloss, a translator's note...)
+TYPED = frozenset(name for name, type_ in BY_TEI if type_ is not None)
+
+
 @dataclass(slots=True, init=False)
 class Node:
     """A semantic node: ``kind`` 'text' holds ``text``; others hold children and attributes.
@@ -123,14 +127,23 @@ NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
 
 
 def inline(element) -> list[Node]:
-    """The semantic nodes of an element's mixed content."""
+    """The semantic nodes of an element's mixed content.
+
+    The walk's inner loop, over every element of the text. Most elements are of one kind
+    whatever their attributes (a name, an insertion, a deletion): their kind is found by their
+    tag in one look-up and they are read here; the others (a choice, a gap, a note whose @type
+    says what it is) by ``inline_element``."""
     text = element.text
     if not len(element):  # most hold text only (a name, a date, the reading of a choice)
         return [Node("text", text)] if text else []
     nodes = [Node("text", text)] if text else []
     append = nodes.append
     for child in element:
-        if isinstance(child.tag, str):
+        tag = child.tag
+        kind = _tag_kind(tag)
+        if kind is not None:
+            append(Node(kind.name, "", inline(child), _kept(kind, child) if kind.keep else {}))
+        elif isinstance(tag, str):
             node = inline_element(child)
             if node is not None:
                 append(node)
@@ -138,6 +151,20 @@ def inline(element) -> list[Node]:
         if tail:
             append(Node("text", tail))
     return nodes
+
+
+@functools.lru_cache(maxsize=None)
+def _tag_kind(tag) -> Editorial | None:
+    """The kind of every element with this tag whatever its attributes; None for those
+    ``inline_element`` reads apart (a choice, a line break, a gap, an element whose @type says
+    its kind) and for what is not an element (a comment's tag is a function)."""
+    if not isinstance(tag, str):
+        return None
+    name = _local(tag)
+    if name in ("choice", "lb") or name in TYPED:
+        return None
+    kind = _kind(name, None)
+    return None if kind.role == EMPTY else kind
 
 
 def _kept(kind: Editorial, element) -> dict:
