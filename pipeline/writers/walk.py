@@ -190,14 +190,23 @@ def inline_element(element) -> Node | None:
     """The semantic node of one element, its kind found in the kinds table."""
     name = _local(element.tag)
     if name == "choice":
+        # (loops rather than generators: a choice in eight elements, an OCR fix or an expansion)
         parts = {_local(c.tag): c for c in element if isinstance(c.tag, str)}
-        first = next((p for p in CHOICES if p in parts), "orig")
+        for first in CHOICES:  # the form read: sic, abbr or orig
+            if first in parts:
+                break
+        else:
+            first = "orig"
         plain_kind, ruled_kind = CHOICES[first]
-        second = next(p for p in parts if p != first) if len(parts) > 1 else None
-        reading = parts.get(second) if second else None
+        reading = None  # the other form (the first other element), if there are two
+        if len(parts) > 1:
+            for form, part in parts.items():
+                if form != first:
+                    reading = part
+                    break
         rule = reading.get("ana") if reading is not None else None
         kind = BY_NAME[ruled_kind if rule else plain_kind]
-        attrs = {"rule": rule[len("#rule."):]} if "rule" in kind.keep else {}
+        attrs = {"rule": rule[len("#rule."):]} if "rule" in kind.keep else NO_ATTRS
         return Node(kind.name, children=inline(reading) if reading is not None else [],
                     alt=inline(parts[first]) if first in parts else [], attrs=attrs)
     if name == "lb":
