@@ -355,8 +355,10 @@ class Encoder:
         out.start("sourceDoc", {"xml_id": "received", "xml_space": "preserve"})
         out.start("surface", {"type": "ocr"})
         pad = out.pad()
-        lines = self.source.body.split("\n")
-        out.raw("".join([f'{pad}<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>'
+        # the body escaped in one call, then cut at its newlines (each escaped as "&#10;": a
+        # "&" of the text is "&amp;" by then)
+        lines = escape_text(self.source.body).split("&#10;")
+        out.raw("".join([f'{pad}<line xml:id="L{number}" n="{number}">{line}</line>'
                          for number, line in enumerate(lines, 1)]), len(lines))
         out.end("surface")
         out.end("sourceDoc")
