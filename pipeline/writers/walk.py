@@ -317,9 +317,18 @@ def _text(element) -> str:
     return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
-def _child(element, tag: str):
-    """The first child of an element with a Clark tag (``element.find``, without a path to read)."""
-    return next(element.iterchildren(tag), None)
+def _forms(change) -> tuple:
+    """The orig and reg children of a change (None where it has none; a first of each): by one
+    pass over its children, cheaper than an ``iterchildren(tag)`` each (a tag matcher made per
+    call)."""
+    orig = reg = None
+    for child in change:
+        tag = child.tag
+        if tag == ORIG and orig is None:
+            orig = child
+        elif tag == REG and reg is None:
+            reg = child
+    return orig, reg
 
 
 def read_edition(root, source_id: str) -> Edition:
@@ -390,7 +399,7 @@ def read_edition(root, source_id: str) -> Edition:
     changes = []
     if header is not None:
         for change in header.iterfind("t:revisionDesc/t:listChange/t:change", NS):
-            orig, reg = _child(change, ORIG), _child(change, REG)
+            orig, reg = _forms(change)
             changes.append({
                 "type": change.get("type"),
                 "rule": (change.get("ana") or "#rule.")[len("#rule."):] or None,
