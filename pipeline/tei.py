@@ -163,11 +163,8 @@ class Markup:
 
     def start(self, name: str, attrs: dict | None = None) -> int:
         """Open an element; its index in document order."""
-        stack = self.stack
-        if stack and stack[-1] >= 0:  # ``_child``, written out: a header opens hundreds
-            self.parts.append("&#10;" + "  " * (self.level + len(stack)))
-            stack[-1] = 1
-        stack.append(0 if name in self.containers else -1)
+        self._child()
+        self.stack.append(0 if name in self.containers else -1)
         self.parts.append(f"<{name}{Markup.attributes(attrs)}>" if attrs else f"<{name}>")
         self.count += 1
         return self.count - 1
@@ -208,10 +205,7 @@ class Markup:
     def element(self, name: str, text: str | None = None, attrs: dict | None = None) -> int:
         """A whole element holding only ``text``; its index. Written in one piece: an element
         of text only, a container's name or not, has no layout inside."""
-        stack = self.stack
-        if stack and stack[-1] >= 0:
-            self.parts.append("&#10;" + "  " * (self.level + len(stack)))
-            stack[-1] = 1
+        self._child()
         self.parts.append(f"<{name}{Markup.attributes(attrs) if attrs else ''}>"
                           f"{escape_text(text) if text else ''}</{name}>")
         self.count += 1
