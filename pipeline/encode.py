@@ -137,6 +137,8 @@ class Encoder:
         self.forme_ends = [c.nend for c in self.forme]
         self.forme_done: set[int] = set()
         self.leaves: list[tuple[int, int]] = []  # (start, index in document order) of every block element
+        # every place a run of text stops at: an OCR fix starts, a running head taken out ends
+        self.stops = sorted({*self.inline_starts, *self.forme_ends})
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
@@ -353,8 +355,10 @@ class Encoder:
         out.start("sourceDoc", {"xml_id": "received", "xml_space": "preserve"})
         out.start("surface", {"type": "ocr"})
         pad = out.pad()
-        lines = self.source.body.split("\n")
-        out.raw("".join([f'{pad}<line xml:id="L{number}" n="{number}">{escape_text(line)}</line>'
+        # the body escaped in one call, then cut at its newlines (each escaped as "&#10;": a
+        # "&" of the text is "&amp;" by then)
+        lines = escape_text(self.source.body).split("&#10;")
+        out.raw("".join([f'{pad}<line xml:id="L{number}" n="{number}">{line}</line>'
                          for number, line in enumerate(lines, 1)]), len(lines))
         out.end("surface")
         out.end("sourceDoc")
@@ -536,43 +540,63 @@ class Encoder:
                 following.text = text
 
     def inlines(self, nodes: list) -> None:
+        """Spans and runs of text. A run that no fix or running head stops (nearly all) is its
+        text: appended here, without a call of ``text_run``."""
+        parts, text, stops = self.out.parts, self.text, self.stops
+        last = len(stops)
         for node in nodes:
             if isinstance(node, Text):
-                self.text_run(node.start, node.end)
+                start, end = node.start, node.end
+                i = bisect.bisect_left(stops, start)
+                if i == last or stops[i] >= end:
+                    parts.append(escape_text(text[start:end]))
+                else:
+                    self.text_run(start, end)
             else:
                 self.span(node)
 
+    def open(self, tag: str, attrs: dict | None, origin: int) -> None:
+        """Open an element of a block's mixed content (``Markup.open``) whose origin is
+        ``origin``: ``tag`` is the start of its start tag (``<name`` and the attributes it
+        always has), ``attrs`` the attributes it has besides."""
+        index = self.out.open(f"{tag}{Markup.attributes(attrs)}>" if attrs else tag + ">")
+        self.marked.append((index, origin, False))
+
     def span(self, span: Span) -> None:
+        """An editorial construct as its kind's element. What the kinds table gives every span
+        of a kind (the element, its attributes) is written as the kind's start tag, made once
+        (``_start_tag``); then the attributes of this span (after the table's: none of them is
+        one of the table's)."""
         kind = span.kind
-        encoding = ENCODING[span.kind]
+        encoding = ENCODING[kind]
         out = self.out
-        if encoding.element == "gap":
-            attrs = self.decided({"reason": span.reason or encoding.attrs.get("reason")}, span)
-            self.start("gap", attrs, span.start)
+        element = encoding.element
+        if element == "gap":
+            self.open("<gap", self.decided({"reason": span.reason or encoding.attrs.get("reason")}, span), span.start)
             words = "".join(self.text[t.start:t.end] for t in span.children if isinstance(t, Text)).strip()
             if WORD.search(words):  # [two words illegible]: what the bracket said is kept
                 out.element("desc", " ".join(words.split()))
-            out.end("gap")
+            out.close("</gap>")
             return
-        if encoding.element == "choice":
-            self.start("choice", self.decided({}, span), span.start)
+        if element == "choice":
+            self.open("<choice", self.decided({}, span), span.start)
             first, second = ("sic", "corr") if encoding.editorial == "correction" else ("abbr", "expan")
-            out.start(first)
+            out.open(f"<{first}>")
             if span.pulled:
                 self.text_run(*span.pulled)
-            out.end(first)
-            out.start(second, encoding.attrs)
+            out.close(f"</{first}>")
+            out.open(f"<{second}{Markup.attributes(encoding.attrs)}>")
             self.inlines(span.children)
-            out.end(second)
-            out.end("choice")
+            out.close(f"</{second}></choice>")
             return
+        tag = _START_TAGS.get(kind) or _start_tag(encoding)
         if encoding.takes:  # word [?]: the element holds the word it took in, not the mark
-            self.start(encoding.element, self.decided(dict(encoding.attrs), span), span.start)
+            self.open(tag, self.decided({}, span), span.start)
             if span.pulled:
                 self.text_run(*span.pulled)
-            out.end(encoding.element)
+            out.close(f"</{element}>")
             return
-        attrs = dict(encoding.attrs)
+        attrs = {}
         if span.ref:
             attrs["ref"] = f"#{span.ref}"
             self.used.add(span.ref)
@@ -596,9 +620,9 @@ class Encoder:
             attrs["cert"] = "low"
         if span.decision is not None:
             attrs.pop("cert", None)
-        self.start(encoding.element, self.decided(attrs, span), span.start)
+        self.open(tag, self.decided(attrs, span), span.start)
         self.inlines(span.children)
-        out.end(encoding.element)
+        out.close(f"</{element}>")
 
     def decided(self, attrs: dict, span: Span) -> dict:
         """A kind the editor set: the element's reading is the editor's (@resp), and the header's
@@ -614,12 +638,8 @@ class Encoder:
 
     def text_run(self, start: int, end: int) -> None:
         """Text [start, end), with every OCR fix inside it shown as choice/sic/corr and every
-        running head taken out of it as fw."""
+        running head taken out of it as fw: any run (``inlines`` writes most runs itself)."""
         out = self.out
-        if self._plain(start, end):  # most runs: no fix, no running head
-            if end > start:
-                out.parts.append(escape_text(self.text[start:end]))
-            return
         position = start
         events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
         i = bisect.bisect_left(self.forme_ends, start)
@@ -634,22 +654,16 @@ class Encoder:
                     self.forme_written(change)
                 continue
             out.text(self.text[position:change.nstart])
-            self.start("choice", origin=change.start, received=True)
-            out.element("sic", change.before)
-            out.element("corr", change.after, {"ana": f"#rule.{change.rule}",
-                                               "source": f"#{self.change_ids[id(change)]}"})
-            out.end("choice")
+            self.marked.append((out.open("<choice>"), change.start, True))
+            out.open("<sic>")
+            out.text(change.before)
+            out.close("</sic>")
+            fix = {"ana": f"#rule.{change.rule}", "source": f"#{self.change_ids[id(change)]}"}
+            out.open(f"<corr{Markup.attributes(fix)}>")
+            out.text(change.after)
+            out.close("</corr></choice>")
             position = change.nend
         out.text(self.text[position:end])
-
-    def _plain(self, start: int, end: int) -> bool:
-        """No OCR fix starts in [start, end) and no running head ends in it: the run is its text."""
-        starts, ends = self.inline_starts, self.forme_ends
-        i = bisect.bisect_left(starts, start)
-        if i < len(starts) and starts[i] < end:
-            return False
-        i = bisect.bisect_left(ends, start)
-        return not (i < len(ends) and ends[i] < end)
 
     def _changes_within(self, start: int, end: int):
         i = bisect.bisect_left(self.inline_starts, start)
@@ -658,6 +672,15 @@ class Encoder:
             if change.nend <= end and change.nend > change.nstart:
                 yield change
             i += 1
+
+
+_START_TAGS: dict[str, str] = {}  # a parser's kind -> '<element' and the attributes the kinds table gives it
+
+
+def _start_tag(encoding) -> str:
+    """The start of the start tag of every span of a kind (remembered)."""
+    tag = _START_TAGS[encoding.name] = f"<{encoding.element}{Markup.attributes(encoding.attrs)}"
+    return tag
 
 
 def _trim_end(text: str, start: int, end: int) -> int:

@@ -165,12 +165,7 @@ class Markup:
         """Open an element; its index in document order."""
         self._child()
         self.stack.append(0 if name in self.containers else -1)
-        tag = "<" + name
-        if attrs:
-            for key, value in attrs.items():
-                if value is not None:
-                    tag += f' {_markup_name(key)}="{escape_attribute(value if type(value) is str else str(value))}"'
-        self.parts.append(tag + ">")
+        self.parts.append(f"<{name}{Markup.attributes(attrs)}>" if attrs else f"<{name}>")
         self.count += 1
         return self.count - 1
 
@@ -179,17 +174,42 @@ class Markup:
             self.parts.append("&#10;" + "  " * (self.level + len(self.stack)))
         self.parts.append(f"</{name}>")
 
+    @staticmethod
+    def attributes(attrs: dict) -> str:
+        """Attributes as markup (`` name="value"`` each, in their order): keywords of ``sub``
+        (``xml_id`` is ``xml:id``), None leaving one out."""
+        markup = ""  # most have one or two: a loop costs less than a comprehension's join
+        for key, value in attrs.items():
+            if value is not None:
+                markup += (f' {_MARKUP_NAMES.get(key) or _markup_name(key)}="'
+                           f'{escape_attribute(value if type(value) is str else str(value))}"')
+        return markup
+
+    def open(self, tag: str) -> int:
+        """Open an element inside mixed content (no layout: no container is written there),
+        its start tag ``tag`` written by the caller; its index in document order. Its end tag
+        is ``close``'s. The encoder writes a text's thousand inline elements so, from start
+        tags mostly made once per kind, rather than a ``start`` and an ``end`` each."""
+        self.parts.append(tag)
+        self.count += 1
+        return self.count - 1
+
+    def close(self, tag: str) -> None:
+        """The end tag ``tag`` of an element ``open`` opened."""
+        self.parts.append(tag)
+
     def text(self, text: str) -> None:
         if text:
             self.parts.append(escape_text(text))
 
     def element(self, name: str, text: str | None = None, attrs: dict | None = None) -> int:
-        """A whole element holding only ``text``; its index."""
-        index = self.start(name, attrs)
-        if text:
-            self.parts.append(escape_text(text))
-        self.end(name)
-        return index
+        """A whole element holding only ``text``; its index. Written in one piece: an element
+        of text only, a container's name or not, has no layout inside."""
+        self._child()
+        self.parts.append(f"<{name}{Markup.attributes(attrs) if attrs else ''}>"
+                          f"{escape_text(text) if text else ''}</{name}>")
+        self.count += 1
+        return self.count - 1
 
     def pad(self) -> str:
         """The layout before a child of the open container."""
@@ -227,8 +247,6 @@ _MARKUP_NAMES: dict[str, str] = {}  # keyword of ``sub`` -> attribute name in ma
 
 
 def _markup_name(key: str) -> str:
-    try:
-        return _MARKUP_NAMES[key]
-    except KeyError:
-        name = _MARKUP_NAMES[key] = "xml:" + key[4:] if key.startswith("xml_") else key
-        return name
+    """The name in markup of the attribute a keyword of ``sub`` names (remembered)."""
+    name = _MARKUP_NAMES[key] = "xml:" + key[4:] if key.startswith("xml_") else key
+    return name

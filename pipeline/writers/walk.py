@@ -33,6 +33,10 @@ def _kind(name: str, type_: str | None) -> Editorial:
     return BY_TEI.get((name, type_)) or BY_TEI.get((name, None)) or BY_NAME["literal"]
 
 
+# the elements whose kind their @type says (a note: a gloss, a translator's note...)
+TYPED = frozenset(name for name, type_ in BY_TEI if type_ is not None)
+
+
 @dataclass(slots=True, init=False)
 class Node:
     """A semantic node: ``kind`` 'text' holds ``text``; others hold children and attributes.
@@ -59,6 +63,9 @@ class Node:
 
 
 NO_NODES: tuple = ()
+# the attributes of the nodes the walk makes without any (every text: two in three nodes),
+# shared as ``NO_NODES`` is: a dict fewer per node for the collector to count
+NO_ATTRS: dict = {}
 
 
 @dataclass
@@ -123,21 +130,44 @@ NAME_KINDS = {"persName": "person", "placeName": "place", "orgName": "org"}
 
 
 def inline(element) -> list[Node]:
-    """The semantic nodes of an element's mixed content."""
+    """The semantic nodes of an element's mixed content.
+
+    The walk's inner loop, over every element of the text. Most elements are of one kind
+    whatever their attributes (a name, an insertion, a deletion): their kind is found by their
+    tag in one look-up and they are read here; the others (a choice, a gap, a note whose @type
+    says what it is) by ``inline_element``."""
     text = element.text
     if not len(element):  # most hold text only (a name, a date, the reading of a choice)
-        return [Node("text", text)] if text else []
-    nodes = [Node("text", text)] if text else []
+        return [Node("text", text, None, NO_ATTRS)] if text else []
+    nodes = [Node("text", text, None, NO_ATTRS)] if text else []
     append = nodes.append
     for child in element:
-        if isinstance(child.tag, str):
+        tag = child.tag
+        kind = _tag_kind(tag)
+        if kind is not None:
+            append(Node(kind.name, "", inline(child), _kept(kind, child) if kind.keep else NO_ATTRS))
+        elif isinstance(tag, str):
             node = inline_element(child)
             if node is not None:
                 append(node)
         tail = child.tail
         if tail:
-            append(Node("text", tail))
+            append(Node("text", tail, None, NO_ATTRS))
     return nodes
+
+
+@functools.lru_cache(maxsize=None)
+def _tag_kind(tag) -> Editorial | None:
+    """The kind of every element with this tag whatever its attributes; None for those
+    ``inline_element`` reads apart (a choice, a line break, a gap, an element whose @type says
+    its kind) and for what is not an element (a comment's tag is a function)."""
+    if not isinstance(tag, str):
+        return None
+    name = _local(tag)
+    if name in ("choice", "lb") or name in TYPED:
+        return None
+    kind = _kind(name, None)
+    return None if kind.role == EMPTY else kind
 
 
 def _kept(kind: Editorial, element) -> dict:
@@ -160,14 +190,23 @@ def inline_element(element) -> Node | None:
     """The semantic node of one element, its kind found in the kinds table."""
     name = _local(element.tag)
     if name == "choice":
+        # (loops rather than generators: a choice in eight elements, an OCR fix or an expansion)
         parts = {_local(c.tag): c for c in element if isinstance(c.tag, str)}
-        first = next((p for p in CHOICES if p in parts), "orig")
+        for first in CHOICES:  # the form read: sic, abbr or orig
+            if first in parts:
+                break
+        else:
+            first = "orig"
         plain_kind, ruled_kind = CHOICES[first]
-        second = next(p for p in parts if p != first) if len(parts) > 1 else None
-        reading = parts.get(second) if second else None
+        reading = None  # the other form (the first other element), if there are two
+        if len(parts) > 1:
+            for form, part in parts.items():
+                if form != first:
+                    reading = part
+                    break
         rule = reading.get("ana") if reading is not None else None
         kind = BY_NAME[ruled_kind if rule else plain_kind]
-        attrs = {"rule": rule[len("#rule."):]} if "rule" in kind.keep else {}
+        attrs = {"rule": rule[len("#rule."):]} if "rule" in kind.keep else NO_ATTRS
         return Node(kind.name, children=inline(reading) if reading is not None else [],
                     alt=inline(parts[first]) if first in parts else [], attrs=attrs)
     if name == "lb":
@@ -278,9 +317,18 @@ def _text(element) -> str:
     return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
-def _child(element, tag: str):
-    """The first child of an element with a Clark tag (``element.find``, without a path to read)."""
-    return next(element.iterchildren(tag), None)
+def _forms(change) -> tuple:
+    """The orig and reg children of a change (None where it has none; a first of each): by one
+    pass over its children, cheaper than an ``iterchildren(tag)`` each (a tag matcher made per
+    call)."""
+    orig = reg = None
+    for child in change:
+        tag = child.tag
+        if tag == ORIG and orig is None:
+            orig = child
+        elif tag == REG and reg is None:
+            reg = child
+    return orig, reg
 
 
 def read_edition(root, source_id: str) -> Edition:
@@ -351,7 +399,7 @@ def read_edition(root, source_id: str) -> Edition:
     changes = []
     if header is not None:
         for change in header.iterfind("t:revisionDesc/t:listChange/t:change", NS):
-            orig, reg = _child(change, ORIG), _child(change, REG)
+            orig, reg = _forms(change)
             changes.append({
                 "type": change.get("type"),
                 "rule": (change.get("ana") or "#rule.")[len("#rule."):] or None,
