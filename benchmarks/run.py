@@ -163,7 +163,7 @@ def profile(sources: list[Path], top: int = 10) -> None:
 
     from pipeline.commands import run_build
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=WORK) as folder:  # (the disk of the timed builds)
         for source in sources:
             shutil.copy(source, folder)
         profiler = cProfile.Profile()
