@@ -181,7 +181,11 @@ class Encoding:
     element: str
     attrs: dict = field(default_factory=dict)
     explicit: tuple[str, ...] = ()  # the names a source may write as [@name text]
-    takes: str | None = None  # a pattern ending at the bracket: the text before it that the kind takes in
+    # a pattern ending at the bracket: the text before it that the kind takes in. Each is a run
+    # of one class that stands alone before the end (the leftmost match is a whole run, so
+    # ``(?<!C)C++`` finds the same one): the run is neither started again inside itself nor
+    # given back a character at a time, as ``C+`` is at every character of the text before
+    takes: str | None = None
 
 
 ENCODINGS: tuple[Encoding, ...] = (
@@ -210,8 +214,8 @@ ENCODINGS: tuple[Encoding, ...] = (
     Encoding("handwritten", "handwritten-note", "note", {"type": "handwritten", "place": "inline"},
              explicit=("handwritten",)),
     Encoding("unclear", "unclear", "unclear", explicit=("unclear",)),
-    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}, takes=r"\S+(?=\s*$)"),  # word [?]
-    Encoding("sic-mark", "sic", "sic", takes=r"\S+(?=\s*$)"),  # word [sic]: so in the original
+    Encoding("unclear-mark", "unclear", "unclear", {"cert": "low"}, takes=r"(?<!\S)\S++(?=\s*$)"),  # word [?]
+    Encoding("sic-mark", "sic", "sic", takes=r"(?<!\S)\S++(?=\s*$)"),  # word [sic]: so in the original
     Encoding("stamp", "stamp", "stamp", explicit=("stamp",)),
     Encoding("archival-label", "label", "seg", {"type": "archival-label"}, explicit=("label", "archival-label")),
     Encoding("handwritten-label", "label", "seg", {"type": "label", "subtype": "handwritten"}),
@@ -226,10 +230,11 @@ ENCODINGS: tuple[Encoding, ...] = (
     # placeholders that name what stands on the page: [signature], [Stamp] (their words kept)
     Encoding("signature-mark", "label", "seg", {"type": "label", "subtype": "signature"}),
     Encoding("stamp-label", "label", "seg", {"type": "label", "subtype": "stamp"}),
-    Encoding("correction", "correction", "choice", explicit=("correction",), takes=r"[0-9A-Za-z]+$"),  # sic/corr
+    Encoding("correction", "correction", "choice", explicit=("correction",),
+             takes=r"(?<![0-9A-Za-z])[0-9A-Za-z]++$"),  # sic/corr
     # 12 [13?] May: a figure the editor questions, and the figure it may stand for (corr cert="low")
-    Encoding("correction-questioned", "correction", "choice", {"cert": "low"}, takes=r"[0-9]+(?=\s*$)"),
-    Encoding("expansion", "expansion", "choice", explicit=("expansion",), takes=r"\S+(?=\s*$)"),  # abbr/expan
+    Encoding("correction-questioned", "correction", "choice", {"cert": "low"}, takes=r"(?<![0-9])[0-9]++(?=\s*$)"),
+    Encoding("expansion", "expansion", "choice", explicit=("expansion",), takes=r"(?<!\S)\S++(?=\s*$)"),  # abbr/expan
 )
 ENCODING: dict[str, Encoding] = {kind.name: kind for kind in ENCODINGS}
 # what a kind takes in from the text before it: 8[7] takes 8, VCh [high frequency phone] takes VCh
