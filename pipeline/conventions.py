@@ -19,6 +19,7 @@ from pipeline.datafiles import TomlLines, data_path, found_clean, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 from pipeline.records import record
+from pipeline.rules import ByFirstCharacter
 
 # what a sign may mean, in a declaration or in a sidecar's `conventions = ["italics=add"]`
 MEANINGS: dict[str, tuple[str, ...]] = {"italics": ("add", "new", "hi"), "brackets": ("del", "supplied")}
@@ -197,10 +198,16 @@ class Conventions:
         """A number of ``[tuning]``: a window, a length, a limit."""
         return (self.tunings or {})[name]
 
+    @functools.cached_property
+    def _furniture_for(self) -> ByFirstCharacter:
+        """The furniture patterns that may match a line, by its first character."""
+        return ByFirstCharacter(self.furniture, lambda item: item[1])
+
     def furniture_kind(self, line: str) -> str | None:
-        """The kind of archival furniture a line is (classification, telegram...), if any."""
+        """The kind of archival furniture a line is (classification, telegram...), if any: the
+        patterns tried are those that can begin with the line's first character."""
         line = line.strip()  # (once, not once per pattern)
-        for kind, pattern in self.furniture:
+        for kind, pattern in self._furniture_for(line):
             if pattern.match(line):
                 return kind
         return None

@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.datafiles import parse_toml
 from pipeline.dates import find_dates, is_date_only, parse_date
 from pipeline.records import field, record
-from pipeline.rules import matches_at
+from pipeline.rules import ByFirstCharacter, matches_at
 
 DATA = Path(__file__).parent / "data"
 PAGE_KEYS = {"navigation", "navigation_patterns", "funder", "widget_start", "widget_end", "citation",
@@ -76,6 +76,11 @@ class PageData:
     column_signs: tuple
     column_anchors: tuple  # for each sign, (anchor, gap) or None (see ``_sign_matches``)
     column_minimum: int
+
+    @functools.cached_property
+    def navigation_for(self) -> ByFirstCharacter:
+        """The navigation patterns that may match a trimmed line, by its first character."""
+        return ByFirstCharacter(self.navigation_patterns, lambda pattern: pattern)
 
 
 def _compile(value, where: str) -> re.Pattern:
@@ -234,7 +239,7 @@ class PageReader:
         trimmed = text.strip(TRIM)  # (once, not once per pattern)
         if trimmed.casefold() in self.data.navigation:
             return True
-        for pattern in self.data.navigation_patterns:
+        for pattern in self.data.navigation_for(trimmed):
             if pattern.match(trimmed):
                 return True
         return False

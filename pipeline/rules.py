@@ -115,6 +115,29 @@ def matches_at(pattern: re.Pattern, text: str, starts):
             position = m.end()
 
 
+class ByFirstCharacter:
+    """Items each tried with its pattern's ``match`` at a text's start (a line's furniture
+    patterns, its navigation patterns), as a function of a text: the items, in order, whose
+    pattern can match a text beginning with that text's first character (``first_character``),
+    the others left out. Most lines begin with a character that none or one of the patterns can
+    begin with, and a call of ``match`` costs far more than a look-up of the first character;
+    what each first character leaves is worked out when first met."""
+
+    def __init__(self, items, pattern_of):
+        self._firsts = tuple((item, first_character(pattern_of(item))) for item in items)
+        self._by_first: dict[str, tuple] = {}
+
+    def __call__(self, text: str) -> tuple:
+        first = text[:1]
+        held = self._by_first.get(first)
+        if held is None:
+            if len(self._by_first) > 4096:
+                self._by_first.clear()
+            held = self._by_first[first] = tuple(
+                item for item, chars in self._firsts if chars is None or (first and chars.match(first)))
+        return held
+
+
 def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
     """False when ``text`` lacks every string of one of the groups of ``needles`` (as
     ``required_strings`` gives them): it cannot hold a match (an ``in`` test costs far less
