@@ -82,7 +82,12 @@ class Register:
         for entry in self.entries:
             for form in entry.forms():
                 self.forms.setdefault(form, entry)
-        self.finder = name_finder(self.forms)  # the regex of every form, for callers that loop themselves
+        # the forms in two regexes: those that begin with a lower-case letter ("the United States")
+        # apart, for a scan of the others stops only at capitals, figures and other scripts' signs
+        # (one regex of every form stops at every 't' of a text); ``finditer`` reads both as one
+        self._lowercase = tuple(form for form in self.forms if form[:1].islower())
+        self.finder = name_finder([form for form in self.forms if not form[:1].islower()])
+        self._lowercase_finder = name_finder(self._lowercase) if self._lowercase else None
         self.by_id = {e.id: e for e in self.entries}
         self._choices: dict[int, list[str]] = {}
         self._near: dict[str, tuple | None] = {}  # memo: words recur from document to document
@@ -91,9 +96,35 @@ class Register:
         self._verdicts: dict[str, tuple | None] = {}  # memo of ``verdict``, for the same reason
         self._runs: dict[tuple[str, bool], tuple] = {}  # memo of ``judge_run``
 
+    def finditer(self, text: str):
+        """The matches of the forms in ``text``, as one regex of them all (``name_finder``) finds
+        them: left to right, the earlier of the next match of each regex, the other's sought again
+        after it where it began inside it (no two matches begin at the same place: the forms of one
+        regex begin with a character those of the other never do)."""
+        if self._lowercase_finder is None or not any(form in text for form in self._lowercase):
+            yield from self.finder.finditer(text)  # (no form of the other can match)
+            return
+        finders = (self.finder, self._lowercase_finder)
+        found = [finder.search(text) for finder in finders]
+        while found[0] is not None or found[1] is not None:
+            first = 0 if found[1] is None or (found[0] is not None and found[0].start() < found[1].start()) else 1
+            m = found[first]
+            yield m
+            for i, other in enumerate(found):
+                if other is not None and other.start() < m.end():
+                    found[i] = finders[i].search(text, m.end())
+
+    def names_in(self, text: str):
+        """A function that gives what ``finditer`` gives for ``text`` and any part of it: where no
+        form beginning with a lower-case letter stands in ``text``, the one regex of the others
+        alone (chosen once for a document, not once for each of its runs of text)."""
+        if self._lowercase_finder is None or not any(form in text for form in self._lowercase):
+            return self.finder.finditer
+        return self.finditer
+
     def find(self, text: str):
         """Yield (start, end, entry) for every register name in ``text``, longest first."""
-        for m in self.finder.finditer(text):
+        for m in self.finditer(text):
             yield m.start(), m.end(), self.forms[m.group()]
 
     def lookup(self, form: str) -> Entry | None:
@@ -103,7 +134,7 @@ class Register:
         """The entry whose name ends ``text`` (the words just before a bracket), if any."""
         tail = text.rstrip()
         best = None
-        for m in self.finder.finditer(tail[-80:]):
+        for m in self.finditer(tail[-80:]):
             if m.end() == len(tail[-80:]):
                 best = self.forms[m.group()]
         return best

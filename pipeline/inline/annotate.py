@@ -192,7 +192,7 @@ def _elisions(ctx: InlineContext, segment: str) -> list[Found]:
 def _names(ctx: InlineContext, segment: str) -> list[Found]:
     forms = ctx.register.forms
     found = []
-    for m in ctx.register.finder.finditer(segment):  # (Register.find, without a generator per run)
+    for m in ctx.names(segment):  # (Register.find, without a generator per run)
         entry = forms[m.group()]
         found.append(Found(m.start(), m.end(), entry.element, {"ref": entry.id}))
     return found

@@ -58,6 +58,12 @@ class InlineContext:
     decide: callable = None  # decide(kind, rule, start, end, reading, confidence, why, id_rule): the editor's
     #                          decision on a heuristic one (pipeline.decisions), when they are recorded
 
+    @functools.cached_property
+    def names(self):
+        """A function giving the matches of the register's names in a part of the text
+        (``Register.names_in``), chosen when first needed."""
+        return self.register.names_in(self.text)
+
 
 def _italic_tokens(text: str, start: int, end: int):
     if text.find("*", start, end) < 0 and text.find("_", start, end) < 0:
