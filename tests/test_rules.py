@@ -206,3 +206,36 @@ def test_last_character_unknown_gives_no_test(pattern):
     from pipeline.rules import last_character
 
     assert last_character(re.compile(pattern)) is None
+
+
+def test_paragraph_breaks_are_found_as_the_pattern_finds_them_on_random_texts():
+    from pipeline.normalize import PARAGRAPH_BREAK, paragraph_breaks
+
+    compiled = re.compile(PARAGRAPH_BREAK)
+    for text in random_texts(" \t\r\n\x0bab", 16):
+        assert list(paragraph_breaks(text)) == [m.span() for m in compiled.finditer(text)], text
+
+
+@pytest.mark.parametrize("pattern", [r"(?i)^\(?(?:top secret|secret)\)?$", r"^(?:\d{1,2}[:.]\d{2}\s+)?Sent\b",
+                                     r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+/\S*$", r"x*", r"(?<!a)b", r"^$"])
+def test_the_patterns_left_out_for_a_first_character_cannot_match_there(pattern):
+    from pipeline.rules import ByFirstCharacter
+
+    compiled = re.compile(pattern)
+    tried = ByFirstCharacter([compiled], lambda p: p)
+    for text in random_texts("(aAbsSTt1:. \tx/-", 12):
+        if compiled.match(text):
+            assert tried(text) == (compiled,), text
+
+
+def test_the_register_finds_names_as_one_regex_of_every_form_does():
+    from pipeline.registers import Entry, Register, name_finder
+
+    register = Register([Entry("us", "place", "United States", ("the United States", "US")),
+                         Entry("su", "place", "Soviet Union", ("the Soviet Union", "the Union", "Union"))], {})
+    every = name_finder(register.forms)
+    for text in random_texts(["the ", "United ", "States", "Soviet", "Union", "US", " ", "-", "x"], 10):
+        found = [m.span() for m in every.finditer(text)]
+        assert [m.span() for m in register.finditer(text)] == found, text
+        assert [m.span() for m in register.names_in(text)(text)] == found, text
+
