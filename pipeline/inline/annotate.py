@@ -88,6 +88,8 @@ def _words_with_figures(segment: str) -> list[tuple[int, str]]:
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
     """Nest intervals into a tree; then pull back corrected figures and find names and dates."""
+    if not intervals:  # (most blocks: one run of text, no tree to build)
+        return enrich(ctx, [Text(start, end)] if end > start else [])
     intervals.sort(key=lambda iv: (iv.start, -iv.end))
     root: list = []
     stack: list[tuple[Interval, list]] = []
@@ -331,6 +333,7 @@ def _time_value(m: re.Match) -> str | None:
 
 
 _JOINED = frozenset({"correction", "supplied-date"})  # what a date is joined over
+_JOINS_FROM = frozenset({"correction", "date"})  # what such a joined date begins with
 
 
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
@@ -341,7 +344,11 @@ def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
     i = 0
     while i < len(nodes):
         node = nodes[i]
-        if isinstance(node, Span) and node.kind == "correction" and i + 1 < len(nodes):
+        if node.__class__ is not Span or node.kind not in _JOINS_FROM:
+            out.append(node)  # (the runs of text, names... of a long paragraph: passed over at once)
+            i += 1
+            continue
+        if node.kind == "correction" and i + 1 < len(nodes):
             corrected = "".join(ctx.text[t.start:t.end] for t in node.children if isinstance(t, Text))
             following = ctx.text[node.end:node.end + ctx.conventions.tuning("date_window")]
             date = next(iter(find_dates(corrected + following)), None) if corrected.isdigit() else None
@@ -361,7 +368,7 @@ def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
                     out.append(Span("date", node.start, limit, inside, **attrs))
                     i = j
                     continue
-        if (isinstance(node, Span) and node.kind == "date" and i + 2 < len(nodes)
+        if (node.kind == "date" and i + 2 < len(nodes)
                 and isinstance(nodes[i + 1], Text) and ctx.text[nodes[i + 1].start:nodes[i + 1].end] == " "
                 and isinstance(nodes[i + 2], Span) and nodes[i + 2].kind == "supplied-date"
                 and re.fullmatch(r"--\d\d-\d\d", node.when or "")):
