@@ -98,12 +98,17 @@ class Register:
 
     def finditer(self, text: str):
         """The matches of the forms in ``text``, as one regex of them all (``name_finder``) finds
-        them: left to right, the earlier of the next match of each regex, the other's sought again
-        after it where it began inside it (no two matches begin at the same place: the forms of one
-        regex begin with a character those of the other never do)."""
-        if self._lowercase_finder is None or not any(form in text for form in self._lowercase):
-            yield from self.finder.finditer(text)  # (no form of the other can match)
-            return
+        them: where no form beginning with a lower-case letter stands in ``text``, those of the
+        regex of the others (``finditer`` itself, no generator in between), else ``_merged``."""
+        for form in self._lowercase:
+            if form in text:
+                return self._merged(text)
+        return self.finder.finditer(text)
+
+    def _merged(self, text: str):
+        """The matches of both regexes, left to right: the earlier of the next match of each, the
+        other's sought again after it where it began inside it (no two matches begin at the same
+        place: the forms of one regex begin with a character those of the other never do)."""
         finders = (self.finder, self._lowercase_finder)
         found = [finder.search(text) for finder in finders]
         while found[0] is not None or found[1] is not None:
@@ -115,12 +120,21 @@ class Register:
                     found[i] = finders[i].search(text, m.end())
 
     def names_in(self, text: str):
-        """A function that gives what ``finditer`` gives for ``text`` and any part of it: where no
-        form beginning with a lower-case letter stands in ``text``, the one regex of the others
-        alone (chosen once for a document, not once for each of its runs of text)."""
-        if self._lowercase_finder is None or not any(form in text for form in self._lowercase):
+        """A function that gives what ``finditer`` gives for any part of ``text``: the lower-case
+        forms that stand in ``text`` are found once for a document, and only those are looked
+        for in each of its runs of text (where none stands, the one regex of the others)."""
+        present = tuple(form for form in self._lowercase if form in text)
+        if not present:
             return self.finder.finditer
-        return self.finditer
+        finditer, merged = self.finder.finditer, self._merged
+
+        def names(part: str):
+            for form in present:
+                if form in part:
+                    return merged(part)
+            return finditer(part)
+
+        return names
 
     def find(self, text: str):
         """Yield (start, end, entry) for every register name in ``text``, longest first."""
