@@ -1025,14 +1025,14 @@ class Parser:
         patterns = [self.conventions.pattern("speaker")]
         if info.kind in self.conventions.structure.get("kinds_without_correspondents", []):
             patterns += self._patterns("speaker_conversation")
-        exclude = set(self.conventions.structure.get("speaker_exclude", []))
         for pattern in patterns:
             m = pattern.match(paragraph)
             if m is None:
                 continue
             label = m.group("speaker")
             first = re.sub(r"^\[[^\]]*\]\s*", "", label).split()
-            if not first or first[0].strip(".").title() in exclude or self.conventions.furniture_kind(label):
+            if not first or first[0].strip(".").title() in self.conventions.structure.get("speaker_exclude", []) \
+                    or self.conventions.furniture_kind(label):
                 continue
             if any(p.match(paragraph) for p in self._patterns("header")):
                 continue

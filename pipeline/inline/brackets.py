@@ -75,9 +75,9 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
     doubled = content.startswith("[") and content.endswith("]") and "[" not in content[1:]
     if doubled:
         inner = content[1:-1]  # [[two words illegible]], [[May]]: one bracket, doubled
-    previous = text[max(block_start, o - ctx.conventions.tuning("bracket_lookbehind")):o]  # the checks look only at what ends here
-    following = text[c + 1:c + 1 + ctx.conventions.tuning("bracket_lookahead")]
-    classifiers, contents = _classifiers(ctx.conventions)
+    classifiers, contents, (behind, ahead) = _classifiers(ctx.conventions)
+    previous = text[max(block_start, o - behind):o]  # the checks look only at what ends here
+    following = text[c + 1:c + 1 + ahead]
     read = contents.get(inner)
     if read is None:
         if len(contents) > _MAX_CONTENTS:
@@ -124,10 +124,11 @@ _CLASSIFIERS: dict[int, tuple] = {}
 _MAX_CONTENTS = 20_000  # bracket contents whose tests are kept (then forgotten, all at once)
 
 
-def _classifiers(conventions) -> tuple[tuple, dict[str, list]]:
+def _classifiers(conventions) -> tuple[tuple, dict[str, list], tuple[int, int]]:
     """The classifiers of the conventions, each as (number, classifier, its content's search, its
     ``before``'s search, its ``after``'s match, its check), the tests looked up once per process
-    (they are tried in order on every bracket); and what their content tests gave on the bracket
+    (they are tried in order on every bracket), with how far they look behind and ahead of a
+    bracket (``[tuning]``); and what their content tests gave on the bracket
     contents met so far: content -> the classifiers that may take it (``_candidates``), as far as
     they were tried (a content test reads only the bracket's words, and the same words recur:
     '[...]', '[sic]', a name, a year)."""
@@ -140,7 +141,8 @@ def _classifiers(conventions) -> tuple[tuple, dict[str, list]]:
         for number, rule in enumerate(conventions.brackets, 1))
     if len(_CLASSIFIERS) > 16:
         _CLASSIFIERS.clear()
-    held = _CLASSIFIERS[id(conventions)] = (conventions, (tests, {}))
+    reach = (conventions.tuning("bracket_lookbehind"), conventions.tuning("bracket_lookahead"))
+    held = _CLASSIFIERS[id(conventions)] = (conventions, (tests, {}, reach))
     return held[1]
 
 
