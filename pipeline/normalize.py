@@ -21,7 +21,7 @@ from pipeline.findings import Reporter, make
 from pipeline.page import default_page_data, interleaved_columns
 from pipeline.records import record
 from pipeline.registers import Register, default_register
-from pipeline.rules import Rule, RuleTable, default_rules
+from pipeline.rules import Rule, RuleTable, default_rules, matches_at
 
 PARAGRAPH_BREAK = r"[ \t]*\r?\n[ \t]*\r?\n\s*"  # what ``paragraph_breaks`` finds
 _BREAK_FROM_LINE_END = re.compile(r"\r?\n[ \t]*\r?\n\s*")
@@ -227,8 +227,11 @@ def _register_fuzzy(body: str, register: Register, found: Reporter | None = None
     """
     judge = register.judge_run
     reporting = found is not None
+    known = register.judged_runs(reporting)
     for run in _name_run().finditer(body):
-        actions = judge(run.group(), reporting)
+        actions = known.get(run.group())
+        if actions is None:
+            actions = judge(run.group(), reporting)
         if not actions:
             continue
         offset = run.start()
@@ -242,14 +245,18 @@ def _register_fuzzy(body: str, register: Register, found: Reporter | None = None
 
 
 @functools.cache
-def _spaced_capitals_pattern() -> re.Pattern:
-    r"""Four or more capitals, each followed by one space but the last, standing alone: ``(?<!\w)``
-    written after the first capital (``(?<!\w.)``) so that the scan only stops at capitals."""
-    return re.compile(r"[A-Z](?<!\w.) (?:[A-Z] ){2,}[A-Z](?!\w)")
+def _spaced_capitals_pattern() -> tuple[re.Pattern, re.Pattern]:
+    r"""Four or more capitals, each followed by one space but the last, standing alone (``(?<!\w)``
+    written after the first capital, ``(?<!\w.)``); and the space after the first capital of
+    every such run (one followed by three spaced capitals), where the scan stops far less often
+    than at every capital: a space is a single character the engine skips ahead to, and seldom
+    followed by a capital and a space."""
+    return re.compile(r"[A-Z](?<!\w.) (?:[A-Z] ){2,}[A-Z](?!\w)"), re.compile(r" (?=[A-Z] [A-Z] [A-Z])")
 
 
 def _spaced_capitals(body: str, register: Register):
-    for m in _spaced_capitals_pattern().finditer(body):
+    pattern, after_first = _spaced_capitals_pattern()
+    for m in matches_at(pattern, body, (space.start() - 1 for space in after_first.finditer(body) if space.start())):
         yield m.start(), m.end(), m.group().replace(" ", "")
 
 
@@ -262,6 +269,11 @@ def find_date_line(text: str) -> bool:
     for date in find_dates(text):
         return len(text) - (date.end - date.start) <= 8
     return False
+
+
+def _date_line(text: str) -> bool:
+    """A line that is a date, or mostly one: never a running head or a page number."""
+    return is_date_only(text) or find_date_line(text)
 
 
 def _interrupts(lines: list[tuple[int, str]], i: int, heads: set[int]) -> bool:
@@ -290,21 +302,26 @@ def running_head_lines(body: str) -> dict[int, str]:
     numbers: list[int] = []
     for i, (_, raw) in enumerate(lines):
         text = raw.strip(BLANK)
-        if not text or len(text) > 160 or is_date_only(text) or find_date_line(text):
+        if not text or len(text) > 160:
             continue
+        # a line that is a date is none of these: tested only for a line that would be one (the
+        # date patterns cost more than the tests below, which most lines fail)
         if data.page_number.match(text):
-            numbers.append(i)
+            if not _date_line(text):
+                numbers.append(i)
             continue
         m = data.numbered.match(text)
         head = (m.group("head") or m.group("head2")) if m else text
         number = (m.group("lead") or m.group("trail")) if m else None
         if data.periodical.match(text) or data.periodical.match(head):
-            found[i] = "header"
+            if not _date_line(text):
+                found[i] = "header"
             continue
         if len(head.split()) > data.max_words or head.endswith((".", ":", ",", ";")) or not re.search(
                 r"[^\W\d_]{2}", head):
             continue
-        repeated.setdefault(" ".join(head.casefold().split()), []).append((i, number))
+        if not _date_line(text):
+            repeated.setdefault(" ".join(head.casefold().split()), []).append((i, number))
     for key, hits in repeated.items():
         if len(hits) < data.repeats or len(re.findall(r"[^\W\d_]{2,}", key)) < 2:
             continue

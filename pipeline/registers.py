@@ -94,7 +94,7 @@ class Register:
         self._kept: dict[str, tuple | None] | None = None  # the near misses kept between runs (``_kept_near``)
         self._kept_key, self._kept_changed = "", False
         self._verdicts: dict[str, tuple | None] = {}  # memo of ``verdict``, for the same reason
-        self._runs: dict[tuple[str, bool], tuple] = {}  # memo of ``judge_run``
+        self._runs: tuple[dict[str, tuple], dict[str, tuple]] = ({}, {})  # memo of ``judge_run``, by ``reporting``
 
     def finditer(self, text: str):
         """The matches of the forms in ``text``, as one regex of them all (``name_finder``) finds
@@ -161,13 +161,13 @@ class Register:
         The words are read left to right; at each word the longest window (up to three
         words) with a verdict is taken and the words it covers are skipped; a window that
         is not a name is compared with the register's names of its length in words."""
-        key = (run, reporting)
+        memo = self._runs[reporting]
         try:
-            return self._runs[key]
+            return memo[run]
         except KeyError:
             pass
-        if len(self._runs) > 50_000:
-            self._runs.clear()
+        if len(memo) > 50_000:
+            memo.clear()
         words = [(w.start(), w.end()) for w in RUN_WORD.finditer(run)] if " " in run or "-" in run else [
             (0, len(run))]
         actions = []
@@ -183,8 +183,13 @@ class Register:
                 step = length
                 break
             i += step
-        result = self._runs[key] = tuple(actions)
+        result = memo[run] = tuple(actions)
         return result
+
+    def judged_runs(self, reporting: bool) -> dict[str, tuple]:
+        """The runs ``judge_run`` has judged (with this ``reporting``), and what it made of each:
+        a caller that judges many runs looks each up here first, without a call."""
+        return self._runs[reporting]
 
     def verdict(self, token: str) -> tuple | None:
         """What a capitalized token of a text is to the fuzzy matcher, memoized: ``("name",)``
