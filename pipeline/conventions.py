@@ -19,7 +19,6 @@ from pipeline.datafiles import TomlLines, data_path, found_clean, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
 from pipeline.records import record
-from pipeline.rules import ByFirstCharacter
 
 # what a sign may mean, in a declaration or in a sidecar's `conventions = ["italics=add"]`
 MEANINGS: dict[str, tuple[str, ...]] = {"italics": ("add", "new", "hi"), "brackets": ("del", "supplied")}
@@ -199,8 +198,11 @@ class Conventions:
         return (self.tunings or {})[name]
 
     @functools.cached_property
-    def _furniture_for(self) -> ByFirstCharacter:
-        """The furniture patterns that may match a line, by its first character."""
+    def _furniture_for(self):
+        """The furniture patterns that may match a line, by its first character (``rules.ByFirstCharacter``,
+        imported here: a command that reads the conventions alone does not load the rules)."""
+        from pipeline.rules import ByFirstCharacter
+
         return ByFirstCharacter(self.furniture, lambda item: item[1])
 
     def furniture_kind(self, line: str) -> str | None:
