@@ -23,8 +23,7 @@ from pipeline.records import record
 from pipeline.registers import Register, default_register
 from pipeline.rules import Rule, RuleTable, default_rules, matches_at
 
-PARAGRAPH_BREAK = r"[ \t]*\r?\n[ \t]*\r?\n\s*"  # what ``paragraph_breaks`` finds
-_BREAK_FROM_LINE_END = re.compile(r"\r?\n[ \t]*\r?\n\s*")
+PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
 @functools.cache
 def _name_run() -> re.Pattern:
@@ -172,34 +171,19 @@ def _occurrences(text: str, needles: tuple[str, ...]) -> set[int]:
     return found
 
 
-def paragraph_breaks(body: str):
-    """(start, end) of every match of ``PARAGRAPH_BREAK`` in ``body``, as its ``finditer`` finds
-    them, but scanned from line ends only: the engine tries a pattern that begins with a run of
-    none or more spaces at every character of the text. A match is the run of spaces and tabs
-    before a line end (no further back than the last match's end, where ``finditer`` resumes),
-    then the rest from that line end, which the run reaches whatever its length."""
-    position = 0
-    for m in _BREAK_FROM_LINE_END.finditer(body):
-        start = m.start()
-        while start > position and body[start - 1] in " \t":
-            start -= 1
-        position = m.end()
-        yield start, position
-
-
 def _open_parenthesis(body: str, register: Register):
     if "(" not in body:
         return
     depth = 0
     position = 0
-    for start, end in paragraph_breaks(body):
-        paragraph = body[position:start]
+    for sep in PARAGRAPH_BREAK.finditer(body):
+        paragraph = body[position:sep.start()]
         depth = max(depth + paragraph.count("(") - paragraph.count(")"), 0)
-        if depth > 0 and end < len(body):
-            yield start, end, " "
+        if depth > 0 and sep.end() < len(body):
+            yield sep.start(), sep.end(), " "
         else:
             depth = 0
-        position = end
+        position = sep.end()
 
 
 def _nfc(body: str, register: Register):

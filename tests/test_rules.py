@@ -208,14 +208,6 @@ def test_last_character_unknown_gives_no_test(pattern):
     assert last_character(re.compile(pattern)) is None
 
 
-def test_paragraph_breaks_are_found_as_the_pattern_finds_them_on_random_texts():
-    from pipeline.normalize import PARAGRAPH_BREAK, paragraph_breaks
-
-    compiled = re.compile(PARAGRAPH_BREAK)
-    for text in random_texts(" \t\r\n\x0bab", 16):
-        assert list(paragraph_breaks(text)) == [m.span() for m in compiled.finditer(text)], text
-
-
 @pytest.mark.parametrize("pattern", [r"(?i)^\(?(?:top secret|secret)\)?$", r"^(?:\d{1,2}[:.]\d{2}\s+)?Sent\b",
                                      r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+/\S*$", r"x*", r"(?<!a)b", r"^$"])
 def test_the_patterns_left_out_for_a_first_character_cannot_match_there(pattern):
