@@ -19,12 +19,8 @@ SCHEMA_ID = "https://dispatch.example/schemas/dispatch-output.schema.json"
 def write_json(edition: Edition) -> bytes:
     """The JSON form of an edition, UTF-8, keys in a fixed order."""
     rendered = edition.reading
-    annotations: dict[int, list[dict]] = {}  # each document's, without the number of the document
-    for record in rendered.annotations:
-        record = record.copy()
-        annotations.setdefault(record.pop("document"), []).append(record)
     documents = []
-    for number, (document, placed) in enumerate(zip(edition.documents, rendered.documents), 1):
+    for document, placed in zip(edition.documents, rendered.documents):
         documents.append({
             "n": document.n,
             "id": document.id,
@@ -37,7 +33,7 @@ def write_json(edition: Edition) -> bytes:
             "start": placed["start"],
             "end": placed["end"],
             "blocks": placed["blocks"],
-            "annotations": annotations.get(number, []),
+            "annotations": placed["annotations"],
         })
     data = {
         "$schema": SCHEMA_ID,
