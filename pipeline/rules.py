@@ -367,9 +367,9 @@ def _optional_run_first(parsed, items: list, pattern: re.Pattern) -> _sre_parser
 def anchored_finditer(pattern: re.Pattern):
     """A function of a text that yields what ``pattern.finditer`` yields, for a pattern (without
     case folding) that begins with a greedy run of a character class C (``[ \\t]*``, ``[ \\t]+``)
-    followed by its anchor: a character or class with none of C's characters (``\\n``), or a
-    look-ahead each of whose alternatives begins with one or is the text's end (``(?=\\n|\\Z)``);
-    None for any other pattern.
+    followed by its anchor: a character or class with none of C's characters (``\\n``), such a
+    character or class after an optional one (``\\r?\\n``), or a look-ahead each of whose
+    alternatives begins with one or is the text's end (``(?=\\n|\\Z)``); None for any other pattern.
 
     The engine tries such a pattern at every character of C (every space of a text, each try far
     dearer than a skip); the anchors are rarer (line breaks). A match is the run of C that ends
@@ -417,7 +417,7 @@ def _anchored_run(pattern: re.Pattern) -> tuple[tuple[int, ...], bool, tuple[int
             return None
         low, high, sub = items[0][1]
         run = _characters(sub.data[0]) if len(sub.data) == 1 else None
-        anchor = _anchor(items[1])
+        anchor = _anchor(items[1:])
         if not run or anchor is None:
             return None
         chars, at_end = anchor
@@ -436,14 +436,19 @@ def _leading_items(items: list) -> list:
     return items
 
 
-def _anchor(item) -> tuple[frozenset[int], bool] | None:
-    """(the characters, whether the text's end too) that ``item`` begins with: a character or
-    class, or a look-ahead whose alternatives each begin with one or are the text's end; None
-    when it is anything else (see ``anchored_finditer``)."""
+def _anchor(items: list) -> tuple[frozenset[int], bool] | None:
+    """(the characters, whether the text's end too) that the parsed items ``items`` begin with: a
+    character or class, one after an optional one (``\\r?\\n``: either), or a look-ahead whose
+    alternatives each begin with one or are the text's end; None when they begin with anything
+    else (see ``anchored_finditer``)."""
+    item = items[0]
     chars = _characters(item)
     if chars:
         return chars, False
     op, av = item
+    if op is _c.MAX_REPEAT and av[0] == 0 and av[1] == 1 and len(av[2].data) == 1 and len(items) > 1:
+        optional, then = _characters(av[2].data[0]), _characters(items[1])
+        return (optional | then, False) if optional and then else None
     if op is not _c.ASSERT or av[0] != 1:
         return None
     body = list(av[1])

@@ -132,19 +132,21 @@ def random_texts(alphabet: str, longest: int, count: int = 20_000):
 
 
 @pytest.mark.parametrize("pattern", [r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=[-x]+\s+[a-z])", r"[ \t]*\n", r"(?P<t>a*b)x?",
-                                     r"(?P<t>[ \t]+)(?=\n|\Z)", r"a{2,3}b", r"[ab]{0,3}c", r"a+(?=b|\Z)"])
+                                     r"(?P<t>[ \t]+)(?=\n|\Z)", r"a{2,3}b", r"[ab]{0,3}c", r"a+(?=b|\Z)",
+                                     r"[ \t]*\r?\n[ \t]*\r?\n\s*", r"(?P<t>[ \t]{0,2}\r?\n)", r"a+b?c"])
 def test_anchored_scan_matches_as_the_pattern_on_random_texts(pattern):
     from pipeline.rules import anchored_finditer
 
     compiled = re.compile(pattern)
     finditer = anchored_finditer(compiled)
     assert finditer is not None  # the case it scans by anchors
-    for text in random_texts(" \t\n-abcx", 16):
+    for text in random_texts(" \t\r\n-abcx", 16):
         assert [(m.span(), m.groups()) for m in finditer(text)] == \
             [(m.span(), m.groups()) for m in compiled.finditer(text)], text
 
 
-@pytest.mark.parametrize("pattern", [r"\d{1,2}", r"[ \t]*(?=x)", r"[ab]*[bc]", r"\s*\n", r"(?i)a*b", r"[ \t]+(?=\n|)"])
+@pytest.mark.parametrize("pattern", [r"\d{1,2}", r"[ \t]*(?=x)", r"[ab]*[bc]", r"\s*\n", r"(?i)a*b", r"[ \t]+(?=\n|)",
+                                     r"[ \t]*\t?\n", r"[ \t]*\r?[\n ]", r"[ \t]*\r?", r"[ \t]*\r??\n"])
 def test_no_anchored_scan_where_it_could_differ(pattern):
     from pipeline.rules import anchored_finditer
 
