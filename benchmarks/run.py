@@ -22,7 +22,6 @@ two generated witnesses of 40 KB), which the whole run prints last.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -99,6 +98,7 @@ def stages(sources: list[Path]) -> dict[str, float]:
     from pipeline.normalize import normalize
     from pipeline.parse import parse
     from pipeline.read import read_source
+    from pipeline.stages import _site_entry, kept_site_entry
     from pipeline.tei import serialize
     from pipeline.validate import validate
     from pipeline.writers import WRITERS
@@ -123,12 +123,13 @@ def stages(sources: list[Path]) -> dict[str, float]:
         totals["walk+render"] += clock() - t
         for name, (_, _, writer) in WRITERS.items():
             t = clock(); writer(edition); totals[name] += clock() - t
-        # the site's entry, kept as JSON beside the outputs (from the page's rendering)
+        # the site's entry, kept beside the outputs as the build keeps it: the page data (its
+        # rows rendered) as JSON, the search data as it is
         t = clock()
-        entry = site_entry(edition)
-        json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        page, search = _site_entry(edition)
+        kept_site_entry("", None, page, search)
         totals["html site entry"] += clock() - t
-        entries.append(entry)
+        entries.append(site_entry(edition))  # (whole, for the shared pages below)
         # each writer on its own, with a walk (and the renderings it needs) of its own
         for name, (_, _, writer) in WRITERS.items():
             t = clock(); writer(read_edition(encoded.root, source.id)); alone[name] += clock() - t

@@ -35,9 +35,11 @@ def _summary(report: Report, checked: int) -> str:
             + (f", {accepted} accepted" if accepted else "") + "\n")
 
 
-def broken_data(fmt: str = "text", what: str = "built") -> bool:
-    """Print the errors of the pipeline's data files, if any: then no source is read."""
-    broken = [d for d in data_diagnostics() if d.severity >= Severity.ERROR]
+def broken_data(fmt: str = "text", what: str = "built", found: list | None = None) -> bool:
+    """Print the errors of the pipeline's data files, if any: then no source is read. (``found``:
+    their findings, when the caller has them already, which ``data_diagnostics`` then need not
+    read and check again.)"""
+    broken = [d for d in (data_diagnostics() if found is None else found) if d.severity >= Severity.ERROR]
     if broken:
         _print(render(broken, fmt))
         if fmt == "text":
@@ -46,11 +48,12 @@ def broken_data(fmt: str = "text", what: str = "built") -> bool:
 
 
 def run_check(paths: list[Path], *, strict: bool = False, fmt: str = "text", verbose: bool = False) -> int:
-    if broken_data(fmt, "checked"):
+    data_found = data_diagnostics()  # reported with the sources' findings, unless they stop the check
+    if broken_data(fmt, "checked", data_found):
         return 1
     sources = find_sources(paths)
     report = Report()
-    report.extend(data_diagnostics())
+    report.extend(data_found)
     report.extend(duplicate_ids(sources))
     for path in sources:
         result = process(path)

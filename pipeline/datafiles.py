@@ -132,15 +132,23 @@ class TomlLines:
 
     A table is named as in the file (``structure``, ``structure.furniture``); the n-th table
     of an array of tables (``[[bracket]]``) is ``index`` n (from 0). The top level is ``""``.
+    The text is read on the first ``line`` asked for: a loader makes one for every data file,
+    and a sound file has no finding to place (reading the rules, registers and furniture
+    files line by line was a millisecond of every fresh ``dispatch check``).
     """
 
     def __init__(self, text: str):
-        self.tables: dict[tuple[str, int], int] = {}
-        self.keys: dict[tuple[str, int, str], int] = {}
+        self.text = text
+        self._places: tuple[dict, dict] | None = None
+
+    def _read(self) -> tuple[dict, dict]:
+        """(tables, keys): the line of each table's header and of each key of a table."""
+        tables: dict[tuple[str, int], int] = {}
+        keys: dict[tuple[str, int, str], int] = {}
         counts: dict[str, int] = {}
         table = ("", 0)
         quotes = None  # inside a multi-line string
-        for number, line in enumerate(text.split("\n"), 1):
+        for number, line in enumerate(self.text.split("\n"), 1):
             if quotes is not None:
                 if line.count(quotes) % 2:
                     quotes = None
@@ -152,17 +160,21 @@ class TomlLines:
                 if header.group("array"):
                     index = counts[name] = counts.get(name, -1) + 1
                 table = (name, index)
-                self.tables.setdefault(table, number)
+                tables.setdefault(table, number)
                 continue
             key = KEY.match(line)
             if key:
-                self.keys.setdefault((*table, key.group("key").strip("\"'")), number)
+                keys.setdefault((*table, key.group("key").strip("\"'")), number)
                 for mark in ('"""', "'''"):
                     if line.count(mark) % 2:
                         quotes = mark
+        return tables, keys
 
     def line(self, table: str = "", index: int = 0, key: str | None = None) -> int:
         """The line of a key of a table, else of the table's header, else 1."""
-        if key is not None and (table, index, key) in self.keys:
-            return self.keys[(table, index, key)]
-        return self.tables.get((table, index), 1)
+        if self._places is None:
+            self._places = self._read()
+        tables, keys = self._places
+        if key is not None and (table, index, key) in keys:
+            return keys[(table, index, key)]
+        return tables.get((table, index), 1)

@@ -21,7 +21,7 @@ from pipeline.findings import Reporter, make
 from pipeline.page import default_page_data, interleaved_columns
 from pipeline.records import record
 from pipeline.registers import Register, default_register
-from pipeline.rules import Rule, RuleTable, default_rules, matches_at
+from pipeline.rules import Rule, RuleTable, anchored_finditer, default_rules, matches_at
 
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
@@ -171,12 +171,20 @@ def _occurrences(text: str, needles: tuple[str, ...]) -> set[int]:
     return found
 
 
+@functools.cache
+def _paragraph_breaks():
+    """What ``PARAGRAPH_BREAK.finditer`` yields for a text, found from the line breaks
+    (``rules.anchored_finditer``): the pattern, which begins with an optional run of spaces, is
+    otherwise tried at every character of the text."""
+    return anchored_finditer(PARAGRAPH_BREAK) or PARAGRAPH_BREAK.finditer
+
+
 def _open_parenthesis(body: str, register: Register):
     if "(" not in body:
         return
     depth = 0
     position = 0
-    for sep in PARAGRAPH_BREAK.finditer(body):
+    for sep in _paragraph_breaks()(body):
         paragraph = body[position:sep.start()]
         depth = max(depth + paragraph.count("(") - paragraph.count(")"), 0)
         if depth > 0 and sep.end() < len(body):

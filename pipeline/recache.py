@@ -33,6 +33,7 @@ KIND = "regex"
 LIMIT = 5000  # patterns kept at most; beyond, the file starts afresh (patterns of data files long changed)
 
 _python_compile = re._compiler.compile if hasattr(re, "_compiler") else None  # Python's own, kept for the tests
+_DEBUG = int(re.DEBUG)  # as a plain int: ``flags & re.DEBUG`` calls the enum's own ``&``, dearer than a hit
 _kept: dict[tuple[str | bytes, int], tuple] = {}
 _learnt = False
 _installed = False
@@ -72,25 +73,28 @@ def install() -> bool:
     original = _python_compile
 
     def compile(p, flags=0):  # noqa: A001 - the name of the function it stands in for
-        if flags & re.DEBUG or not isinstance(p, (str, bytes)):
+        if flags & _DEBUG or not isinstance(p, (str, bytes)):
             return original(p, flags)
         key = (p, flags)
         entry = _kept.get(key)
         if entry is not None:
             try:
-                return _engine_compile(p, entry)
+                return from_code(p, entry)
             except (RuntimeError, TypeError, ValueError, OverflowError):
                 del _kept[key]  # not code this engine accepts: compile it afresh
         entry = _compiled(p, flags)
         _remember(key, entry)
-        return _engine_compile(p, entry)
+        return from_code(p, entry)
 
     re._compiler.compile = compile
     _installed = True
     return True
 
 
-def _engine_compile(pattern, entry: tuple) -> re.Pattern:
+def from_code(pattern, entry: tuple) -> re.Pattern:
+    """The compiled pattern of ``entry`` (as ``code_of`` gives it): what ``re._compiler.compile``
+    returns for the pattern the code was worked out from (``pattern``: its string, or ``None``
+    for one given parsed). The regex engine checks the code it is given."""
     import _sre
 
     final_flags, code, groups, groupindex, indexgroup = entry
@@ -98,10 +102,15 @@ def _engine_compile(pattern, entry: tuple) -> re.Pattern:
 
 
 def _compiled(pattern, flags: int) -> tuple:
-    """What ``re._compiler.compile`` hands to ``_sre.compile``, worked out as it does."""
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` for a pattern string."""
+    return code_of(re._parser.parse(pattern, flags), flags)
+
+
+def code_of(parsed, flags: int) -> tuple:
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` for a parsed pattern (one of
+    ``re._parser``), worked out as it does, in a form marshal can keep (see ``from_code``)."""
     import array
 
-    parsed = re._parser.parse(pattern, flags)
     code = re._compiler._code(parsed, flags)
     groupindex = dict(parsed.state.groupdict)
     indexgroup = [None] * parsed.state.groups

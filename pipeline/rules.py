@@ -13,6 +13,7 @@ import re._compiler as _sre_compiler
 import re._parser as _sre_parser
 from pathlib import Path
 
+from pipeline import recache
 from pipeline.datafiles import TomlLines, data_path, read_toml
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import make
@@ -151,9 +152,41 @@ def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
     return True
 
 
-# what each pattern requires, kept between runs: reading the thirty-odd patterns a check needs
-# from their parse is 4 ms of a check of one source in a fresh process
-_kept_required = Kept("required-strings", 2000)
+# what is read from each pattern (what it requires, its scanner...), kept between runs: parsing
+# the thirty-odd patterns a check needs for each reading, and compiling the patterns read from
+# them, was some 9 ms of a check of one source in a fresh process (4 of them the required strings)
+_kept_readings = Kept("pattern-readings", 4000)
+
+
+def _reading(name: str, pattern: re.Pattern, read):
+    """``read(pattern)`` (something marshal can keep), or what an earlier run with this very code
+    and interpreter read from the same pattern and flags under the same ``name``."""
+    key = (name, pattern.pattern, pattern.flags)
+    kept = _kept_readings.get(key)
+    if kept is None:
+        kept = (read(pattern),)  # (a reading may be None: none to be had)
+        _kept_readings.add(key, kept)
+    return kept[0]
+
+
+def _compiled_reading(name: str, pattern: re.Pattern, rewrite) -> re.Pattern | None:
+    """The pattern that ``rewrite`` makes of ``pattern`` (a parsed pattern of ``re._parser``, or
+    None when it makes none), compiled; None when it makes none. The code of what an earlier run
+    compiled is kept (``_reading``) and handed to the regex engine, as ``recache`` keeps the
+    code of pattern strings; where ``recache`` does not know the interpreter, it is compiled."""
+    try:
+        if not recache.supported():
+            parsed = rewrite(pattern)
+            return None if parsed is None else _sre_compiler.compile(parsed, pattern.flags)
+
+        def read(pattern: re.Pattern) -> tuple | None:
+            parsed = rewrite(pattern)
+            return None if parsed is None else recache.code_of(parsed, pattern.flags)
+
+        code = _reading(name, pattern, read)
+        return None if code is None else recache.from_code(None, code)
+    except Exception:  # noqa: BLE001 - the engine's internals changed: no pattern read from it
+        return None
 
 
 def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
@@ -163,13 +196,8 @@ def required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     taken as their alternatives) through groups, alternations, repeats of at least one and
     look-arounds (the text they look at is in the text too). A case-insensitive pattern, or
     one this reading does not know, gets no groups: no cheap test. (What an earlier run read
-    from the same pattern is kept in the per-user cache.)"""
-    key = (pattern.pattern, pattern.flags)
-    required = _kept_required.get(key)
-    if required is None:
-        required = _required_strings(pattern)
-        _kept_required.add(key, required)
-    return required
+    from the same pattern is kept in the per-user cache: ``_reading``.)"""
+    return _reading("required", pattern, _required_strings)
 
 
 def _required_strings(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
@@ -288,23 +316,28 @@ def fast_scanner(pattern: re.Pattern) -> re.Pattern:
     begins with the class. A repeat of none or more of a class C followed by a character or
     class X that shares no character with C (``_optional_run_first``) begins with C or X. Any
     other pattern is returned as it is."""
+    return _compiled_reading("scanner", pattern, _scanner) or pattern
+
+
+def _scanner(pattern: re.Pattern) -> _sre_parser.SubPattern | None:
+    """The parsed pattern of ``fast_scanner``; None when it is the pattern as it is."""
     try:
         parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
         items = parsed.data
         while items and items[0][0] is _c.SUBPATTERN:
             items = items[0][1][3].data
         if not items or items[0][0] not in (_c.MAX_REPEAT, _c.MIN_REPEAT):
-            return pattern
+            return None
         op, (low, high, sub) = items[0]
         if len(sub.data) != 1 or sub.data[0][0] not in (_c.IN, _c.LITERAL):
-            return pattern
+            return None
         if low < 1:
             return _optional_run_first(parsed, items, pattern)
         rest = (op, (low - 1, high if high is _c.MAXREPEAT else high - 1, sub))
         items[0:1] = [sub.data[0], rest]
-        return _sre_compiler.compile(parsed, pattern.flags)
+        return parsed
     except Exception:  # noqa: BLE001 - the engine's internals changed: scan with the pattern as it is
-        return pattern
+        return None
 
 
 def _characters(item) -> frozenset[int] | None:
@@ -325,18 +358,19 @@ def _characters(item) -> frozenset[int] | None:
     return frozenset(chars)
 
 
-def _optional_run_first(parsed, items: list, pattern: re.Pattern) -> re.Pattern:
+def _optional_run_first(parsed, items: list, pattern: re.Pattern) -> _sre_parser.SubPattern | None:
     """``C*X...`` (C a class, X a character or class with no character of C, the repeat greedy,
     without case folding) written ``[CX](?:(?<=X)|(?<=C)C*X)...``: the same matches, each found
     the same way (the run of C before X is all of it, there being no other way to reach X), but
-    a pattern that begins with a class, which the engine skips ahead to."""
+    a pattern that begins with a class, which the engine skips ahead to (``parsed`` rewritten;
+    None for any other pattern)."""
     op, (low, high, sub) = items[0]
     if (op is not _c.MAX_REPEAT or high == 0 or len(items) < 2 or pattern.flags & re.IGNORECASE
             or items[1][0] not in (_c.IN, _c.LITERAL)):
-        return pattern
+        return None
     run, then = _characters(sub.data[0]), _characters(items[1])
     if not run or not then or run & then:
-        return pattern
+        return None
     state = parsed.state
 
     def sub_pattern(*data) -> _sre_parser.SubPattern:
@@ -350,39 +384,28 @@ def _optional_run_first(parsed, items: list, pattern: re.Pattern) -> re.Pattern:
     branch = (_c.BRANCH, (None, [sub_pattern(behind(items[1])),
                                  sub_pattern(behind(sub.data[0]), rest, items[1])]))
     items[0:2] = [either, branch]
-    return _sre_compiler.compile(parsed, pattern.flags)
+    return parsed
 
 
 def anchored_finditer(pattern: re.Pattern):
     """A function of a text that yields what ``pattern.finditer`` yields, for a pattern (without
     case folding) that begins with a greedy run of a character class C (``[ \\t]*``, ``[ \\t]+``)
-    followed by its anchor: a character or class with none of C's characters (``\\n``), or a
-    look-ahead each of whose alternatives begins with one or is the text's end (``(?=\\n|\\Z)``);
-    None for any other pattern.
+    followed by its anchor: a character or class with none of C's characters (``\\n``), such a
+    character or class after an optional one (``\\r?\\n``), or a look-ahead each of whose
+    alternatives begins with one or is the text's end (``(?=\\n|\\Z)``); None for any other pattern.
 
     The engine tries such a pattern at every character of C (every space of a text, each try far
     dearer than a skip); the anchors are rarer (line breaks). A match is the run of C that ends
     at an anchor, then the rest: the run being greedy and C apart from the anchor, it is found
     by matching the pattern once at the run's start, no earlier than where the last match ended
     (``finditer`` resumes there) nor more characters before the anchor than the run may hold,
-    anchor after anchor, left to right."""
-    try:
-        items = _leading_items(list(_sre_parser.parse(pattern.pattern, pattern.flags)))
-        if pattern.flags & re.IGNORECASE or len(items) < 2 or items[0][0] is not _c.MAX_REPEAT:
-            return None
-        low, high, sub = items[0][1]
-        run = _characters(sub.data[0]) if len(sub.data) == 1 else None
-        anchor = _anchor(items[1])
-        if not run or anchor is None:
-            return None
-        chars, at_end = anchor
-        if not chars or run & chars or (low < 1 and items[1][0] is _c.ASSERT):
-            return None  # (a run of none before a look-ahead: a match could be empty)
-    except Exception:  # noqa: BLE001 - the engine's internals changed: no anchored scan
+    anchor after anchor, left to right. (What is read from the pattern is kept: ``_reading``.)"""
+    reading = _reading("anchors", pattern, _anchored_run)
+    if reading is None:
         return None
-    anchors = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(chars)) + "]")
+    chars, at_end, run, longest = reading
+    anchors = re.compile("[" + "".join(re.escape(chr(c)) for c in chars) + "]")
     run_chars = frozenset(map(chr, run))
-    longest = None if high is _c.MAXREPEAT else high
 
     def places(text: str):
         for a in anchors.finditer(text):
@@ -407,6 +430,27 @@ def anchored_finditer(pattern: re.Pattern):
     return finditer
 
 
+def _anchored_run(pattern: re.Pattern) -> tuple[tuple[int, ...], bool, tuple[int, ...], int | None] | None:
+    """What ``anchored_finditer`` scans ``pattern`` by: (the anchors' characters, whether the
+    text's end is one too, the run's characters, the most characters the run may hold or None);
+    None for a pattern it does not scan."""
+    try:
+        items = _leading_items(list(_sre_parser.parse(pattern.pattern, pattern.flags)))
+        if pattern.flags & re.IGNORECASE or len(items) < 2 or items[0][0] is not _c.MAX_REPEAT:
+            return None
+        low, high, sub = items[0][1]
+        run = _characters(sub.data[0]) if len(sub.data) == 1 else None
+        anchor = _anchor(items[1:])
+        if not run or anchor is None:
+            return None
+        chars, at_end = anchor
+        if not chars or run & chars or (low < 1 and items[1][0] is _c.ASSERT):
+            return None  # (a run of none before a look-ahead: a match could be empty)
+        return tuple(sorted(chars)), at_end, tuple(sorted(run)), None if high is _c.MAXREPEAT else high
+    except Exception:  # noqa: BLE001 - the engine's internals changed: no anchored scan
+        return None
+
+
 def _leading_items(items: list) -> list:
     """A sequence of parsed items with its leading groups (of no flags of their own) opened, so
     that its first item is not a group: the same text matched, read item by item."""
@@ -415,14 +459,19 @@ def _leading_items(items: list) -> list:
     return items
 
 
-def _anchor(item) -> tuple[frozenset[int], bool] | None:
-    """(the characters, whether the text's end too) that ``item`` begins with: a character or
-    class, or a look-ahead whose alternatives each begin with one or are the text's end; None
-    when it is anything else (see ``anchored_finditer``)."""
+def _anchor(items: list) -> tuple[frozenset[int], bool] | None:
+    """(the characters, whether the text's end too) that the parsed items ``items`` begin with: a
+    character or class, one after an optional one (``\\r?\\n``: either), or a look-ahead whose
+    alternatives each begin with one or are the text's end; None when they begin with anything
+    else (see ``anchored_finditer``)."""
+    item = items[0]
     chars = _characters(item)
     if chars:
         return chars, False
     op, av = item
+    if op is _c.MAX_REPEAT and av[0] == 0 and av[1] == 1 and len(av[2].data) == 1 and len(items) > 1:
+        optional, then = _characters(av[2].data[0]), _characters(items[1])
+        return (optional | then, False) if optional and then else None
     if op is not _c.ASSERT or av[0] != 1:
         return None
     body = list(av[1])
@@ -446,14 +495,20 @@ def last_character(pattern: re.Pattern) -> re.Pattern | None:
     """A pattern of one character class that matches the last character of every text that
     ``pattern`` matches (read from the parsed pattern, its zero-width items skipped: a class, a
     character, a repeat of at least one of them, a group or an alternation of those); None when
-    this reading cannot tell (an optional last item, a negated class...)."""
+    this reading cannot tell (an optional last item, a negated class...). (Its code is kept:
+    ``_compiled_reading``.)"""
+    return _compiled_reading("last", pattern, _last_character)
+
+
+def _last_character(pattern: re.Pattern) -> _sre_parser.SubPattern | None:
+    """The parsed pattern of ``last_character``, or None."""
     try:
         chars = _last_items(list(_sre_parser.parse(pattern.pattern, pattern.flags)))
         if not chars:
             return None
         parsed = _sre_parser.parse("x", pattern.flags)
         parsed.data[:] = [(_c.IN, chars)]
-        return _sre_compiler.compile(parsed, pattern.flags)
+        return parsed
     except Exception:  # noqa: BLE001 - the engine's internals changed: no cheap test
         return None
 
@@ -469,7 +524,13 @@ def first_character(pattern: re.Pattern) -> re.Pattern | None:
     empty text. The regular expression engine skips ahead to a pattern's first character only
     when the pattern begins with it (not with a look-behind): ``matches_at`` tries the pattern
     only where this class finds a character. A look-behind at one character that the pattern
-    begins with (``(?<![\\w.])``) is kept, tested after that character: ``[\\d](?<![\\w.].)``."""
+    begins with (``(?<![\\w.])``) is kept, tested after that character: ``[\\d](?<![\\w.].)``.
+    (Its code is kept: ``_compiled_reading``.)"""
+    return _compiled_reading("first", pattern, _first_character)
+
+
+def _first_character(pattern: re.Pattern) -> _sre_parser.SubPattern | None:
+    """The parsed pattern of ``first_character``, or None."""
     try:
         items = list(_sre_parser.parse(pattern.pattern, pattern.flags))
         chars = _first_items(items)
@@ -489,7 +550,7 @@ def first_character(pattern: re.Pattern) -> re.Pattern | None:
             parsed.data[1][1][1].data[0] = av[1].data[0]  # the look-behind's character, then any
         else:
             del parsed.data[1:]
-        return _sre_compiler.compile(parsed, pattern.flags)
+        return parsed
     except Exception:  # noqa: BLE001 - the engine's internals changed: no cheap test
         return None
 

@@ -447,15 +447,21 @@ def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, data:
     """Keep a source's site entry: its search data as it is (``search/<id>.json``, large, read
     as bytes), its page data as JSON (``entries/<id>.json``, written last: it names the code, the
     TEI and the search data it goes with)."""
-    import hashlib
-    import json
-
-    kept = json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
-                       "entry": data}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    kept = kept_site_entry(code, xml_digest, data, search)
     for target, content in ((outputs / SITE_STATE / "search" / f"{sid}.json", search),
                             (outputs / SITE_STATE / "entries" / f"{sid}.json", kept)):
         if not target.exists() or target.read_bytes() != content:
             write_atomic(target, content)
+
+
+def kept_site_entry(code: str, xml_digest: str | None, data: dict, search: bytes) -> bytes:
+    """The file ``entries/<id>.json`` of a source's site entry: its page data, and the code, the
+    TEI and the search data it goes with."""
+    import hashlib
+    import json
+
+    return json.dumps({"code": code, "xml": xml_digest, "search": hashlib.sha256(search).hexdigest(),
+                       "entry": data}, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def _kept_site_entry(state: Path, sid: str, code: str, digest: str, *, fresh: bool = False

@@ -29,7 +29,7 @@ def original(pattern, flags=0) -> re.Pattern:
 
 
 def kept(pattern, flags=0) -> re.Pattern:
-    return recache._engine_compile(pattern, recache._compiled(pattern, flags))
+    return recache.from_code(pattern, recache._compiled(pattern, flags))
 
 
 def project_patterns() -> list[tuple[str, int]]:

@@ -132,19 +132,21 @@ def random_texts(alphabet: str, longest: int, count: int = 20_000):
 
 
 @pytest.mark.parametrize("pattern", [r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=[-x]+\s+[a-z])", r"[ \t]*\n", r"(?P<t>a*b)x?",
-                                     r"(?P<t>[ \t]+)(?=\n|\Z)", r"a{2,3}b", r"[ab]{0,3}c", r"a+(?=b|\Z)"])
+                                     r"(?P<t>[ \t]+)(?=\n|\Z)", r"a{2,3}b", r"[ab]{0,3}c", r"a+(?=b|\Z)",
+                                     r"[ \t]*\r?\n[ \t]*\r?\n\s*", r"(?P<t>[ \t]{0,2}\r?\n)", r"a+b?c"])
 def test_anchored_scan_matches_as_the_pattern_on_random_texts(pattern):
     from pipeline.rules import anchored_finditer
 
     compiled = re.compile(pattern)
     finditer = anchored_finditer(compiled)
     assert finditer is not None  # the case it scans by anchors
-    for text in random_texts(" \t\n-abcx", 16):
+    for text in random_texts(" \t\r\n-abcx", 16):
         assert [(m.span(), m.groups()) for m in finditer(text)] == \
             [(m.span(), m.groups()) for m in compiled.finditer(text)], text
 
 
-@pytest.mark.parametrize("pattern", [r"\d{1,2}", r"[ \t]*(?=x)", r"[ab]*[bc]", r"\s*\n", r"(?i)a*b", r"[ \t]+(?=\n|)"])
+@pytest.mark.parametrize("pattern", [r"\d{1,2}", r"[ \t]*(?=x)", r"[ab]*[bc]", r"\s*\n", r"(?i)a*b", r"[ \t]+(?=\n|)",
+                                     r"[ \t]*\t?\n", r"[ \t]*\r?[\n ]", r"[ \t]*\r?", r"[ \t]*\r??\n"])
 def test_no_anchored_scan_where_it_could_differ(pattern):
     from pipeline.rules import anchored_finditer
 
@@ -206,6 +208,67 @@ def test_last_character_unknown_gives_no_test(pattern):
     from pipeline.rules import last_character
 
     assert last_character(re.compile(pattern)) is None
+
+
+READ_PATTERNS = [r"\d{1,2}(?![\w\[])", r"[ \t]+(?=\n|\Z)", r"(?P<t>[ \t]*\n[ \t]*\n\s*)(?=-)", r"(?:x|y[0-9]+)\Z",
+                 r"(?<![\w.])(?P<h>[01]?\d)[.:](?P<m>[0-5]\d)", r"&(?:quot|#34);", r"(?i)ab", r"x*"]
+READERS = ("_scanner", "_anchored_run", "_first_character", "_last_character", "_required_strings")
+
+
+def read_patterns() -> list[tuple]:
+    """Everything the rules module reads from each of ``READ_PATTERNS``."""
+    from pipeline import rules
+
+    return [(rules.fast_scanner(p), rules.anchored_finditer(p) is not None, rules._reading("anchors", p, None),
+             rules.first_character(p), rules.last_character(p), rules.required_strings(p))
+            for p in map(re.compile, READ_PATTERNS)]
+
+
+@pytest.mark.skipif(not __import__("pipeline.recache").recache.supported(),
+                    reason="an interpreter whose re internals recache does not know: compiled every time")
+def test_what_is_read_from_a_pattern_is_kept_and_read_back_the_same(tmp_path, monkeypatch):
+    from pipeline import rules, usercache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(usercache, "_at_exit", [])
+    kept = tmp_path / "dispatch" / "pattern-readings"
+
+    def fresh_process() -> None:
+        monkeypatch.setattr(rules, "_kept_readings", usercache.Kept("pattern-readings", 100))
+
+    fresh_process()
+    worked_out = read_patterns()
+    scanners, anchored, _, firsts, lasts, required = zip(*worked_out)
+    # each reading has patterns it makes something of, and patterns it makes nothing of
+    assert {s is p for s, p in zip(scanners, map(re.compile, READ_PATTERNS))} == {True, False}
+    assert set(anchored) == {True, False} and None in firsts and None in lasts and () in required
+    assert any(firsts) and any(lasts) and any(required)
+    usercache.flush()
+    [path] = kept.iterdir()
+
+    calls = []
+    fresh_process()
+    with monkeypatch.context() as patched:
+        for reader in READERS:
+            patched.setattr(rules, reader, lambda pattern, reader=reader: calls.append(reader))
+        assert read_patterns() == worked_out  # the same patterns (flags and code), strings and scans
+    assert calls == []
+
+    path.write_bytes(b"\x00damaged")
+    fresh_process()
+    assert read_patterns() == worked_out  # read again from the patterns
+    usercache.flush()
+    assert path.read_bytes() != b"\x00damaged"  # and kept anew, whole
+
+
+def test_what_is_read_from_a_pattern_without_the_cache_is_what_is_kept(monkeypatch):
+    from pipeline import rules, usercache
+
+    with_cache = read_patterns()
+    monkeypatch.setenv("DISPATCH_NO_CACHE", "1")
+    monkeypatch.setattr(usercache, "_at_exit", [])
+    monkeypatch.setattr(rules, "_kept_readings", usercache.Kept("pattern-readings", 100))
+    assert read_patterns() == with_cache
 
 
 @pytest.mark.parametrize("pattern", [r"(?i)^\(?(?:top secret|secret)\)?$", r"^(?:\d{1,2}[:.]\d{2}\s+)?Sent\b",

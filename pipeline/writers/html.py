@@ -197,6 +197,36 @@ def words(text: str) -> list[str]:
     return out
 
 
+class Shown(NamedTuple):
+    """What ``HtmlWriter.node`` does with one kind, worked out once from ``HTML_KINDS`` and the
+    kinds table rather than at each of the hundreds of nodes of a page."""
+
+    style: Style
+    element: str
+    cls: str  # with " d" (" r") when the reading (diplomatic) text leaves the kind out
+    hides_r: bool
+    hides_d: bool
+    before: tuple[str | None, str | None]  # the marks before it in each mode (None: not shown)
+    after: tuple[str | None, str | None]
+    empty: bool  # a gap: no children rendered
+    special: str | None  # note, noteref, entity, date, foreign, correction: handled apart
+
+
+def _shown(name: str, style: Style) -> Shown:
+    reading, diplomatic = style.reading, style.diplomatic
+    special = ("note" if name in NOTES else "noteref" if name == "noteref" else "entity" if name in ENTITY_PAGES
+               else "date" if name in ("date", "time") else "foreign" if name == "foreign"
+               else "correction" if name in CORRECTIONS else None)
+    cls = style.cls + (" d" if reading is None else "") + (" r" if diplomatic is None else "")
+    return Shown(style, style.element, cls, reading is None, diplomatic is None,
+                 (reading[0] if reading else None, diplomatic[0] if diplomatic else None),
+                 (reading[1] if reading else None, diplomatic[1] if diplomatic else None),
+                 BY_NAME[name].role == EMPTY, special)
+
+
+SHOWN: dict[str, Shown] = {name: _shown(name, style) for name, style in HTML_KINDS.items()}
+
+
 class HtmlWriter:
     """Renders an edition's documents as HTML, collecting the data of the site's shared pages."""
 
@@ -278,23 +308,20 @@ class HtmlWriter:
         if kind == "text":
             self.text(node.text, out)
             return
-        style = HTML_KINDS.get(kind, HTML_KINDS["literal"])
-        if kind in NOTES:
-            self.note(node, style, out)
+        shown = SHOWN[kind]
+        if shown.special == "note":
+            self.note(node, shown.style, out)
             return
-        if kind == "noteref":
-            self.noteref(node, style, out)
+        if shown.special == "noteref":
+            self.noteref(node, shown.style, out)
             return
         saved = self.show_r, self.show_d
-        cls = style.cls
-        if style.reading is None:
-            cls += " d"
+        if shown.hides_r:
             self.show_r = False
-        if style.diplomatic is None:
-            cls += " r"
+        if shown.hides_d:
             self.show_d = False
-        element, attributes = style.element, ""
-        if kind in ENTITY_PAGES:
+        element, attributes, special = shown.element, "", shown.special
+        if special == "entity":
             ref = node.attrs.get("ref")
             entity = self.edition.entities.get(ref or "")
             if entity is not None and entity["kind"] == kind and not self.in_link:
@@ -302,34 +329,33 @@ class HtmlWriter:
                 self.mentions.setdefault(kind, set()).add(ref)
             else:
                 element = "span"
-        elif kind in ("date", "time"):
+        elif special == "date":
             when = node.attrs.get("when")
             if when and DATETIME.match(when):
                 attributes = f' datetime="{html_escape(when)}"'
             else:
                 element = "span"
-        elif kind == "foreign":
+        elif special == "foreign":
             lang = language(node.attrs.get("lang"))
             if lang:
                 attributes = f' lang="{lang}"'
-        elif kind in CORRECTIONS:
+        elif special == "correction":
             attributes = f' title="{html_escape(CORRECTIONS[kind])} \u201c{html_escape(self.plain(node.alt))}\u201d"'
-        elif BY_NAME[kind].role == EMPTY and node.children:  # a gap: what the bracket said of it
+        elif shown.empty and node.children:  # a gap: what the bracket said of it
             attributes = f' title="{html_escape(self.plain(node.children))}"'
         linked = element == "a"
         self.in_link += linked
-        out.append(f'<{element} class="{cls}"{attributes}>')
+        out.append(f'<{element} class="{shown.cls}"{attributes}>')
         if kind == "expansion":
             out.append("<abbr>")
             self.nodes(node.alt, out)
             out.append("</abbr>")
-        reading, diplomatic = style.reading, style.diplomatic
-        before_r, before_d = reading[0] if reading else None, diplomatic[0] if diplomatic else None
+        before_r, before_d = shown.before
         if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
             before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
         if before_r or before_d:
             self.mark(before_r, before_d, out)
-        if kind in CORRECTIONS:
+        if special == "correction":
             was = self.show_r
             self.show_r = False
             if self.show_d:
@@ -339,9 +365,9 @@ class HtmlWriter:
                 self.text("\u2192", out)
                 out.append("</span>")
             self.show_r = was
-        if BY_NAME[kind].role != EMPTY:
+        if not shown.empty:
             self.nodes(node.children, out)
-        after_r, after_d = reading[1] if reading else None, diplomatic[1] if diplomatic else None
+        after_r, after_d = shown.after
         if after_r or after_d:
             self.mark(after_r, after_d, out)
         out.append(f"</{element}>")

@@ -8,6 +8,8 @@ position and its own text in ``content``. The shape is ``schemas/dispatch-output
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from json.encoder import c_make_encoder, encode_basestring
 
@@ -19,12 +21,8 @@ SCHEMA_ID = "https://dispatch.example/schemas/dispatch-output.schema.json"
 def write_json(edition: Edition) -> bytes:
     """The JSON form of an edition, UTF-8, keys in a fixed order."""
     rendered = edition.reading
-    annotations: dict[int, list[dict]] = {}  # each document's, without the number of the document
-    for record in rendered.annotations:
-        record = record.copy()
-        annotations.setdefault(record.pop("document"), []).append(record)
     documents = []
-    for number, (document, placed) in enumerate(zip(edition.documents, rendered.documents), 1):
+    for document, placed in zip(edition.documents, rendered.documents):
         documents.append({
             "n": document.n,
             "id": document.id,
@@ -37,7 +35,7 @@ def write_json(edition: Edition) -> bytes:
             "start": placed["start"],
             "end": placed["end"],
             "blocks": placed["blocks"],
-            "annotations": annotations.get(number, []),
+            "annotations": placed["annotations"],
         })
     data = {
         "$schema": SCHEMA_ID,
@@ -53,17 +51,20 @@ def write_json(edition: Edition) -> bytes:
     return (layout(data) + "\n").encode("utf-8")
 
 
-def _one_line_encoder():
-    """The encoder of ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))``, made once.
+def _one_line_encoders():
+    """The encoders of ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))``, made
+    once: of one value, and of each value of a list (as ``map`` of the first, lazily).
 
     ``json.dumps`` builds a new encoder on every call, which costs more than encoding a
     record; a document's JSON encodes hundreds of records and keys. The C encoder, when the
     interpreter has it, is made here with the arguments ``json.dumps`` gives it (no circular
-    check: the writers' data is a tree), else the pure-Python one is kept.
+    check: the writers' data is a tree), else the pure-Python one is kept. The records of a
+    list (a document's blocks and annotations) are encoded by the C encoder directly, without
+    a call of ``one_line`` each.
     """
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
     if c_make_encoder is None:
-        return encoder.encode
+        return encoder.encode, functools.partial(map, encoder.encode)
     encode = c_make_encoder(None, encoder.default, encode_basestring, None, encoder.key_separator,
                             encoder.item_separator, False, False, True)
 
@@ -72,10 +73,13 @@ def _one_line_encoder():
             return encode_basestring(value)
         return "".join(encode(value, 0))
 
-    return one_line
+    def each_line(values):
+        return map("".join, map(encode, values, itertools.repeat(0)))
+
+    return one_line, each_line
 
 
-one_line = _one_line_encoder()
+one_line, each_line = _one_line_encoders()
 INDENTS = tuple("  " * level for level in range(6))
 
 
@@ -109,7 +113,7 @@ def _layout(value, level: int, out: list[str]) -> None:
     elif level < 4 and isinstance(value, list) and value and isinstance(value[0], (dict, list)):
         if level == 3:  # records (blocks, annotations), each on one line: hundreds, joined at once
             between = ",\n" + INDENTS[4]
-            out.append("[" + between[1:] + between.join(map(one_line, value)) + "\n" + INDENTS[3] + "]")
+            out.append("[" + between[1:] + between.join(each_line(value)) + "\n" + INDENTS[3] + "]")
             return
         before = "[\n" + INDENTS[level + 1]
         for item in value:

@@ -32,6 +32,10 @@ LINE_BREAKS = re.compile(r"[ \t]*\n[ \t\n]*")
 
 @dataclass
 class Rendered:
+    """A rendered text: ``annotations`` of every document in order, and ``documents`` each with
+    its blocks and, in ``annotations``, its own (the same records: the JSON writer lists them
+    by document, with no number of the document in each to take out again)."""
+
     text: str
     annotations: list[dict] = field(default_factory=list)
     documents: list[dict] = field(default_factory=list)
@@ -56,7 +60,6 @@ class Renderer:
         self.length = 0
         self.annotations: list[dict] = []
         self.notes: list[tuple[int, str, str]] = []
-        self.document = 0
         self.dropped = False
         self.block_start = 0
 
@@ -91,8 +94,7 @@ class Renderer:
     def annotate(self, node: Node, start: int, extra: dict | None = None) -> None:
         if self.diplomatic or node.kind not in ANNOTATED:
             return
-        record = {"type": node.kind, "document": self.document, "start": start, "end": self.length,
-                  "text": ""}
+        record = {"type": node.kind, "start": start, "end": self.length, "text": ""}
         for key, value in node.attrs.items():
             if value is not None:
                 record[key] = value
@@ -216,12 +218,12 @@ class Renderer:
     def render(self) -> Rendered:
         documents = []
         for number, document in enumerate(self.edition.documents, 1):
-            self.document = number
             self.notes = []
             self.blocks: list[dict] = []
             if number > 1:
                 self.emit("\n\n")
             start = self.length
+            first_annotation = len(self.annotations)
             previous = None
             for block in document.blocks:
                 if block.kind in FURNITURE_BLOCKS and not self.diplomatic:
@@ -248,7 +250,7 @@ class Renderer:
                 for number_, kind, text in self.notes:
                     self.emit(f"\n[{number_}] {text} ({kind})")
             documents.append({"n": document.n, "id": document.id, "start": start, "end": end,
-                              "blocks": self.blocks})
+                              "blocks": self.blocks, "annotations": self.annotations[first_annotation:]})
         self.emit("\n")
         text = "".join(self.parts)
         for record in self.annotations + [b for d in documents for b in d["blocks"]]:
