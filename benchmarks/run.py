@@ -67,9 +67,11 @@ def set_aside(outputs: Path) -> None:
     inodes just freed (``recently_deleted`` in ``find_inode_bit``): deleting a build's 7,000
     files just before the next timed build cost that build ~1 ms of system time a file it
     wrote, a cost of the benchmark's own clean-up rather than of the command it times."""
+    import tempfile
+
     if outputs.exists():
         DISCARDED.mkdir(parents=True, exist_ok=True)
-        outputs.rename(DISCARDED / f"{outputs.name}-{time.monotonic_ns()}")
+        outputs.rename(Path(tempfile.mkdtemp(dir=DISCARDED)) / outputs.name)
 
 
 def build(sources: Path, outputs: Path, *extra, jobs: int = JOBS, cold: bool = False) -> tuple[float, int]:
@@ -286,12 +288,11 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.pop("DISPATCH_NO_CACHE", None)
     os.environ["XDG_CACHE_HOME"] = cache = tempfile.mkdtemp(prefix="dispatch-bench-cache-")
-    shutil.rmtree(DISCARDED, ignore_errors=True)  # left by a run that was stopped
     try:
         return run_all()
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-        shutil.rmtree(DISCARDED, ignore_errors=True)
+        shutil.rmtree(DISCARDED, ignore_errors=True)  # (with what a run that was stopped left)
 
 
 def run_all() -> int:
