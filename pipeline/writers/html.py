@@ -308,7 +308,7 @@ class HtmlWriter:
         if kind == "text":
             self.text(node.text, out)
             return
-        shown = SHOWN[kind]
+        shown = SHOWN.get(kind) or SHOWN["literal"]  # (as HTML_KINDS was read: a kind it lacks as literal)
         if shown.special == "note":
             self.note(node, shown.style, out)
             return
