@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from pipeline.stages import process
+# the tests' own per-user cache (compiled patterns, data-file verdicts...), for this process and
+# the commands it runs, removed at the end: a test run neither reads what the user's commands
+# left in ~/.cache/dispatch nor disturbs a command timed beside it
+TEST_CACHE = tempfile.mkdtemp(prefix="dispatch-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = TEST_CACHE
+atexit.register(shutil.rmtree, TEST_CACHE, ignore_errors=True)
+
+from pipeline.stages import process  # noqa: E402 - after the cache is chosen
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"
