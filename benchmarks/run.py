@@ -330,9 +330,9 @@ def run_all() -> int:
     print(f"cold full builds, 1000 sources, in {ROUNDS} rounds (one process; the lxml floor of its XML; {JOBS} cores):")
     for i, (one_core, bare, cold, rss) in enumerate(rounds, 1):
         print(f"  round {i}: one process {one_core:6.2f} s, lxml {bare * 1000:.2f} ms/document, "
-              f"{one_core / 1000 / bare:5.1f} x;   {JOBS} cores {cold:6.2f} s, {one_core / cold:.2f} x one, "
+              f"{one_core / len(sizes) / bare:5.1f} x;   {JOBS} cores {cold:6.2f} s, {one_core / cold:.2f} x one, "
               f"peak {rss / 1024:.0f} MiB")
-    whole = statistics.median(one_core / 1000 / bare for one_core, bare, _, _ in rounds)
+    whole = statistics.median(one_core / len(sizes) / bare for one_core, bare, _, _ in rounds)
     scaling = statistics.median(one_core / cold for one_core, _, cold, _ in rounds)
     one_core = statistics.median(r[0] for r in rounds)
     cold = statistics.median(r[2] for r in rounds)
