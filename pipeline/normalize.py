@@ -21,7 +21,7 @@ from pipeline.findings import Reporter, make
 from pipeline.page import default_page_data, interleaved_columns
 from pipeline.records import record
 from pipeline.registers import Register, default_register
-from pipeline.rules import Rule, RuleTable, anchored_finditer, default_rules, matches_at
+from pipeline.rules import Present, Rule, RuleTable, anchored_finditer, default_rules, matches_at
 
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
@@ -382,12 +382,14 @@ BUILTIN_FINDERS = {
 }
 
 
-def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
+def _matches(rule: Rule, body: str, register: Register, found: Reporter | None, present: Present):
+    """The (start, end, replacement) of each match of ``rule`` in ``body`` (``present``: the
+    strings ``body`` holds, shared by the rules' prefilters)."""
     if rule.builtin == "register-fuzzy":
         yield from _register_fuzzy(body, register, found)
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
-    elif rule.may_match(body):
+    elif rule.may_match(body, present):
         context, context_end, within = rule.context, rule.context_end, rule.within
         for m in rule.finditer(body):
             start, end = m.span("target")
@@ -426,8 +428,9 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
     register = register or default_register()
     found = Reporter.for_source(source) if source is not None else None
     candidates = []
+    present = Present(body)
     for order, rule in enumerate(rules.rules):
-        for start, end, after in _matches(rule, body, register, found):
+        for start, end, after in _matches(rule, body, register, found, present):
             if body[start:end] != after:
                 candidates.append((start, -(end - start), order, end, after, rule))
     candidates.sort(key=lambda c: c[:3])

@@ -55,9 +55,11 @@ class Rule:
 
         A text that lacks every string of one group cannot be changed by the rule, which is
         then not run on it: an ``in`` test costs far less than a regular expression's scan.
-        Worked out from the patterns once per rule, on first use (``required_strings``)."""
+        The groups of fewer strings come first (fewer tests before one that fails). Worked out
+        from the patterns once per rule, on first use (``required_strings``)."""
         patterns = [p for p in (self.regex, self.context, self.within) if p is not None]
-        return tuple(dict.fromkeys(group for pattern in patterns for group in required_strings(pattern)))
+        groups = dict.fromkeys(group for pattern in patterns for group in required_strings(pattern))
+        return tuple(sorted(groups, key=len))
 
     @functools.cached_property
     def scanner(self) -> re.Pattern | None:
@@ -84,9 +86,18 @@ class Rule:
             return None
         return last_character(self.context)
 
-    def may_match(self, text: str) -> bool:
-        """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
-        return may_hold(self.needles, text)
+    def may_match(self, text: str, present: Present | None = None) -> bool:
+        """False when ``text`` cannot hold a match of the rule (see ``needles``); ``present``:
+        the strings ``text`` holds, when the caller tests several rules on it."""
+        if present is None:
+            return may_hold(self.needles, text)
+        for group in self.needles:
+            for needle in group:
+                if present[needle]:
+                    break
+            else:
+                return False
+        return True
 
 
 @record
@@ -150,6 +161,25 @@ def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
         else:
             return False
     return True
+
+
+class Present(dict):
+    """Whether each string asked for stands in ``text`` (``present[string]``), each found once.
+
+    The rules' needles share characters and strings (seven begin with ``&``, several are a
+    line break): a string whose first character is not in the text is absent without a search
+    for it, and that character is searched for once for all of them (a search for one character
+    runs far faster than one for a string)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, needle: str) -> bool:
+        found = self[needle] = (len(needle) == 1 or self[needle[0]]) and needle in self.text
+        return found
 
 
 # what is read from each pattern (what it requires, its scanner...), kept between runs: parsing

@@ -294,3 +294,20 @@ def test_the_register_finds_names_as_one_regex_of_every_form_does():
         assert [m.span() for m in register.finditer(text)] == found, text
         assert [m.span() for m in register.names_in(text)(text)] == found, text
 
+
+
+def test_present_finds_what_in_finds_and_rules_prefilter_alike_with_it():
+    """``Present`` (a text's strings, found once, their first character tested first) says what
+    ``in`` says, and a rule's prefilter gives the same answer with it as without it."""
+    from pipeline.rules import Present
+
+    text = SAMPLE.read_text(encoding="utf-8") + " &amp; x\tII"
+    present = Present(text)
+    for needle in ("&amp;", "&quot;", "II", "\t", "  ", "zzz", "Q", "e", "eceived", "\ufeff"):
+        assert present[needle] == (needle in text)
+        assert present[needle] == (needle in text)  # asked again: the kept answer
+    for body in (text, "plain words only", ""):
+        present = Present(body)
+        for rule in RULES:
+            if rule.regex is not None:
+                assert rule.may_match(body, present) == rule.may_match(body)
