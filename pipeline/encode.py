@@ -19,7 +19,7 @@ from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
 from pipeline.records import field, record
-from pipeline.tei import TEI_NS, Markup, escape_text, q
+from pipeline.tei import TEI_NS, Markup, escape_attribute, escape_text, q
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
     from pipeline.model import Block, Document
@@ -139,6 +139,9 @@ class Encoder:
         self.leaves: list[tuple[int, int]] = []  # (start, index in document order) of every block element
         # every place a run of text stops at: an OCR fix starts, a running head taken out ends
         self.stops = sorted({*self.inline_starts, *self.forme_ends})
+        # whether the text holds a character its runs must be escaped for, a line break aside
+        # (tested in each run: a text has them, seldom a run)
+        self.escaping = any(character in self.text for character in "&<>\r")
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
@@ -541,19 +544,26 @@ class Encoder:
 
     def inlines(self, nodes: list) -> None:
         """Spans and runs of text. A run that no fix or running head stops (nearly all) is its
-        text: appended here, without a call of ``text_run``."""
-        parts, text, stops = self.out.parts, self.text, self.stops
+        text: appended here, without a call of ``text_run``, and escaped only when it holds a
+        line break or the text a character to escape (``escaping``: seldom). A span of a plain
+        kind is written by ``plain_span``, called from here (most spans), the others by ``span``."""
+        parts, text, stops, escaping = self.out.parts, self.text, self.stops, self.escaping
         last = len(stops)
         for node in nodes:
             if isinstance(node, Text):
                 start, end = node.start, node.end
                 i = bisect.bisect_left(stops, start)
                 if i == last or stops[i] >= end:
-                    parts.append(escape_text(text[start:end]))
+                    run = text[start:end]
+                    parts.append(escape_text(run) if escaping or "\n" in run else run)
                 else:
                     self.text_run(start, end)
             else:
-                self.span(node)
+                tags = _PLAIN_TAGS.get(node.kind) or _plain_tags(node.kind)
+                if tags[0] and not (node.repaired or node.unclassified or node.decision is not None):
+                    self.plain_span(node, *tags)
+                else:
+                    self.span(node)
 
     def open(self, tag: str, attrs: dict | None, origin: int) -> None:
         """Open an element of a block's mixed content (``Markup.open``) whose origin is
@@ -563,10 +573,10 @@ class Encoder:
         self.marked.append((index, origin, False))
 
     def span(self, span: Span) -> None:
-        """An editorial construct as its kind's element. What the kinds table gives every span
-        of a kind (the element, its attributes) is written as the kind's start tag, made once
-        (``_start_tag``); then the attributes of this span (after the table's: none of them is
-        one of the table's)."""
+        """An editorial construct as its kind's element (of a kind ``plain_span`` does not
+        write). What the kinds table gives every span of a kind (the element, its attributes)
+        is written as the kind's start tag, made once (``_start_tag``); then the attributes of
+        this span (after the table's: none of them is one of the table's)."""
         kind = span.kind
         encoding = ENCODING[kind]
         out = self.out
@@ -623,6 +633,26 @@ class Encoder:
         self.open(tag, self.decided(attrs, span), span.start)
         self.inlines(span.children)
         out.close(f"</{element}>")
+
+    def plain_span(self, span: Span, tag: str, end_tag: str) -> None:
+        """A span of a kind written as its element with the attributes of its register entry,
+        date and language only (most spans: a name, a date, an addition, a note), its start tag
+        made here rather than from a dictionary of attributes (``span``'s general path writes
+        the same markup). The element is opened as ``Markup.open`` opens one, without a call."""
+        if span.ref:
+            tag += f' ref="{escape_attribute("#" + span.ref)}"'
+            self.used.add(span.ref)
+        if span.when:
+            tag += f' when="{escape_attribute(span.when)}"'
+        if span.lang:
+            tag += f' xml:lang="{escape_attribute(span.lang)}"'
+        out = self.out
+        index = out.count
+        out.count = index + 1
+        out.parts.append(tag + ">")
+        self.marked.append((index, span.start, False))
+        self.inlines(span.children)
+        out.parts.append(end_tag)
 
     def decided(self, attrs: dict, span: Span) -> dict:
         """A kind the editor set: the element's reading is the editor's (@resp), and the header's
@@ -681,6 +711,23 @@ def _start_tag(encoding) -> str:
     """The start of the start tag of every span of a kind (remembered)."""
     tag = _START_TAGS[encoding.name] = f"<{encoding.element}{Markup.attributes(encoding.attrs)}"
     return tag
+
+
+# a parser's kind -> ('<element' and the table's attributes, '</element>') for the kinds
+# ``plain_span`` writes, ('', '') for the others (``_plain_tags``)
+_PLAIN_TAGS: dict[str, tuple[str, str]] = {}
+
+
+def _plain_tags(kind: str) -> tuple[str, str]:
+    """The start of the start tag and the end tag of every span of a kind that ``plain_span``
+    writes: one whose element holds its content and takes only the attributes of its entry,
+    date and language (not a gap, a choice, a word's mark, an unclear passage or a footnote's
+    reference, each written with attributes of its own); ('', '') for the others (remembered)."""
+    encoding = ENCODING[kind]
+    plain = not (encoding.element in ("gap", "choice") or encoding.takes or kind in ("unclear", "footnote-ref"))
+    tags = _PLAIN_TAGS[kind] = (_START_TAGS.get(kind) or _start_tag(encoding), f"</{encoding.element}>") \
+        if plain else ("", "")
+    return tags
 
 
 def _trim_end(text: str, start: int, end: int) -> int:
