@@ -268,8 +268,10 @@ class Encoder:
         if self.norm.changes or self.parsed.repairs or applied:
             out.start("revisionDesc")
             out.start("listChange", {"type": "normalization"})
-            for change in self.norm.changes:
-                self.change_entry(change)
+            if self.norm.changes:
+                pad = out.pad()
+                out.raw("".join([self.change_entry(change, pad) for change in self.norm.changes]),
+                        3 * len(self.norm.changes))
             for offset, message in self.parsed.repairs:
                 line, col = self.source.position(self.norm.original_offset(offset))
                 out.element("change", message, {"type": "repair", "target": f"#{self.repair_ids[offset]}",
@@ -289,14 +291,15 @@ class Encoder:
             "ana": f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
             "target": f"#{decision.target}" if decision.target else f"#L{line}", "n": f"{line}:{col}"})
 
-    def change_entry(self, change: Change) -> None:
-        out = self.out
+    def change_entry(self, change: Change, pad: str) -> str:
+        """A change of the header's list as markup (change, orig and reg, laid out as ``Markup``
+        lays them out after ``pad``): a document's dozens of changes written in one piece."""
         line, col = self.source.position(change.start)
-        out.start("change", {"type": change.kind, "ana": f"#rule.{change.rule}", "target": f"#L{line}",
-                             "n": f"{line}:{col}", "xml_id": self.change_ids[id(change)]})
-        out.element("orig", change.before)
-        out.element("reg", change.after)
-        out.end("change")
+        inner = pad + "  "
+        return (f'{pad}<change type="{escape_attribute(change.kind)}" ana="{escape_attribute("#rule." + change.rule)}"'
+                f' target="#L{line}" n="{line}:{col}" xml:id="{self.change_ids[id(change)]}">'
+                f'{inner}<orig>{escape_text(change.before)}</orig>{inner}<reg>{escape_text(change.after)}</reg>'
+                f'{pad}</change>')
 
     def corresp(self, document: Document, number: int) -> None:
         info = document.info
@@ -684,14 +687,12 @@ class Encoder:
                     self.forme_written(change)
                 continue
             out.text(self.text[position:change.nstart])
-            self.marked.append((out.open("<choice>"), change.start, True))
-            out.open("<sic>")
-            out.text(change.before)
-            out.close("</sic>")
-            fix = {"ana": f"#rule.{change.rule}", "source": f"#{self.change_ids[id(change)]}"}
-            out.open(f"<corr{Markup.attributes(fix)}>")
-            out.text(change.after)
-            out.close("</corr></choice>")
+            # choice, sic and corr written in one piece (three elements, as Markup.open counts them)
+            self.marked.append((out.count, change.start, True))
+            out.count += 3
+            out.parts.append(f'<choice><sic>{escape_text(change.before)}</sic><corr ana="'
+                             f'{escape_attribute("#rule." + change.rule)}" source="#{self.change_ids[id(change)]}">'
+                             f'{escape_text(change.after)}</corr></choice>')
             position = change.nend
         out.text(self.text[position:end])
 
