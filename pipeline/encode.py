@@ -341,14 +341,9 @@ class Encoder:
                 out.start("standOff")
                 started = True
             out.start(list_name)
-            for entry in entries:
-                out.start(item_name, {"xml_id": entry.id})
-                out.element(entry.element, entry.name, {"type": "main"})
-                if entry.index:
-                    out.element(entry.element, entry.index, {"type": "sort"})
-                for variant in entry.variants:
-                    out.element(entry.element, variant, {"type": "variant"})
-                out.end(item_name)
+            pad = out.pad()
+            written = [_entry_markup(entry, item_name, pad) for entry in entries]
+            out.raw("".join([markup for markup, _ in written]), sum(count for _, count in written))
             out.end(list_name)
         if started:
             out.end("standOff")
@@ -643,7 +638,7 @@ class Encoder:
         made here rather than from a dictionary of attributes (``span``'s general path writes
         the same markup). The element is opened as ``Markup.open`` opens one, without a call."""
         if span.ref:
-            tag += f' ref="{escape_attribute("#" + span.ref)}"'
+            tag += _REF_ATTRIBUTES.get(span.ref) or _ref_attribute(span.ref)
             self.used.add(span.ref)
         if span.when:
             tag += f' when="{escape_attribute(span.when)}"'
@@ -674,12 +669,14 @@ class Encoder:
         running head taken out of it as fw: any run (``inlines`` writes most runs itself)."""
         out = self.out
         position = start
-        events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
+        events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]  # in order
         i = bisect.bisect_left(self.forme_ends, start)
-        while i < len(self.forme) and self.forme[i].nend < end:
-            events.append((self.forme[i].nend, 0, self.forme[i]))
-            i += 1
-        for at, kind, change in sorted(events, key=lambda e: (e[0], e[1])):
+        if i < len(self.forme) and self.forme[i].nend < end:  # running heads among them: sorted
+            while i < len(self.forme) and self.forme[i].nend < end:
+                events.append((self.forme[i].nend, 0, self.forme[i]))
+                i += 1
+            events.sort(key=lambda e: (e[0], e[1]))
+        for at, kind, change in events:
             if kind == 0:
                 if id(change) not in self.forme_done:
                     out.text(self.text[position:at])
@@ -714,6 +711,15 @@ def _start_tag(encoding) -> str:
     return tag
 
 
+_REF_ATTRIBUTES: dict[str, str] = {}  # a register entry's id -> the attribute pointing at it, as markup
+
+
+def _ref_attribute(ref: str) -> str:
+    """`` ref="#id"`` for a register entry's id (remembered: the register's ids are few)."""
+    markup = _REF_ATTRIBUTES[ref] = f' ref="{escape_attribute("#" + ref)}"'
+    return markup
+
+
 # a parser's kind -> ('<element' and the table's attributes, '</element>') for the kinds
 # ``plain_span`` writes, ('', '') for the others (``_plain_tags``)
 _PLAIN_TAGS: dict[str, tuple[str, str]] = {}
@@ -729,6 +735,30 @@ def _plain_tags(kind: str) -> tuple[str, str]:
     tags = _PLAIN_TAGS[kind] = (_START_TAGS.get(kind) or _start_tag(encoding), f"</{encoding.element}>") \
         if plain else ("", "")
     return tags
+
+
+# (id of a register entry, item name, layout) -> (the entry, its markup, its count of elements)
+_ENTRY_MARKUP: dict[tuple[int, str, str], tuple[object, str, int]] = {}
+
+
+def _entry_markup(entry, item_name: str, pad: str) -> tuple[str, int]:
+    """A register entry in the standOff as markup (its item and its names, laid out as
+    ``Markup`` lays them out after ``pad``) and its count of elements. It is the same in every
+    document that names the entry: made once per process, and kept by the entry's identity with
+    the entry itself (so that no other entry can come to have its id)."""
+    key = (id(entry), item_name, pad)
+    kept = _ENTRY_MARKUP.get(key)
+    if kept is not None and kept[0] is entry:
+        return kept[1], kept[2]
+    names = [(entry.name, "main")] + ([(entry.index, "sort")] if entry.index else []) \
+        + [(variant, "variant") for variant in entry.variants]
+    inner, element = pad + "  ", entry.element
+    markup = (f'{pad}<{item_name} xml:id="{escape_attribute(entry.id)}">'
+              + "".join([f'{inner}<{element} type="{kind}">{escape_text(name) if name else ""}</{element}>'
+                         for name, kind in names])
+              + f"{pad}</{item_name}>")
+    _ENTRY_MARKUP[key] = (entry, markup, 1 + len(names))
+    return markup, 1 + len(names)
 
 
 def _trim_end(text: str, start: int, end: int) -> int:
