@@ -86,9 +86,25 @@ class Rule:
             return None
         return last_character(self.context)
 
+    @functools.cached_property
+    def adjacent(self) -> tuple[str, ...] | None:
+        """The pairs of marks (``MARKS``) that stand in an ASCII text where the rule may match: a
+        character its ``before`` context can end with (``context_end``), then one a match can
+        begin with (``first_character``). The context ends just before a match: a text whose
+        marks hold none of the pairs has none. None when this cannot be told, or when the pairs
+        are too many for a cheap test. Worked out once per rule, on first use."""
+        first = first_character(self.regex) if self.context_end is not None and self.regex is not None else None
+        if first is None:
+            return None
+        ends = {MARKS[code] for code in range(128) if self.context_end.match(chr(code))}
+        begins = {MARKS[code] for code in range(128) if first.match(chr(code))}
+        pairs = tuple(sorted(end + begin for end in ends for begin in begins))
+        return pairs if len(pairs) <= MAX_NEEDLES else None
+
     def may_match(self, text: str, present: Present | None = None) -> bool:
         """False when ``text`` cannot hold a match of the rule (see ``needles``); ``present``:
-        the strings ``text`` holds, when the caller tests several rules on it."""
+        the strings ``text`` holds, when the caller tests several rules on it (and then the
+        marks of its characters, see ``adjacent``)."""
         if present is None:
             return may_hold(self.needles, text)
         for group in self.needles:
@@ -97,7 +113,7 @@ class Rule:
                     break
             else:
                 return False
-        return True
+        return self.adjacent is None or present.adjacent(self.adjacent)
 
 
 @record
@@ -171,15 +187,37 @@ class Present(dict):
     for it, and that character is searched for once for all of them (a search for one character
     runs far faster than one for a string)."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "marks")
 
     def __init__(self, text: str):
         super().__init__()
         self.text = text
+        self.marks: str | None = None  # the text's ``MARKS``, made when first asked for
 
     def __missing__(self, needle: str) -> bool:
         found = self[needle] = (len(needle) == 1 or self[needle[0]]) and needle in self.text
         return found
+
+    def adjacent(self, pairs: tuple[str, ...]) -> bool:
+        """Whether the marks of the text's characters (``MARKS``: a text of ASCII only is
+        translated once, in one call) hold one of ``pairs``; True for any other text."""
+        if self.marks is None:
+            self.marks = self.text.translate(MARKS) if self.text.isascii() else ""
+        return not self.marks or any(pair in self.marks for pair in pairs)
+
+
+def _mark(character: str) -> str:
+    if "A" <= character <= "Z":
+        return "A"
+    if "a" <= character <= "z":
+        return "a"
+    return "0" if "0" <= character <= "9" else character
+
+
+# an ASCII character's mark: 'A' for every capital, 'a' for every small letter, '0' for every
+# digit, any other character itself; where a rule may match, its text's marks show a pair of
+# them (``Rule.adjacent``), found with ``in`` rather than the rule's scan
+MARKS = {code: _mark(chr(code)) for code in range(128)}
 
 
 # what is read from each pattern (what it requires, its scanner...), kept between runs: parsing
