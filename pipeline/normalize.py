@@ -246,7 +246,11 @@ def _spaced_capitals_pattern() -> tuple[re.Pattern, re.Pattern]:
     return re.compile(r"[A-Z](?<!\w.) (?:[A-Z] ){2,}[A-Z](?!\w)"), re.compile(r" (?=[A-Z] [A-Z] [A-Z])")
 
 
-def _spaced_capitals(body: str, register: Register):
+def _spaced_capitals(body: str, register: Register, present: Present | None = None):
+    """Spaced capitals joined (``present``: the text's strings and marks, which show first
+    whether four capitals, each followed by one space but the last, stand in it)."""
+    if present is not None and not present.adjacent(("A A A A",)):
+        return
     pattern, after_first = _spaced_capitals_pattern()
     for m in matches_at(pattern, body, (space.start() - 1 for space in after_first.finditer(body) if space.start())):
         yield m.start(), m.end(), m.group().replace(" ", "")
@@ -387,6 +391,8 @@ def _matches(rule: Rule, body: str, register: Register, found: Reporter | None, 
     strings ``body`` holds, shared by the rules' prefilters)."""
     if rule.builtin == "register-fuzzy":
         yield from _register_fuzzy(body, register, found)
+    elif rule.builtin == "spaced-capitals":
+        yield from _spaced_capitals(body, register, present)
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
     elif rule.may_match(body, present):

@@ -198,12 +198,13 @@ class Present(dict):
         found = self[needle] = (len(needle) == 1 or self[needle[0]]) and needle in self.text
         return found
 
-    def adjacent(self, pairs: tuple[str, ...]) -> bool:
+    def adjacent(self, marked: tuple[str, ...]) -> bool:
         """Whether the marks of the text's characters (``MARKS``: a text of ASCII only is
-        translated once, in one call) hold one of ``pairs``; True for any other text."""
+        translated once, in one call) hold one of the strings of marks ``marked`` (a rule's
+        pairs); True for any other text."""
         if self.marks is None:
             self.marks = self.text.translate(MARKS) if self.text.isascii() else ""
-        return not self.marks or any(pair in self.marks for pair in pairs)
+        return not self.marks or any(marks in self.marks for marks in marked)
 
 
 def _mark(character: str) -> str:
