@@ -19,7 +19,7 @@ from pipeline import __version__
 from pipeline.kinds import ENCODING
 from pipeline.model import Span, Text
 from pipeline.records import field, record
-from pipeline.tei import TEI_NS, Markup, escape_text, q
+from pipeline.tei import TEI_NS, Markup, escape_attribute, escape_text, q
 
 if TYPE_CHECKING:  # the other stages' types; their modules are loaded by whoever calls encode
     from pipeline.model import Block, Document
@@ -139,6 +139,9 @@ class Encoder:
         self.leaves: list[tuple[int, int]] = []  # (start, index in document order) of every block element
         # every place a run of text stops at: an OCR fix starts, a running head taken out ends
         self.stops = sorted({*self.inline_starts, *self.forme_ends})
+        # whether the text holds a character its runs must be escaped for, a line break aside
+        # (tested in each run: a text has them, seldom a run)
+        self.escaping = any(character in self.text for character in "&<>\r")
 
     # -- the whole document ----------------------------------------------------------------
     def encode(self) -> Encoded:
@@ -265,8 +268,10 @@ class Encoder:
         if self.norm.changes or self.parsed.repairs or applied:
             out.start("revisionDesc")
             out.start("listChange", {"type": "normalization"})
-            for change in self.norm.changes:
-                self.change_entry(change)
+            if self.norm.changes:
+                pad = out.pad()
+                out.raw("".join([self.change_entry(change, pad) for change in self.norm.changes]),
+                        3 * len(self.norm.changes))
             for offset, message in self.parsed.repairs:
                 line, col = self.source.position(self.norm.original_offset(offset))
                 out.element("change", message, {"type": "repair", "target": f"#{self.repair_ids[offset]}",
@@ -286,14 +291,15 @@ class Encoder:
             "ana": f"#rule.{decision.rule}" if decision.kind in NORMALIZATION_DECISIONS else None,
             "target": f"#{decision.target}" if decision.target else f"#L{line}", "n": f"{line}:{col}"})
 
-    def change_entry(self, change: Change) -> None:
-        out = self.out
+    def change_entry(self, change: Change, pad: str) -> str:
+        """A change of the header's list as markup (change, orig and reg, laid out as ``Markup``
+        lays them out after ``pad``): a document's dozens of changes written in one piece."""
         line, col = self.source.position(change.start)
-        out.start("change", {"type": change.kind, "ana": f"#rule.{change.rule}", "target": f"#L{line}",
-                             "n": f"{line}:{col}", "xml_id": self.change_ids[id(change)]})
-        out.element("orig", change.before)
-        out.element("reg", change.after)
-        out.end("change")
+        inner = pad + "  "
+        return (f'{pad}<change type="{escape_attribute(change.kind)}" ana="{escape_attribute("#rule." + change.rule)}"'
+                f' target="#L{line}" n="{line}:{col}" xml:id="{self.change_ids[id(change)]}">'
+                f'{inner}<orig>{escape_text(change.before)}</orig>{inner}<reg>{escape_text(change.after)}</reg>'
+                f'{pad}</change>')
 
     def corresp(self, document: Document, number: int) -> None:
         info = document.info
@@ -335,14 +341,9 @@ class Encoder:
                 out.start("standOff")
                 started = True
             out.start(list_name)
-            for entry in entries:
-                out.start(item_name, {"xml_id": entry.id})
-                out.element(entry.element, entry.name, {"type": "main"})
-                if entry.index:
-                    out.element(entry.element, entry.index, {"type": "sort"})
-                for variant in entry.variants:
-                    out.element(entry.element, variant, {"type": "variant"})
-                out.end(item_name)
+            pad = out.pad()
+            written = [_entry_markup(entry, item_name, pad) for entry in entries]
+            out.raw("".join([markup for markup, _ in written]), sum(count for _, count in written))
             out.end(list_name)
         if started:
             out.end("standOff")
@@ -541,19 +542,26 @@ class Encoder:
 
     def inlines(self, nodes: list) -> None:
         """Spans and runs of text. A run that no fix or running head stops (nearly all) is its
-        text: appended here, without a call of ``text_run``."""
-        parts, text, stops = self.out.parts, self.text, self.stops
+        text: appended here, without a call of ``text_run``, and escaped only when it holds a
+        line break or the text a character to escape (``escaping``: seldom). A span of a plain
+        kind is written by ``plain_span``, called from here (most spans), the others by ``span``."""
+        parts, text, stops, escaping = self.out.parts, self.text, self.stops, self.escaping
         last = len(stops)
         for node in nodes:
             if isinstance(node, Text):
                 start, end = node.start, node.end
                 i = bisect.bisect_left(stops, start)
                 if i == last or stops[i] >= end:
-                    parts.append(escape_text(text[start:end]))
+                    run = text[start:end]
+                    parts.append(escape_text(run) if escaping or "\n" in run else run)
                 else:
                     self.text_run(start, end)
             else:
-                self.span(node)
+                tags = _PLAIN_TAGS.get(node.kind) or _plain_tags(node.kind)
+                if tags[0] and not (node.repaired or node.unclassified or node.decision is not None):
+                    self.plain_span(node, *tags)
+                else:
+                    self.span(node)
 
     def open(self, tag: str, attrs: dict | None, origin: int) -> None:
         """Open an element of a block's mixed content (``Markup.open``) whose origin is
@@ -563,10 +571,10 @@ class Encoder:
         self.marked.append((index, origin, False))
 
     def span(self, span: Span) -> None:
-        """An editorial construct as its kind's element. What the kinds table gives every span
-        of a kind (the element, its attributes) is written as the kind's start tag, made once
-        (``_start_tag``); then the attributes of this span (after the table's: none of them is
-        one of the table's)."""
+        """An editorial construct as its kind's element (of a kind ``plain_span`` does not
+        write). What the kinds table gives every span of a kind (the element, its attributes)
+        is written as the kind's start tag, made once (``_start_tag``); then the attributes of
+        this span (after the table's: none of them is one of the table's)."""
         kind = span.kind
         encoding = ENCODING[kind]
         out = self.out
@@ -624,6 +632,26 @@ class Encoder:
         self.inlines(span.children)
         out.close(f"</{element}>")
 
+    def plain_span(self, span: Span, tag: str, end_tag: str) -> None:
+        """A span of a kind written as its element with the attributes of its register entry,
+        date and language only (most spans: a name, a date, an addition, a note), its start tag
+        made here rather than from a dictionary of attributes (``span``'s general path writes
+        the same markup). The element is opened as ``Markup.open`` opens one, without a call."""
+        if span.ref:
+            tag += _REF_ATTRIBUTES.get(span.ref) or _ref_attribute(span.ref)
+            self.used.add(span.ref)
+        if span.when:
+            tag += f' when="{escape_attribute(span.when)}"'
+        if span.lang:
+            tag += f' xml:lang="{escape_attribute(span.lang)}"'
+        out = self.out
+        index = out.count
+        out.count = index + 1
+        out.parts.append(tag + ">")
+        self.marked.append((index, span.start, False))
+        self.inlines(span.children)
+        out.parts.append(end_tag)
+
     def decided(self, attrs: dict, span: Span) -> dict:
         """A kind the editor set: the element's reading is the editor's (@resp), and the header's
         change record points at it. ``attrs`` with those attributes (after the others, as set
@@ -641,12 +669,14 @@ class Encoder:
         running head taken out of it as fw: any run (``inlines`` writes most runs itself)."""
         out = self.out
         position = start
-        events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]
+        events = [(c.nstart, 1, c) for c in self._changes_within(start, end)]  # in order
         i = bisect.bisect_left(self.forme_ends, start)
-        while i < len(self.forme) and self.forme[i].nend < end:
-            events.append((self.forme[i].nend, 0, self.forme[i]))
-            i += 1
-        for at, kind, change in sorted(events, key=lambda e: (e[0], e[1])):
+        if i < len(self.forme) and self.forme[i].nend < end:  # running heads among them: sorted
+            while i < len(self.forme) and self.forme[i].nend < end:
+                events.append((self.forme[i].nend, 0, self.forme[i]))
+                i += 1
+            events.sort(key=lambda e: (e[0], e[1]))
+        for at, kind, change in events:
             if kind == 0:
                 if id(change) not in self.forme_done:
                     out.text(self.text[position:at])
@@ -654,14 +684,12 @@ class Encoder:
                     self.forme_written(change)
                 continue
             out.text(self.text[position:change.nstart])
-            self.marked.append((out.open("<choice>"), change.start, True))
-            out.open("<sic>")
-            out.text(change.before)
-            out.close("</sic>")
-            fix = {"ana": f"#rule.{change.rule}", "source": f"#{self.change_ids[id(change)]}"}
-            out.open(f"<corr{Markup.attributes(fix)}>")
-            out.text(change.after)
-            out.close("</corr></choice>")
+            # choice, sic and corr written in one piece (three elements, as Markup.open counts them)
+            self.marked.append((out.count, change.start, True))
+            out.count += 3
+            out.parts.append(f'<choice><sic>{escape_text(change.before)}</sic><corr ana="'
+                             f'{escape_attribute("#rule." + change.rule)}" source="#{self.change_ids[id(change)]}">'
+                             f'{escape_text(change.after)}</corr></choice>')
             position = change.nend
         out.text(self.text[position:end])
 
@@ -681,6 +709,56 @@ def _start_tag(encoding) -> str:
     """The start of the start tag of every span of a kind (remembered)."""
     tag = _START_TAGS[encoding.name] = f"<{encoding.element}{Markup.attributes(encoding.attrs)}"
     return tag
+
+
+_REF_ATTRIBUTES: dict[str, str] = {}  # a register entry's id -> the attribute pointing at it, as markup
+
+
+def _ref_attribute(ref: str) -> str:
+    """`` ref="#id"`` for a register entry's id (remembered: the register's ids are few)."""
+    markup = _REF_ATTRIBUTES[ref] = f' ref="{escape_attribute("#" + ref)}"'
+    return markup
+
+
+# a parser's kind -> ('<element' and the table's attributes, '</element>') for the kinds
+# ``plain_span`` writes, ('', '') for the others (``_plain_tags``)
+_PLAIN_TAGS: dict[str, tuple[str, str]] = {}
+
+
+def _plain_tags(kind: str) -> tuple[str, str]:
+    """The start of the start tag and the end tag of every span of a kind that ``plain_span``
+    writes: one whose element holds its content and takes only the attributes of its entry,
+    date and language (not a gap, a choice, a word's mark, an unclear passage or a footnote's
+    reference, each written with attributes of its own); ('', '') for the others (remembered)."""
+    encoding = ENCODING[kind]
+    plain = not (encoding.element in ("gap", "choice") or encoding.takes or kind in ("unclear", "footnote-ref"))
+    tags = _PLAIN_TAGS[kind] = (_START_TAGS.get(kind) or _start_tag(encoding), f"</{encoding.element}>") \
+        if plain else ("", "")
+    return tags
+
+
+# (id of a register entry, item name, layout) -> (the entry, its markup, its count of elements)
+_ENTRY_MARKUP: dict[tuple[int, str, str], tuple[object, str, int]] = {}
+
+
+def _entry_markup(entry, item_name: str, pad: str) -> tuple[str, int]:
+    """A register entry in the standOff as markup (its item and its names, laid out as
+    ``Markup`` lays them out after ``pad``) and its count of elements. It is the same in every
+    document that names the entry: made once per process, and kept by the entry's identity with
+    the entry itself (so that no other entry can come to have its id)."""
+    key = (id(entry), item_name, pad)
+    kept = _ENTRY_MARKUP.get(key)
+    if kept is not None and kept[0] is entry:
+        return kept[1], kept[2]
+    names = [(entry.name, "main")] + ([(entry.index, "sort")] if entry.index else []) \
+        + [(variant, "variant") for variant in entry.variants]
+    inner, element = pad + "  ", entry.element
+    markup = (f'{pad}<{item_name} xml:id="{escape_attribute(entry.id)}">'
+              + "".join([f'{inner}<{element} type="{kind}">{escape_text(name) if name else ""}</{element}>'
+                         for name, kind in names])
+              + f"{pad}</{item_name}>")
+    _ENTRY_MARKUP[key] = (entry, markup, 1 + len(names))
+    return markup, 1 + len(names)
 
 
 def _trim_end(text: str, start: int, end: int) -> int:

@@ -21,7 +21,7 @@ from pipeline.findings import Reporter, make
 from pipeline.page import default_page_data, interleaved_columns
 from pipeline.records import record
 from pipeline.registers import Register, default_register
-from pipeline.rules import Rule, RuleTable, anchored_finditer, default_rules, matches_at
+from pipeline.rules import Present, Rule, RuleTable, anchored_finditer, default_rules, matches_at
 
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
@@ -246,7 +246,11 @@ def _spaced_capitals_pattern() -> tuple[re.Pattern, re.Pattern]:
     return re.compile(r"[A-Z](?<!\w.) (?:[A-Z] ){2,}[A-Z](?!\w)"), re.compile(r" (?=[A-Z] [A-Z] [A-Z])")
 
 
-def _spaced_capitals(body: str, register: Register):
+def _spaced_capitals(body: str, register: Register, present: Present | None = None):
+    """Spaced capitals joined (``present``: the text's strings and marks, which show first
+    whether four capitals, each followed by one space but the last, stand in it)."""
+    if present is not None and not present.adjacent(("A A A A",)):
+        return
     pattern, after_first = _spaced_capitals_pattern()
     for m in matches_at(pattern, body, (space.start() - 1 for space in after_first.finditer(body) if space.start())):
         yield m.start(), m.end(), m.group().replace(" ", "")
@@ -382,12 +386,16 @@ BUILTIN_FINDERS = {
 }
 
 
-def _matches(rule: Rule, body: str, register: Register, found: Reporter | None):
+def _matches(rule: Rule, body: str, register: Register, found: Reporter | None, present: Present):
+    """The (start, end, replacement) of each match of ``rule`` in ``body`` (``present``: the
+    strings ``body`` holds, shared by the rules' prefilters)."""
     if rule.builtin == "register-fuzzy":
         yield from _register_fuzzy(body, register, found)
+    elif rule.builtin == "spaced-capitals":
+        yield from _spaced_capitals(body, register, present)
     elif rule.builtin:
         yield from BUILTIN_FINDERS[rule.builtin](body, register)
-    elif rule.may_match(body):
+    elif rule.may_match(body, present):
         context, context_end, within = rule.context, rule.context_end, rule.within
         for m in rule.finditer(body):
             start, end = m.span("target")
@@ -426,8 +434,9 @@ def normalize(body: str, rules: RuleTable | None = None, register: Register | No
     register = register or default_register()
     found = Reporter.for_source(source) if source is not None else None
     candidates = []
+    present = Present(body)
     for order, rule in enumerate(rules.rules):
-        for start, end, after in _matches(rule, body, register, found):
+        for start, end, after in _matches(rule, body, register, found, present):
             if body[start:end] != after:
                 candidates.append((start, -(end - start), order, end, after, rule))
     candidates.sort(key=lambda c: c[:3])

@@ -24,6 +24,9 @@ ID_MAX = 100  # an id names output files: short, no path separators, no '..', no
 RESERVED_IDS = frozenset({"index", "persons", "places", "search"})
 SIDECAR_SUFFIX = ".meta.toml"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# every byte but those a CONTROL character's UTF-8 can hold: the C0 controls and DEL are single
+# bytes, U+FFFE and U+FFFF begin with 0xEF (a text with none of them left has none of CONTROL)
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b < 0x20 and b not in b"\t\n\r" or b in (0x7F, 0xEF)))
 TABLE_HEADER = re.compile(r"^\s*\[")
 DOCUMENTS_HEADER = re.compile(r"^\s*\[\[\s*documents\s*\]\]")
 
@@ -246,7 +249,8 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         first_cr = text.find("\r")
         line, col = index.position(first_cr)
         found.append(make("R103", path, line, col))
-    for m in CONTROL.finditer(text):
+    # (the bytes are searched first: deleting the others costs far less than the pattern's scan)
+    for m in CONTROL.finditer(text) if raw.translate(None, _NOT_CONTROL_BYTES) else ():
         line, col = index.position(m.start())
         found.append(make("R104", path, line, col, character=f"control character U+{ord(m.group()):04X}"))
         break

@@ -55,9 +55,11 @@ class Rule:
 
         A text that lacks every string of one group cannot be changed by the rule, which is
         then not run on it: an ``in`` test costs far less than a regular expression's scan.
-        Worked out from the patterns once per rule, on first use (``required_strings``)."""
+        The groups of fewer strings come first (fewer tests before one that fails). Worked out
+        from the patterns once per rule, on first use (``required_strings``)."""
         patterns = [p for p in (self.regex, self.context, self.within) if p is not None]
-        return tuple(dict.fromkeys(group for pattern in patterns for group in required_strings(pattern)))
+        groups = dict.fromkeys(group for pattern in patterns for group in required_strings(pattern))
+        return tuple(sorted(groups, key=len))
 
     @functools.cached_property
     def scanner(self) -> re.Pattern | None:
@@ -84,9 +86,34 @@ class Rule:
             return None
         return last_character(self.context)
 
-    def may_match(self, text: str) -> bool:
-        """False when ``text`` cannot hold a match of the rule (see ``needles``)."""
-        return may_hold(self.needles, text)
+    @functools.cached_property
+    def adjacent(self) -> tuple[str, ...] | None:
+        """The pairs of marks (``MARKS``) that stand in an ASCII text where the rule may match: a
+        character its ``before`` context can end with (``context_end``), then one a match can
+        begin with (``first_character``). The context ends just before a match: a text whose
+        marks hold none of the pairs has none. None when this cannot be told, or when the pairs
+        are too many for a cheap test. Worked out once per rule, on first use."""
+        first = first_character(self.regex) if self.context_end is not None and self.regex is not None else None
+        if first is None:
+            return None
+        ends = {MARKS[code] for code in range(128) if self.context_end.match(chr(code))}
+        begins = {MARKS[code] for code in range(128) if first.match(chr(code))}
+        pairs = tuple(sorted(end + begin for end in ends for begin in begins))
+        return pairs if len(pairs) <= MAX_NEEDLES else None
+
+    def may_match(self, text: str, present: Present | None = None) -> bool:
+        """False when ``text`` cannot hold a match of the rule (see ``needles``); ``present``:
+        the strings ``text`` holds, when the caller tests several rules on it (and then the
+        marks of its characters, see ``adjacent``)."""
+        if present is None:
+            return may_hold(self.needles, text)
+        for group in self.needles:
+            for needle in group:
+                if present[needle]:
+                    break
+            else:
+                return False
+        return self.adjacent is None or present.adjacent(self.adjacent)
 
 
 @record
@@ -150,6 +177,48 @@ def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
         else:
             return False
     return True
+
+
+class Present(dict):
+    """Whether each string asked for stands in ``text`` (``present[string]``), each found once.
+
+    The rules' needles share characters and strings (seven begin with ``&``, several are a
+    line break): a string whose first character is not in the text is absent without a search
+    for it, and that character is searched for once for all of them (a search for one character
+    runs far faster than one for a string)."""
+
+    __slots__ = ("text", "marks")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+        self.marks: str | None = None  # the text's ``MARKS``, made when first asked for
+
+    def __missing__(self, needle: str) -> bool:
+        found = self[needle] = (len(needle) == 1 or self[needle[0]]) and needle in self.text
+        return found
+
+    def adjacent(self, marked: tuple[str, ...]) -> bool:
+        """Whether the marks of the text's characters (``MARKS``: a text of ASCII only is
+        translated once, in one call) hold one of the strings of marks ``marked`` (a rule's
+        pairs); True for any other text."""
+        if self.marks is None:
+            self.marks = self.text.translate(MARKS) if self.text.isascii() else ""
+        return not self.marks or any(marks in self.marks for marks in marked)
+
+
+def _mark(character: str) -> str:
+    if "A" <= character <= "Z":
+        return "A"
+    if "a" <= character <= "z":
+        return "a"
+    return "0" if "0" <= character <= "9" else character
+
+
+# an ASCII character's mark: 'A' for every capital, 'a' for every small letter, '0' for every
+# digit, any other character itself; where a rule may match, its text's marks show a pair of
+# them (``Rule.adjacent``), found with ``in`` rather than the rule's scan
+MARKS = {code: _mark(chr(code)) for code in range(128)}
 
 
 # what is read from each pattern (what it requires, its scanner...), kept between runs: parsing

@@ -22,8 +22,6 @@ from pipeline.records import field, record
 SOURCE_SUFFIXES = (".txt", ".xml")
 SIDECAR = ".meta.toml"  # a source's metadata and accepted findings
 REVIEW = ".review.toml"  # an editor's decisions on the automatic ones
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 @record
@@ -220,37 +218,44 @@ def _temporary(name: str) -> bool:
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
-def _temporary_beside(path: Path) -> tuple[int, str]:
+def _temporary_beside(path: Path | str) -> tuple[int, str]:
     """A new temporary file in the folder of ``path`` (made when missing), opened for writing:
     ``.<name>.<pid>.tmp``, with a number after the pid when that name is taken (a file a killed
     process of the same pid left, or another write to ``path`` in this process). Cheaper than
-    ``tempfile.mkstemp``, which draws random names and resolves the folder on every call."""
-    base = f"{path.parent}/.{path.name}.{os.getpid()}"
+    ``tempfile.mkstemp``, which draws random names and resolves the folder on every call. It is
+    made readable as any file the user makes (the web server serving the web edition reads it):
+    its mode is given to ``open``, which the umask trims, rather than set by another call."""
+    folder, name = os.path.split(os.fspath(path))
+    base = f"{folder}/.{name}.{os.getpid()}"
     temporary, attempt, made_folder = f"{base}.tmp", 0, False
     while True:
         try:
-            handle = os.open(temporary, _NEW_FILE, 0o600)
+            return os.open(temporary, _NEW_FILE, 0o666), temporary
         except FileExistsError:
             attempt += 1
             temporary = f"{base}.{attempt}.tmp"
-            continue
         except FileNotFoundError:
             if made_folder:
                 raise
-            path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             made_folder = True
-            continue
-        try:
-            # readable as any file the user makes (the web server serving the web edition reads it)
-            os.fchmod(handle, 0o666 & ~_UMASK)
-        except BaseException:
-            os.close(handle)
-            os.unlink(temporary)
-            raise
-        return handle, temporary
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_changed(path: str, data: bytes) -> None:
+    """``write_atomic``, unless the file holds these bytes already (a rebuild leaves an output
+    it would write the same untouched): its size is compared first, its bytes only when equal."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = None
+    if size == len(data):
+        with open(path, "rb") as stream:
+            if stream.read() == data:
+                return
+    write_atomic(path, data)
+
+
+def write_atomic(path: Path | str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: never half written."""
     handle, temporary = _temporary_beside(path)
     try:
@@ -400,9 +405,7 @@ def build_one(path: Path, outputs: Path, code: str = "") -> tuple[Result, str | 
                                            error=f"{type(err).__name__}: {err}"))
             rendered, entry = {}, None
         for relative, data in rendered.items():
-            target = outputs / relative
-            if not target.exists() or target.read_bytes() != data:
-                write_atomic(target, data)
+            write_changed(f"{outputs}/{relative}", data)
         if rendered:
             xml_digest = hashlib.sha256(rendered[f"xml/{result.id}.xml"]).hexdigest()
         if entry is not None:
@@ -448,10 +451,9 @@ def _write_site_entry(outputs: Path, sid: str, code: str, xml_digest: str, data:
     as bytes), its page data as JSON (``entries/<id>.json``, written last: it names the code, the
     TEI and the search data it goes with)."""
     kept = kept_site_entry(code, xml_digest, data, search)
-    for target, content in ((outputs / SITE_STATE / "search" / f"{sid}.json", search),
-                            (outputs / SITE_STATE / "entries" / f"{sid}.json", kept)):
-        if not target.exists() or target.read_bytes() != content:
-            write_atomic(target, content)
+    for target, content in ((f"{outputs}/{SITE_STATE}/search/{sid}.json", search),
+                            (f"{outputs}/{SITE_STATE}/entries/{sid}.json", kept)):
+        write_changed(target, content)
 
 
 def kept_site_entry(code: str, xml_digest: str | None, data: dict, search: bytes) -> bytes:

@@ -489,3 +489,24 @@ def test_a_changed_code_or_data_file_rebuilds_everything(tmp_path, capsys, monke
     monkeypatch.setattr("pipeline.commands.fingerprint", lambda: "0" * 64)  # as if the code had changed
     assert "built 1, unchanged 0" in build(sources, outputs, capsys)
     assert json.loads((outputs / ".dispatch-state.json").read_text())["/code"] == "0" * 64
+
+
+def test_write_changed_writes_a_new_or_changed_file_and_leaves_a_same_one(tmp_path):
+    """An output is written (readable as any file the user makes, through a temporary file that
+    does not stay) when it is new or its bytes change; one with the same bytes is not touched."""
+    from pipeline.stages import write_changed
+
+    target = tmp_path / "made" / "out.txt"
+    write_changed(str(target), b"first")
+    assert target.read_bytes() == b"first"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    write_changed(str(target), b"first")
+    assert target.stat().st_mtime_ns == 1_000_000_000  # the same bytes: left as it was
+    write_changed(str(target), b"other")  # the same size, other bytes
+    assert target.read_bytes() == b"other"
+    write_changed(str(target), b"longer bytes")
+    assert target.read_bytes() == b"longer bytes"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.txt"]

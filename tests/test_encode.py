@@ -73,3 +73,31 @@ def test_restore_is_exact_for_any_text(run, body):
         return
     restored = received_text(etree.fromstring(serialize(result.root)))
     assert restored == body
+
+
+def test_a_register_entry_in_the_standoff_is_written_as_markup_writes_it_and_kept_by_identity():
+    """``_entry_markup`` (made once per entry) is what ``Markup`` writes for the entry's item and
+    names; another entry of the same id (another register) gets its own."""
+    from pipeline.encode import _entry_markup
+    from pipeline.registers import Entry
+    from pipeline.tei import Markup
+
+    def written(entry) -> str:
+        out = Markup(level=1)
+        out.start("listPerson")
+        out.start("person", {"xml_id": entry.id})
+        out.element(entry.element, entry.name, {"type": "main"})
+        if entry.index:
+            out.element(entry.element, entry.index, {"type": "sort"})
+        for variant in entry.variants:
+            out.element(entry.element, variant, {"type": "variant"})
+        out.end("person")
+        out.end("listPerson")
+        return "".join(out.parts)
+
+    first = Entry("lin-biao", "person", "Lin Biao", ("Lin Piao", "L & B"), index="Lin, Biao")
+    other = Entry("lin-biao", "person", "Lin <Biao>")
+    for entry, count in ((first, 5), (other, 2), (first, 5)):
+        markup, elements = _entry_markup(entry, "person", "&#10;" + "  " * 2)
+        assert elements == count
+        assert written(entry) == f"<listPerson>{markup}&#10;  </listPerson>"

@@ -230,3 +230,19 @@ def test_a_second_check_of_a_source_does_not_load_the_fuzzy_matcher(tmp_path):
                            capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]
     assert runs[0].returncode == runs[1].returncode == 0 and runs[0].stdout == runs[1].stdout
     assert " rapidfuzz\n" in runs[0].stderr and " rapidfuzz\n" not in runs[1].stderr
+
+
+def test_spaced_capitals_found_alike_with_the_marks_of_the_text():
+    """``_spaced_capitals`` given the text's marks (``Present``) finds what it finds without."""
+    import random
+
+    from pipeline.normalize import _spaced_capitals
+    from pipeline.registers import default_register
+    from pipeline.rules import Present
+
+    chance = random.Random(7)
+    for _ in range(3_000):
+        text = "".join(chance.choice(["A", "B", " ", "  ", "x", "\n", "U S S R", "\u00c9"])
+                       for _ in range(chance.randint(0, 14)))
+        assert (list(_spaced_capitals(text, default_register(), Present(text)))
+                == list(_spaced_capitals(text, default_register())))

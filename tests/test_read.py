@@ -125,3 +125,18 @@ def test_a_source_id_is_the_file_name_without_its_suffix_as_pathlib_has_it(name)
 
     path = Path("sources") / name
     assert source_id(path) == (path.name[: -len(path.suffix)] if path.suffix else path.name)
+
+
+def test_the_bytes_left_of_a_text_with_a_control_character_are_never_none():
+    """``decode`` searches for a control character only where the raw bytes hold one of those
+    its UTF-8 can begin with: a text that holds one always leaves some."""
+    import random
+
+    from pipeline.read import _NOT_CONTROL_BYTES, CONTROL
+
+    chance = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(chance.choice("ab\t\n\r\x00\x01\x1f\x7f\x80\ufeff\ufffe\uffff\u00e9\uf000")
+                       for _ in range(chance.randint(0, 8)))
+        if CONTROL.search(text):
+            assert text.encode("utf-8").translate(None, _NOT_CONTROL_BYTES)

@@ -294,3 +294,56 @@ def test_the_register_finds_names_as_one_regex_of_every_form_does():
         assert [m.span() for m in register.finditer(text)] == found, text
         assert [m.span() for m in register.names_in(text)(text)] == found, text
 
+
+
+def test_present_finds_what_in_finds_and_rules_prefilter_alike_with_it():
+    """``Present`` (a text's strings, found once, their first character tested first) says what
+    ``in`` says, and a rule's prefilter gives the same answer with it as without it (the marks
+    of its characters aside: ``Rule.adjacent``)."""
+    from pipeline.rules import Present
+
+    text = SAMPLE.read_text(encoding="utf-8") + " &amp; x\tII"
+    present = Present(text)
+    for needle in ("&amp;", "&quot;", "II", "\t", "  ", "zzz", "Q", "e", "eceived", "\ufeff"):
+        assert present[needle] == (needle in text)
+        assert present[needle] == (needle in text)  # asked again: the kept answer
+    for body in (text, "plain words only", ""):
+        present = Present(body)
+        for rule in RULES:
+            if rule.regex is not None:
+                held = rule.adjacent is None or present.adjacent(rule.adjacent)
+                assert rule.may_match(body, present) == (rule.may_match(body) and held)
+
+
+def test_a_text_whose_marks_lack_a_rules_pairs_holds_no_match_of_it():
+    """``Rule.adjacent``: where the marks of an ASCII text hold none of a rule's pairs (a
+    character its context ends with, then one a match begins with), the rule, run without any
+    prefilter, changes nothing; a text that is not ASCII is never left out."""
+    import random
+
+    from pipeline.normalize import _matches
+    from pipeline.registers import default_register
+    from pipeline.rules import Present
+
+    class Unfiltered(Present):
+        """Every string present, every pair held: the rule is run on any text."""
+
+        def __missing__(self, needle: str) -> bool:
+            return True
+
+        def adjacent(self, pairs) -> bool:
+            return True
+
+    rules = [rule for rule in RULES if rule.regex is not None and rule.adjacent]
+    assert any(rule.id == "MARKUP-FLATTENED-FOOTNOTE" for rule in rules)
+    chance = random.Random(16)
+    left_out = 0
+    for _ in range(3_000):
+        text = "".join(chance.choice(["GROMYKO", "3", "12", " ", "II ", "Kim", "word", ".", "-", "\n", "a", "Q"])
+                       for _ in range(chance.randint(0, 12)))
+        for rule in rules:
+            if not Present(text).adjacent(rule.adjacent):
+                left_out += 1
+                assert not list(_matches(rule, text, default_register(), None, Unfiltered(text)))
+    assert left_out > 1_000
+    assert Present("GROMYKO3 \u00e9").adjacent(("zz",))  # not ASCII: not told
