@@ -90,40 +90,35 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
     """Nest intervals into a tree; then pull back corrected figures and find names and dates."""
     if not intervals:  # (most blocks: one run of text, no tree to build)
         return enrich(ctx, [Text(start, end)] if end > start else [])
-    intervals.sort(key=lambda iv: (iv.start, -iv.end))
+    intervals.sort(key=_outer_first)
+    italics = ctx.info.italics
     root: list = []
-    stack: list[tuple[Interval, list]] = []
-    position_stack = [start]
-
-    def flush(until: int, children: list) -> None:
-        if until > position_stack[-1]:
-            children.append(Text(position_stack[-1], until))
-        position_stack[-1] = max(position_stack[-1], until)
-
-    def close_top() -> None:
-        interval, children = stack.pop()
-        flush(interval.cend, children)
-        position_stack.pop()
-        kind = interval.kind if interval.kind != "italic" else ctx.info.italics
-        span = Span(kind, interval.start, interval.end, children, **interval.attrs)
-        parent = stack[-1][1] if stack else root
-        parent.append(span)
-        position_stack[-1] = interval.end
-
-    for interval in intervals:
-        while stack and interval.start >= stack[-1][0].end:
-            close_top()
+    children, position = root, start  # the open span's children, and where its text resumes
+    stack: list[tuple[Interval, list]] = []  # the open intervals, each with its parent's children
+    for interval in intervals + [None]:  # (None: the end of the block, where every span closes)
+        while stack and (interval is None or interval.start >= stack[-1][0].end):
+            top, parent = stack.pop()  # the open span ends: its text up to its content's end
+            if top.cend > position:
+                children.append(Text(position, top.cend))
+            parent.append(Span(italics if top.kind == "italic" else top.kind, top.start, top.end, children,
+                               **top.attrs))
+            children, position = parent, top.end
+        if interval is None:
+            break
         if stack and interval.end > stack[-1][0].end:
             ctx.report(interval.start, "P302", case="span")
             continue
-        parent = stack[-1][1] if stack else root
-        flush(interval.start, parent)
-        stack.append((interval, []))
-        position_stack.append(interval.cstart)
-    while stack:
-        close_top()
-    flush(end, root)
+        if interval.start > position:
+            children.append(Text(position, interval.start))
+        stack.append((interval, children))
+        children, position = [], interval.cstart
+    if end > position:
+        root.append(Text(position, end))
     return enrich(ctx, root)
+
+
+def _outer_first(interval: Interval) -> tuple[int, int]:
+    return interval.start, -interval.end  # of two that start together, the outer first
 
 
 def enrich(ctx: InlineContext, nodes: list) -> list:
@@ -273,10 +268,10 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
                 _annotate_text(ctx, Text(e, node.end), out)
             return
     non_ascii, spaced_stops = not segment.isascii(), ". ." in segment
-    if digits or non_ascii or spaced_stops:
-        found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
-    else:  # only names can be found (most runs): they never overlap, and come in text order
-        found = _names(ctx, segment)
+    if not (digits or non_ascii or spaced_stops):
+        _annotate_names(ctx, node, segment, out)  # only names can be found (most runs)
+        return
+    found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
     if not found:
         out.append(node)  # the run as it is (most runs hold nothing to annotate)
         return
@@ -290,6 +285,25 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
         out.append(Span(f.kind, s, e, [] if f.kind == "gap" else [Text(s, e)], **f.fields))
         position = e
     if position < node.end:
+        out.append(Text(position, node.end))
+
+
+def _annotate_names(ctx: InlineContext, node: Text, segment: str, out: list) -> None:
+    """Append to ``out`` a run of text in which only names can be found, split around them: what
+    ``_annotate_text`` makes of ``_names``'s findings, without making them (names never overlap,
+    and come in text order)."""
+    start = position = node.start
+    forms = ctx.register.forms
+    for m in ctx.names(segment):
+        s, e = start + m.start(), start + m.end()
+        if s > position:
+            out.append(Text(position, s))
+        entry = forms[m.group()]
+        out.append(Span(entry.element, s, e, [Text(s, e)], ref=entry.id))
+        position = e
+    if position == start:
+        out.append(node)  # the run as it is (most runs hold nothing to annotate)
+    elif position < node.end:
         out.append(Text(position, node.end))
 
 
