@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pipeline.inline.annotate import build
 from pipeline.inline.brackets import CHECKS, classify
-from pipeline.inline.pairing import MAX_DEPTH, InlineContext, Interval, pair
+from pipeline.inline.pairing import MAX_DEPTH, InlineContext, Interval, pair, positions_of
 from pipeline.records import record
 
-__all__ = ["CHECKS", "MAX_DEPTH", "Inline", "InlineContext", "Interval", "classify", "parse_inline"]
+__all__ = ["CHECKS", "MAX_DEPTH", "Inline", "InlineContext", "Interval", "classify", "parse_inline", "positions_of"]
 
 
 @record
