@@ -87,63 +87,75 @@ def _words_with_figures(segment: str) -> list[tuple[int, str]]:
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
-    """Nest intervals into a tree; then pull back corrected figures and find names and dates."""
+    """Nest intervals into a tree, in one pass: each run of text is annotated as it is laid
+    (names, dates, garbage...), and a span, once its content is laid, takes in the corrected
+    figure or the abbreviation before it (``TAKES``) and joins the dates over its corrections."""
+    out: list = []
     if not intervals:  # (most blocks: one run of text, no tree to build)
-        return enrich(ctx, [Text(start, end)] if end > start else [])
+        if end > start:
+            _annotate_text(ctx, Text(start, end), out)
+        return out
     intervals.sort(key=_outer_first)
     italics = ctx.info.italics
-    root: list = []
-    children, position = root, start  # the open span's children, and where its text resumes
-    stack: list[tuple[Interval, list]] = []  # the open intervals, each with its parent's children
-    for interval in intervals + [None]:  # (None: the end of the block, where every span closes)
+    children, position = out, start  # the open span's children, and where its text resumes
+    joins = False  # whether the open span's children hold a span a date is joined over
+    stack: list[tuple[Interval, list, bool]] = []  # the open intervals, each with its parent's children and joins
+    for interval in _nesting(ctx, intervals) + [None]:  # (None: the end of the block, where every span closes)
         while stack and (interval is None or interval.start >= stack[-1][0].end):
-            top, parent = stack.pop()  # the open span ends: its text up to its content's end
+            top, parent, parent_joins = stack.pop()  # the open span ends: its text up to its content's end
             if top.cend > position:
-                children.append(Text(position, top.cend))
-            parent.append(Span(italics if top.kind == "italic" else top.kind, top.start, top.end, children,
-                               **top.attrs))
-            children, position = parent, top.end
+                _annotate_text(ctx, Text(position, top.cend), children)
+            span = Span(italics if top.kind == "italic" else top.kind, top.start, top.end,
+                        _dates_over_corrections(ctx, children) if joins else children, **top.attrs)
+            _take_before(ctx, span, parent)
+            parent.append(span)
+            children, position, joins = parent, top.end, parent_joins or span.kind in _JOINED
         if interval is None:
             break
-        if stack and interval.end > stack[-1][0].end:
-            ctx.report(interval.start, "P302", case="span")
-            continue
         if interval.start > position:
-            children.append(Text(position, interval.start))
-        stack.append((interval, children))
-        children, position = [], interval.cstart
+            _annotate_text(ctx, Text(position, interval.start), children)
+        stack.append((interval, children, joins))
+        children, position, joins = [], interval.cstart, False
     if end > position:
-        root.append(Text(position, end))
-    return enrich(ctx, root)
+        _annotate_text(ctx, Text(position, end), out)
+    return _dates_over_corrections(ctx, out) if joins else out
 
 
 def _outer_first(interval: Interval) -> tuple[int, int]:
     return interval.start, -interval.end  # of two that start together, the outer first
 
 
-def enrich(ctx: InlineContext, nodes: list) -> list:
-    """Pull corrected figures and abbreviations into their spans; find names, dates, garbage."""
-    out: list = []
-    joins = False  # a span a date is joined over (the text's own annotations never are one)
-    for node in nodes:
-        if isinstance(node, Span):
-            joins = joins or node.kind in _JOINED
-            node.children = enrich(ctx, node.children)
-            pull = TAKES.get(node.kind)
-            if pull and out and isinstance(out[-1], Text):
-                previous = out[-1]
-                m = pull.search(ctx.text[previous.start:previous.end])
-                if m:
-                    pulled = previous.start + m.start()
-                    node.pulled = (pulled, previous.start + m.end())
-                    node.start = pulled
-                    previous.end = pulled
-                    if previous.end == previous.start:
-                        out.pop()
-            out.append(node)
-        else:
-            _annotate_text(ctx, node, out)
-    return _dates_over_corrections(ctx, out) if joins else out
+def _nesting(ctx: InlineContext, intervals: list[Interval]) -> list[Interval]:
+    """The intervals (in order, the outer of two that start together first) that nest: one that
+    crosses the end of an open one is reported (P302) and left out, before any text is laid (the
+    findings of a block in this order)."""
+    kept: list[Interval] = []
+    ends: list[int] = []  # where the open intervals end, the innermost last
+    for interval in intervals:
+        while ends and interval.start >= ends[-1]:
+            ends.pop()
+        if ends and interval.end > ends[-1]:
+            ctx.report(interval.start, "P302", case="span")
+            continue
+        kept.append(interval)
+        ends.append(interval.end)
+    return kept
+
+
+def _take_before(ctx: InlineContext, span: Span, siblings: list) -> None:
+    """A span of ``TAKES`` takes in what it corrects or expands from the run of text just before
+    it (the last of ``siblings``): a corrected figure, an abbreviation."""
+    pull = TAKES.get(span.kind)
+    if pull and siblings and siblings[-1].__class__ is Text:
+        previous = siblings[-1]
+        m = pull.search(ctx.text[previous.start:previous.end])
+        if m:
+            pulled = previous.start + m.start()
+            span.pulled = (pulled, previous.start + m.end())
+            span.start = pulled
+            previous.end = pulled
+            if previous.end == previous.start:
+                siblings.pop()
 
 
 class Occupied:
@@ -353,7 +365,7 @@ _JOINS_FROM = frozenset({"correction", "date"})  # what such a joined date begin
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
     """``8[7] October 1950``: a corrected day followed by month and year is one date; so is a
     day and month followed by a supplied year, ``5 October [1950]``. (Only brackets make the
-    spans of ``_JOINED``: ``enrich`` calls this where one of them stands.)"""
+    spans of ``_JOINED``: ``build`` calls this where one of them stands.)"""
     out: list = []
     i = 0
     while i < len(nodes):
