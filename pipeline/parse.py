@@ -1153,8 +1153,8 @@ class Parser:
             if furniture:  # archival furniture where it stands: a distribution list, a registry number
                 blocks += furniture
                 continue
-            neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
-            if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
+            if item.match(paragraph) and any(item.match(text[slice(*work[i])])
+                                             for i in (number - 1, number + 1) if 0 <= i < len(work)):
                 if not blocks or blocks[-1].kind != "list":
                     blocks.append(Block("list", s, e))
                 blocks[-1].children.append(Block("item", s, e))

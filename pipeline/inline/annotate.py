@@ -37,15 +37,6 @@ def _figures() -> tuple[re.Pattern, re.Pattern]:
     return re.compile(r"\d"), re.compile(r"\d\S*")
 
 
-def _has_figure(text: str) -> bool:
-    """Does the text hold a figure? In ASCII, ten searches for one character each (each far
-    cheaper than a regular expression's scan of a class); otherwise the figures of every script."""
-    if text.isascii():
-        return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text or "5" in text
-                or "6" in text or "7" in text or "8" in text or "9" in text)
-    return _figures()[0].search(text) is not None
-
-
 @functools.cache
 def _needles(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     """Groups of strings, one of each group in any text ``pattern`` matches (worked out from the
@@ -265,7 +256,12 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
     if not segment or segment.isspace():
         out.append(node)
         return
-    digits = _has_figure(segment)
+    non_ascii = not segment.isascii()
+    # a figure: in ASCII, ten searches for one character each (each far cheaper than a regular
+    # expression's scan of a class); otherwise the figures of every script
+    digits = (_figures()[0].search(segment) is not None if non_ascii else
+              "0" in segment or "1" in segment or "2" in segment or "3" in segment or "4" in segment
+              or "5" in segment or "6" in segment or "7" in segment or "8" in segment or "9" in segment)
     if citations and digits:
         citation = ctx.conventions.pattern("citation")
         m = citation.search(segment) if _may_hold(citation, segment) else None
@@ -279,7 +275,7 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
             if e < node.end:
                 _annotate_text(ctx, Text(e, node.end), out)
             return
-    non_ascii, spaced_stops = not segment.isascii(), ". ." in segment
+    spaced_stops = ". ." in segment
     if not (digits or non_ascii or spaced_stops):
         _annotate_names(ctx, node, segment, out)  # only names can be found (most runs)
         return
