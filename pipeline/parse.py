@@ -15,7 +15,7 @@ from pipeline.conventions import Conventions, default_conventions
 from pipeline.dates import find_dates, is_date_only, parse_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.findings import Reporter
-from pipeline.inline import InlineContext, classify, parse_inline
+from pipeline.inline import InlineContext, classify, parse_inline, positions_of
 from pipeline.model import Block, Document, DocumentInfo
 from pipeline.normalize import Normalized
 from pipeline.page import PageInfo, dates_in, is_prose, masked_lines, read_page
@@ -34,12 +34,6 @@ def _paragraph_break() -> re.Pattern:
 def _convention_value() -> re.Pattern:
     """A sidecar's ``conventions = ["italics=add"]`` value."""
     return re.compile(r"^(?P<sign>italics|brackets)\s*=\s*(?P<meaning>add|new|hi|del|supplied)$")
-
-
-@functools.cache
-def _brackets() -> re.Pattern:
-    """A square bracket, opening or closing."""
-    return re.compile(r"[\[\]]")
 
 
 @record
@@ -377,8 +371,8 @@ class Parser:
         text = self.text
         if text.find("[", s, e) < 0 and (depth == 0 or text.find("]", s, e) < 0):
             return depth  # nothing opens, and nothing open can close
-        for m in _brackets().finditer(text, s, e):
-            if m.group() == "[":
+        for i in positions_of(text, "[]", s, e):
+            if text[i] == "[":
                 depth += 1
             elif depth:
                 depth -= 1
@@ -1159,8 +1153,8 @@ class Parser:
             if furniture:  # archival furniture where it stands: a distribution list, a registry number
                 blocks += furniture
                 continue
-            neighbours = [work[i] for i in (number - 1, number + 1) if 0 <= i < len(work)]
-            if item.match(paragraph) and any(item.match(text[a:b]) for a, b in neighbours):
+            if item.match(paragraph) and any(item.match(text[slice(*work[i])])
+                                             for i in (number - 1, number + 1) if 0 <= i < len(work)):
                 if not blocks or blocks[-1].kind != "list":
                     blocks.append(Block("list", s, e))
                 blocks[-1].children.append(Block("item", s, e))

@@ -52,3 +52,19 @@ def test_every_classifier_kind_has_a_case():
                if line.strip() and not line.startswith("#")}
     named = {rule.kind for rule in default_conventions().brackets}
     assert named <= covered, named - covered
+
+
+def test_the_signs_found_by_find_are_those_a_class_finds():
+    import random
+    import re
+
+    from pipeline.inline import positions_of
+
+    chance = random.Random(5)
+    for signs in ("[]", "*_", "0123456789", "."):
+        every = re.compile("[" + re.escape(signs) + "]")
+        for _ in range(2000):
+            text = "".join(chance.choice("ab [ ]*_.19\n") for _ in range(chance.randint(0, 24)))
+            start = chance.randint(0, len(text))
+            end = chance.randint(start, len(text))
+            assert positions_of(text, signs, start, end) == [m.start() for m in every.finditer(text, start, end)]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pipeline.inline.annotate import build
 from pipeline.inline.brackets import CHECKS, classify
-from pipeline.inline.pairing import MAX_DEPTH, InlineContext, Interval, pair
+from pipeline.inline.pairing import MAX_DEPTH, InlineContext, Interval, pair, positions_of
 from pipeline.records import record
 
-__all__ = ["CHECKS", "MAX_DEPTH", "Inline", "InlineContext", "Interval", "classify", "parse_inline"]
+__all__ = ["CHECKS", "MAX_DEPTH", "Inline", "InlineContext", "Interval", "classify", "parse_inline", "positions_of"]
 
 
 @record
@@ -32,6 +32,8 @@ def parse_inline(ctx: InlineContext, start: int, end: int) -> Inline:
     """Parse [start, end) of the normalized text. The context is only read (and reported to)."""
     paired = pair(ctx, start, end)
     pairs = paired.pairs
+    if not pairs:  # (most blocks: no bracket)
+        return Inline(build(ctx, start, end, paired.intervals), paired.repairs, paired.italics)
     inner_of_doubled = {o + 1 for o, c in pairs.items() if pairs.get(o + 1) == c - 1}  # [[May]]: one bracket
     intervals = paired.intervals + [classify(ctx, start, o, c) for o, c in pairs.items() if o not in inner_of_doubled]
     return Inline(build(ctx, start, end, intervals), paired.repairs, paired.italics)

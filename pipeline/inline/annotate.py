@@ -37,15 +37,6 @@ def _figures() -> tuple[re.Pattern, re.Pattern]:
     return re.compile(r"\d"), re.compile(r"\d\S*")
 
 
-def _has_figure(text: str) -> bool:
-    """Does the text hold a figure? In ASCII, ten searches for one character each (each far
-    cheaper than a regular expression's scan of a class); otherwise the figures of every script."""
-    if text.isascii():
-        return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text or "5" in text
-                or "6" in text or "7" in text or "8" in text or "9" in text)
-    return _figures()[0].search(text) is not None
-
-
 @functools.cache
 def _needles(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     """Groups of strings, one of each group in any text ``pattern`` matches (worked out from the
@@ -87,68 +78,75 @@ def _words_with_figures(segment: str) -> list[tuple[int, str]]:
 
 
 def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -> list:
-    """Nest intervals into a tree; then pull back corrected figures and find names and dates."""
+    """Nest intervals into a tree, in one pass: each run of text is annotated as it is laid
+    (names, dates, garbage...), and a span, once its content is laid, takes in the corrected
+    figure or the abbreviation before it (``TAKES``) and joins the dates over its corrections."""
+    out: list = []
     if not intervals:  # (most blocks: one run of text, no tree to build)
-        return enrich(ctx, [Text(start, end)] if end > start else [])
-    intervals.sort(key=lambda iv: (iv.start, -iv.end))
-    root: list = []
-    stack: list[tuple[Interval, list]] = []
-    position_stack = [start]
+        if end > start:
+            _annotate_text(ctx, Text(start, end), out)
+        return out
+    intervals.sort(key=_outer_first)
+    italics = ctx.info.italics
+    children, position = out, start  # the open span's children, and where its text resumes
+    joins = False  # whether the open span's children hold a span a date is joined over
+    stack: list[tuple[Interval, list, bool]] = []  # the open intervals, each with its parent's children and joins
+    for interval in _nesting(ctx, intervals) + [None]:  # (None: the end of the block, where every span closes)
+        while stack and (interval is None or interval.start >= stack[-1][0].end):
+            top, parent, parent_joins = stack.pop()  # the open span ends: its text up to its content's end
+            if top.cend > position:
+                _annotate_text(ctx, Text(position, top.cend), children)
+            span = Span(italics if top.kind == "italic" else top.kind, top.start, top.end,
+                        _dates_over_corrections(ctx, children) if joins else children, **top.attrs)
+            _take_before(ctx, span, parent)
+            parent.append(span)
+            children, position, joins = parent, top.end, parent_joins or span.kind in _JOINED
+        if interval is None:
+            break
+        if interval.start > position:
+            _annotate_text(ctx, Text(position, interval.start), children)
+        stack.append((interval, children, joins))
+        children, position, joins = [], interval.cstart, False
+    if end > position:
+        _annotate_text(ctx, Text(position, end), out)
+    return _dates_over_corrections(ctx, out) if joins else out
 
-    def flush(until: int, children: list) -> None:
-        if until > position_stack[-1]:
-            children.append(Text(position_stack[-1], until))
-        position_stack[-1] = max(position_stack[-1], until)
 
-    def close_top() -> None:
-        interval, children = stack.pop()
-        flush(interval.cend, children)
-        position_stack.pop()
-        kind = interval.kind if interval.kind != "italic" else ctx.info.italics
-        span = Span(kind, interval.start, interval.end, children, **interval.attrs)
-        parent = stack[-1][1] if stack else root
-        parent.append(span)
-        position_stack[-1] = interval.end
+def _outer_first(interval: Interval) -> tuple[int, int]:
+    return interval.start, -interval.end  # of two that start together, the outer first
 
+
+def _nesting(ctx: InlineContext, intervals: list[Interval]) -> list[Interval]:
+    """The intervals (in order, the outer of two that start together first) that nest: one that
+    crosses the end of an open one is reported (P302) and left out, before any text is laid (the
+    findings of a block in this order)."""
+    kept: list[Interval] = []
+    ends: list[int] = []  # where the open intervals end, the innermost last
     for interval in intervals:
-        while stack and interval.start >= stack[-1][0].end:
-            close_top()
-        if stack and interval.end > stack[-1][0].end:
+        while ends and interval.start >= ends[-1]:
+            ends.pop()
+        if ends and interval.end > ends[-1]:
             ctx.report(interval.start, "P302", case="span")
             continue
-        parent = stack[-1][1] if stack else root
-        flush(interval.start, parent)
-        stack.append((interval, []))
-        position_stack.append(interval.cstart)
-    while stack:
-        close_top()
-    flush(end, root)
-    return enrich(ctx, root)
+        kept.append(interval)
+        ends.append(interval.end)
+    return kept
 
 
-def enrich(ctx: InlineContext, nodes: list) -> list:
-    """Pull corrected figures and abbreviations into their spans; find names, dates, garbage."""
-    out: list = []
-    joins = False  # a span a date is joined over (the text's own annotations never are one)
-    for node in nodes:
-        if isinstance(node, Span):
-            joins = joins or node.kind in _JOINED
-            node.children = enrich(ctx, node.children)
-            pull = TAKES.get(node.kind)
-            if pull and out and isinstance(out[-1], Text):
-                previous = out[-1]
-                m = pull.search(ctx.text[previous.start:previous.end])
-                if m:
-                    pulled = previous.start + m.start()
-                    node.pulled = (pulled, previous.start + m.end())
-                    node.start = pulled
-                    previous.end = pulled
-                    if previous.end == previous.start:
-                        out.pop()
-            out.append(node)
-        else:
-            _annotate_text(ctx, node, out)
-    return _dates_over_corrections(ctx, out) if joins else out
+def _take_before(ctx: InlineContext, span: Span, siblings: list) -> None:
+    """A span of ``TAKES`` takes in what it corrects or expands from the run of text just before
+    it (the last of ``siblings``): a corrected figure, an abbreviation."""
+    pull = TAKES.get(span.kind)
+    if pull and siblings and siblings[-1].__class__ is Text:
+        previous = siblings[-1]
+        m = pull.search(ctx.text[previous.start:previous.end])
+        if m:
+            pulled = previous.start + m.start()
+            span.pulled = (pulled, previous.start + m.end())
+            span.start = pulled
+            previous.end = pulled
+            if previous.end == previous.start:
+                siblings.pop()
 
 
 class Occupied:
@@ -258,7 +256,12 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
     if not segment or segment.isspace():
         out.append(node)
         return
-    digits = _has_figure(segment)
+    non_ascii = not segment.isascii()
+    # a figure: in ASCII, ten searches for one character each (each far cheaper than a regular
+    # expression's scan of a class); otherwise the figures of every script
+    digits = (_figures()[0].search(segment) is not None if non_ascii else
+              "0" in segment or "1" in segment or "2" in segment or "3" in segment or "4" in segment
+              or "5" in segment or "6" in segment or "7" in segment or "8" in segment or "9" in segment)
     if citations and digits:
         citation = ctx.conventions.pattern("citation")
         m = citation.search(segment) if _may_hold(citation, segment) else None
@@ -272,11 +275,11 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
             if e < node.end:
                 _annotate_text(ctx, Text(e, node.end), out)
             return
-    non_ascii, spaced_stops = not segment.isascii(), ". ." in segment
-    if digits or non_ascii or spaced_stops:
-        found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
-    else:  # only names can be found (most runs): they never overlap, and come in text order
-        found = _names(ctx, segment)
+    spaced_stops = ". ." in segment
+    if not (digits or non_ascii or spaced_stops):
+        _annotate_names(ctx, node, segment, out)  # only names can be found (most runs)
+        return
+    found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
     if not found:
         out.append(node)  # the run as it is (most runs hold nothing to annotate)
         return
@@ -290,6 +293,25 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
         out.append(Span(f.kind, s, e, [] if f.kind == "gap" else [Text(s, e)], **f.fields))
         position = e
     if position < node.end:
+        out.append(Text(position, node.end))
+
+
+def _annotate_names(ctx: InlineContext, node: Text, segment: str, out: list) -> None:
+    """Append to ``out`` a run of text in which only names can be found, split around them: what
+    ``_annotate_text`` makes of ``_names``'s findings, without making them (names never overlap,
+    and come in text order)."""
+    start = position = node.start
+    forms = ctx.register.forms
+    for m in ctx.names(segment):
+        s, e = start + m.start(), start + m.end()
+        if s > position:
+            out.append(Text(position, s))
+        entry = forms[m.group()]
+        out.append(Span(entry.element, s, e, [Text(s, e)], ref=entry.id))
+        position = e
+    if position == start:
+        out.append(node)  # the run as it is (most runs hold nothing to annotate)
+    elif position < node.end:
         out.append(Text(position, node.end))
 
 
@@ -339,7 +361,7 @@ _JOINS_FROM = frozenset({"correction", "date"})  # what such a joined date begin
 def _dates_over_corrections(ctx: InlineContext, nodes: list) -> list:
     """``8[7] October 1950``: a corrected day followed by month and year is one date; so is a
     day and month followed by a supplied year, ``5 October [1950]``. (Only brackets make the
-    spans of ``_JOINED``: ``enrich`` calls this where one of them stands.)"""
+    spans of ``_JOINED``: ``build`` calls this where one of them stands.)"""
     out: list = []
     i = 0
     while i < len(nodes):

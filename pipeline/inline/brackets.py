@@ -31,10 +31,11 @@ def classify(ctx: InlineContext, block_start: int, o: int, c: int) -> Interval:
     interval = _explicit(ctx, o, c)
     if interval is not None:
         return interval
-    interval, rule, confidence = _heuristic(ctx, block_start, o, c)
+    interval, classifier, confidence = _heuristic(ctx, block_start, o, c)
     decision = None
     if ctx.decide is not None:
-        decision = ctx.decide("bracket", rule, o, c + 1, interval.kind, confidence, WHY[confidence], "")
+        decision = ctx.decide("bracket", _rule_name(classifier), o, c + 1, interval.kind, confidence,
+                              WHY[confidence], "")
     if decision is not None:
         if decision.editor.action == "set":
             name = decision.editor.value
@@ -67,8 +68,18 @@ def _explicit(ctx: InlineContext, o: int, c: int) -> Interval | None:
     return None
 
 
-def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[Interval, str, str]:
-    """What the classifiers read the bracket as: (interval, the classifier, its confidence)."""
+def _rule_name(classifier: tuple | str) -> str:
+    """The name of what classified a bracket (``_heuristic``), for the decisions' ledger."""
+    if isinstance(classifier, str):
+        return classifier
+    number, rule = classifier
+    return f"[[bracket]] {number} of conventions.toml: {rule.kind}" + (f" ({rule.check})" if rule.check else "")
+
+
+def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[Interval, tuple | str, str]:
+    """What the classifiers read the bracket as: (interval, the classifier, its confidence). The
+    classifier is its (number, rule), or what decided without one: its name (``_rule_name``) is
+    written only where a decision is recorded."""
     text = ctx.text
     content = text[o + 1:c]
     inner = content
@@ -84,7 +95,7 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
             contents.clear()
         read = contents[inner] = [0]
     for index, m in _candidates(classifiers, inner, read):
-        number, rule, _, before_search, after_match, check = classifiers[index]
+        number, rule, _, before_search, after_match, check, text_group = classifiers[index]
         if before_search is not None and before_search(previous) is None:
             continue
         if after_match is not None and after_match(following) is None:
@@ -93,12 +104,11 @@ def _heuristic(ctx: InlineContext, block_start: int, o: int, c: int) -> tuple[In
             continue
         attrs = {"reason": rule.reason} if rule.reason else {}
         cstart, cend = (o + 2, c - 1) if doubled else (o + 1, c)
-        if m is not None and "text" in (m.groupdict() or {}) and m.group("text") is not None:
+        if text_group and m is not None and m.group("text") is not None:
             offset = content.find(inner)
             cstart, cend = o + 1 + offset + m.start("text"), o + 1 + offset + m.end("text")
-        name = f"[[bracket]] {number} of conventions.toml: {rule.kind}" + (f" ({rule.check})" if rule.check else "")
         contextual = rule.check or rule.before or rule.after  # read from the words around the bracket
-        return Interval(o, c + 1, cstart, cend, rule.kind, attrs), name, "medium" if contextual else "high"
+        return Interval(o, c + 1, cstart, cend, rule.kind, attrs), (number, rule), "medium" if contextual else "high"
     if ctx.info.brackets == "del":
         return Interval(o, c + 1, o + 1, c, "del"), "brackets=del, declared by the document", "medium"
     return Interval(o, c + 1, o + 1, c, "supplied", {"unclassified": True}), "no classifier (default: supplied)", "low"
@@ -126,7 +136,8 @@ _MAX_CONTENTS = 20_000  # bracket contents whose tests are kept (then forgotten,
 
 def _classifiers(conventions) -> tuple[tuple, dict[str, list], tuple[int, int]]:
     """The classifiers of the conventions, each as (number, classifier, its content's search, its
-    ``before``'s search, its ``after``'s match, its check), the tests looked up once per process
+    ``before``'s search, its ``after``'s match, its check, whether its content test has a ``text``
+    group), the tests looked up once per process
     (they are tried in order on every bracket), with how far they look behind and ahead of a
     bracket (``[tuning]``); and what their content tests gave on the bracket
     contents met so far: content -> the classifiers that may take it (``_candidates``), as far as
@@ -137,7 +148,8 @@ def _classifiers(conventions) -> tuple[tuple, dict[str, list], tuple[int, int]]:
         return held[1]
     tests = tuple(
         (number, rule, rule.content.search if rule.content else None, rule.before.search if rule.before else None,
-         rule.after.match if rule.after else None, CHECKS[rule.check] if rule.check else None)
+         rule.after.match if rule.after else None, CHECKS[rule.check] if rule.check else None,
+         rule.content is not None and "text" in rule.content.groupindex)
         for number, rule in enumerate(conventions.brackets, 1))
     if len(_CLASSIFIERS) > 16:
         _CLASSIFIERS.clear()
@@ -177,7 +189,7 @@ def _after_abbreviation(ctx, previous, inner, text, o, c) -> bool:
         return True
     if ctx.info.brackets == "del":
         return False
-    capitals = sum(ch.isupper() for ch in word)
+    capitals = sum(map(str.isupper, word))
     return capitals >= 2 and word.isalpha() and not inner.isupper() and " " in inner.strip()
 
 

@@ -29,9 +29,25 @@ def _sentence_end() -> re.Pattern:
 
 
 @functools.cache
-def _signs() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """A square bracket; an italic marker; a character that is not white space."""
-    return re.compile(r"[\[\]]"), re.compile(r"[*_]"), re.compile(r"\S")
+def _non_space() -> re.Pattern:
+    """A character that is not white space."""
+    return re.compile(r"\S")
+
+
+def positions_of(text: str, signs: str, start: int, end: int) -> list[int]:
+    """Where any of the characters ``signs`` stands in [start, end) of ``text``, in order: found
+    by ``str.find`` (a scan for one character skips ahead many at a time, where a regular
+    expression of a class of characters tests each character in turn, ten times slower; signs
+    are few)."""
+    positions: list[int] = []
+    for sign in signs:
+        i = text.find(sign, start, end)
+        while i >= 0:
+            positions.append(i)
+            i = text.find(sign, i + 1, end)
+    if len(signs) > 1:
+        positions.sort()
+    return positions
 
 
 @record
@@ -68,8 +84,7 @@ class InlineContext:
 def _italic_tokens(text: str, start: int, end: int):
     if text.find("*", start, end) < 0 and text.find("_", start, end) < 0:
         return  # most blocks have no italic marker
-    for m in _signs()[1].finditer(text, start, end):
-        i = m.start()
+    for i in positions_of(text, "*_", start, end):
         char = text[i]
         prev = text[i - 1] if i > start else " "
         nxt = text[i + 1] if i + 1 < end else " "
@@ -120,12 +135,10 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
     pairs: dict[int, int] = {}
     stack: list[int] = []
     too_deep: list[int] = []
-    brackets, _, non_space = _signs()
     has_brackets = text.find("[", start, end) >= 0 or text.find("]", start, end) >= 0
     if not has_brackets and text.find("*", start, end) < 0 and text.find("_", start, end) < 0:
         return Paired([], {}, [], False)  # no sign to pair (most blocks): nothing found, nothing reported
-    for m in brackets.finditer(text, start, end) if has_brackets else ():
-        i = m.start()
+    for i in positions_of(text, "[]", start, end) if has_brackets else ():
         if text[i] == "[":
             stack.append(i)
         elif stack:
@@ -139,7 +152,7 @@ def pair(ctx: InlineContext, start: int, end: int) -> Paired:
     if stack:
         # the text ends in this block, in the middle of a sentence: a page cut off inside the bracket
         # (looked for after the block, not copied: the rest of the text may be long)
-        cut_off = non_space.search(text, end) is None and \
+        cut_off = _non_space().search(text, end) is None and \
             not _sentence_end().search(text[start:end].rstrip()[-3:] + " ")
         for i in stack:
             ctx.report(i, "P303", case="cut-off" if cut_off and i == stack[0] else None)
