@@ -197,6 +197,18 @@ def words(text: str) -> list[str]:
     return out
 
 
+def spaced(text: str) -> str:
+    """The text with each run of white space one space, and none at its ends: what
+    ``" ".join(text.split())`` gives, without a string for each of its words when the space is
+    its only white space (every other white-space character is one ``str.isprintable`` refuses,
+    as most texts of a page pass it): its runs of spaces are then halved until none is left."""
+    if text.isprintable():
+        while "  " in text:
+            text = text.replace("  ", " ")
+        return text.strip(" ")
+    return " ".join(text.split())
+
+
 class Shown(NamedTuple):
     """What ``HtmlWriter.node`` does with one kind, worked out once from ``HTML_KINDS`` and the
     kinds table rather than at each of the hundreds of nodes of a page."""
@@ -403,7 +415,7 @@ class HtmlWriter:
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = [], [], [], True, True, 0
         inner: list[str] = []
         self.nodes(node.children, inner)
-        text = " ".join("".join(self.reading).split())
+        text = spaced("".join(self.reading))
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = saved
         record["html"] = Markup("".join(inner).strip())
         self.searchable.append({"anchor": note_id, "reading": text, "diplomatic": text, "only_diplomatic": ""})
@@ -435,9 +447,9 @@ class HtmlWriter:
             if block.kind == "annotation":
                 inner.append('<span class="ed-annotation-label">[Handwritten]</span> ')
             self.nodes(block.inlines, inner)
-        reading = " ".join("".join(self.reading).split())
+        reading = spaced("".join(self.reading))
         # (most blocks show the same pieces in both modes: their text is spaced once)
-        diplomatic = reading if self.diplomatic == self.reading else " ".join("".join(self.diplomatic).split())
+        diplomatic = reading if self.diplomatic == self.reading else spaced("".join(self.diplomatic))
         if block.kind in DIPLOMATIC_BLOCKS or (not reading and diplomatic):
             cls += " d"  # furniture, or a paragraph wholly deleted: not in the reading text
         if reading or diplomatic:
