@@ -611,9 +611,18 @@ def environment():
     """The Jinja2 environment of the templates, autoescaping every template (made once)."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    class Environment(jinja2.Environment):
+        def getattr(self, obj, attribute):
+            """``a.b`` in a template: the templates are given plain dicts, whose items are read
+            first (Jinja2 looks for an attribute first: on a dict, an AttributeError raised and
+            caught at each of the hundred such lookups of a page). Otherwise as Jinja2 does."""
+            if type(obj) is dict and attribute in obj:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
+    return Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
+                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True)
 
 
 def template(name: str):
