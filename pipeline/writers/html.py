@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 import re
 import unicodedata
 from pathlib import Path
@@ -209,19 +210,24 @@ def spaced(text: str) -> str:
     return " ".join(text.split())
 
 
-class Shown(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Shown:
     """What ``HtmlWriter.node`` does with one kind, worked out once from ``HTML_KINDS`` and the
-    kinds table rather than at each of the hundreds of nodes of a page."""
+    kinds table rather than at each of the hundreds of nodes of a page (a class with slots: its
+    fields, read at each node, cost half what a named tuple's do)."""
 
     style: Style
     element: str
     cls: str  # with " d" (" r") when the reading (diplomatic) text leaves the kind out
     hides_r: bool
     hides_d: bool
-    before: tuple[str | None, str | None]  # the marks before it in each mode (None: not shown)
-    after: tuple[str | None, str | None]
+    before_r: str | None  # the marks before it in each mode (None: not shown)
+    before_d: str | None
+    after_r: str | None
+    after_d: str | None
     empty: bool  # a gap: no children rendered
     special: str | None  # note, noteref, entity, date, foreign, correction: handled apart
+    start: str  # its start tag when it has no attributes: <element class="cls">
 
 
 def _shown(name: str, style: Style) -> Shown:
@@ -231,9 +237,9 @@ def _shown(name: str, style: Style) -> Shown:
                else "correction" if name in CORRECTIONS else None)
     cls = style.cls + (" d" if reading is None else "") + (" r" if diplomatic is None else "")
     return Shown(style, style.element, cls, reading is None, diplomatic is None,
-                 (reading[0] if reading else None, diplomatic[0] if diplomatic else None),
-                 (reading[1] if reading else None, diplomatic[1] if diplomatic else None),
-                 BY_NAME[name].role == EMPTY, special)
+                 reading[0] if reading else None, diplomatic[0] if diplomatic else None,
+                 reading[1] if reading else None, diplomatic[1] if diplomatic else None,
+                 BY_NAME[name].role == EMPTY, special, f'<{style.element} class="{cls}">')
 
 
 SHOWN: dict[str, Shown] = {name: _shown(name, style) for name, style in HTML_KINDS.items()}
@@ -282,10 +288,12 @@ class HtmlWriter:
             if reading:
                 self.text(reading, out)
             return
-        for text, cls, shown in ((reading, "r", self.show_r), (diplomatic, "d", self.show_d)):
-            if text and shown:
-                out.append(f'<span class="{cls}">{html_escape(text)}</span>')
-                (self.reading if cls == "r" else self.diplomatic).append(text)
+        if reading and self.show_r:
+            out.append(f'<span class="r">{html_escape(reading)}</span>')
+            self.reading.append(reading)
+        if diplomatic and self.show_d:
+            out.append(f'<span class="d">{html_escape(diplomatic)}</span>')
+            self.diplomatic.append(diplomatic)
 
     def nodes(self, nodes: list[Node], out: list[str]) -> None:
         last = len(nodes) - 1
@@ -321,10 +329,11 @@ class HtmlWriter:
             self.text(node.text, out)
             return
         shown = SHOWN.get(kind) or SHOWN["literal"]  # (as HTML_KINDS was read: a kind it lacks as literal)
-        if shown.special == "note":
+        special = shown.special
+        if special == "note":
             self.note(node, shown.style, out)
             return
-        if shown.special == "noteref":
+        if special == "noteref":
             self.noteref(node, shown.style, out)
             return
         saved = self.show_r, self.show_d
@@ -332,7 +341,45 @@ class HtmlWriter:
             self.show_r = False
         if shown.hides_d:
             self.show_d = False
-        element, attributes, special = shown.element, "", shown.special
+        if special is None and not (shown.empty and node.children):
+            element = shown.element
+            out.append(shown.start)
+        else:
+            element = self.start(node, shown, out)
+        linked = element == "a"
+        self.in_link += linked
+        if kind == "expansion":
+            out.append("<abbr>")
+            self.nodes(node.alt, out)
+            out.append("</abbr>")
+        before_r, before_d = shown.before_r, shown.before_d
+        if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
+            before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
+        if before_r or before_d:
+            self.mark(before_r, before_d, out)
+        if special == "correction":
+            was = self.show_r
+            self.show_r = False
+            if self.show_d:
+                out.append('<span class="d"><s class="ed-received">')
+                self.nodes(node.alt, out)
+                out.append("</s>")
+                self.text("\u2192", out)
+                out.append("</span>")
+            self.show_r = was
+        if not shown.empty:
+            self.nodes(node.children, out)
+        if shown.after_r or shown.after_d:
+            self.mark(shown.after_r, shown.after_d, out)
+        out.append(f"</{element}>")
+        self.in_link -= linked
+        self.show_r, self.show_d = saved
+
+    def start(self, node: Node, shown: Shown, out: list[str]) -> str:
+        """The start tag of a node with attributes of its own (an entity's link, a date's
+        datetime, a language, what a correction or a gap replaced); returns its element (a link
+        or a date without a target is a span)."""
+        kind, element, attributes, special = node.kind, shown.element, "", shown.special
         if special == "entity":
             ref = node.attrs.get("ref")
             entity = self.edition.entities.get(ref or "")
@@ -355,36 +402,8 @@ class HtmlWriter:
             attributes = f' title="{html_escape(CORRECTIONS[kind])} \u201c{html_escape(self.plain(node.alt))}\u201d"'
         elif shown.empty and node.children:  # a gap: what the bracket said of it
             attributes = f' title="{html_escape(self.plain(node.children))}"'
-        linked = element == "a"
-        self.in_link += linked
         out.append(f'<{element} class="{shown.cls}"{attributes}>')
-        if kind == "expansion":
-            out.append("<abbr>")
-            self.nodes(node.alt, out)
-            out.append("</abbr>")
-        before_r, before_d = shown.before
-        if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
-            before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
-        if before_r or before_d:
-            self.mark(before_r, before_d, out)
-        if special == "correction":
-            was = self.show_r
-            self.show_r = False
-            if self.show_d:
-                out.append('<span class="d"><s class="ed-received">')
-                self.nodes(node.alt, out)
-                out.append("</s>")
-                self.text("\u2192", out)
-                out.append("</span>")
-            self.show_r = was
-        if not shown.empty:
-            self.nodes(node.children, out)
-        after_r, after_d = shown.after
-        if after_r or after_d:
-            self.mark(after_r, after_d, out)
-        out.append(f"</{element}>")
-        self.in_link -= linked
-        self.show_r, self.show_d = saved
+        return element
 
     @staticmethod
     def plain(nodes: list[Node]) -> str:
