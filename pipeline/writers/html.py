@@ -258,7 +258,8 @@ class HtmlWriter:
         self.doc = ""
         self.notes: list[dict] = []
         self.mentions: dict[str, set[str]] = {}
-        self.searchable: list[dict] = []
+        self.searchable: list[dict] = []  # the texts of every block and note of the page, in order
+        self.index = 0  # the place of the document being rendered
         self.counts: dict[str, int] = {}
         self.footnotes: set[str] = set()
 
@@ -301,7 +302,10 @@ class HtmlWriter:
         for i, node in enumerate(nodes):
             if replaced is not None:
                 node, replaced = replaced, None
-            if (node.kind == "deletion" and self.show_r and 0 < i < last and nodes[i - 1].kind == "text"
+            kind = node.kind
+            if kind == "text":  # most nodes: their text, without the call of ``node`` first
+                self.text(node.text, out)
+            elif (kind == "deletion" and self.show_r and 0 < i < last and nodes[i - 1].kind == "text"
                     and nodes[i - 1].text.endswith(" ") and out and out[-1].endswith(" ")
                     and nodes[i + 1].kind == "text" and nodes[i + 1].text[:1] in STOPS):
                 # "satellite. [6) ...]. I" reads "satellite. I", "ultimately, [5)]." reads
@@ -317,9 +321,6 @@ class HtmlWriter:
                     self.mark(None, after[0], out)
                     after = after[1:]
                 replaced = Node("text", after)
-                continue
-            if node.kind == "text":  # most nodes: their text, without the call of ``node`` first
-                self.text(node.text, out)
             else:
                 self.node(node, out)
 
@@ -422,13 +423,14 @@ class HtmlWriter:
         """A note leaves the line: a numbered marker here, its text in the document's notes."""
         number = len(self.notes) + 1
         note_id, ref_id = f"{self.doc}-n{number}", f"{self.doc}-nr{number}"
-        record = {"id": note_id, "ref": ref_id, "n": number, "cls": self.visibility().strip(),
-                  "kind": NOTES[node.kind], "html": Markup("")}
+        visibility = self.visibility()
+        record = {"id": note_id, "ref": ref_id, "n": number, "cls": visibility.strip(), "kind": NOTES[node.kind],
+                  "html": None}  # (its text, once rendered)
         self.notes.append(record)
         if self.in_link:
-            out.append(f'<sup class="ed-fn{self.visibility()}">{number}</sup>')
+            out.append(f'<sup class="ed-fn{visibility}">{number}</sup>')
         else:
-            out.append(f'<sup class="ed-fn{self.visibility()}"><a class="{style.cls}" href="#{note_id}" '
+            out.append(f'<sup class="ed-fn{visibility}"><a class="{style.cls}" href="#{note_id}" '
                        f'id="{ref_id}" role="doc-noteref" aria-controls="{note_id}">{number}</a></sup>')
         saved = self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = [], [], [], True, True, 0
@@ -437,7 +439,8 @@ class HtmlWriter:
         text = spaced("".join(self.reading))
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = saved
         record["html"] = Markup("".join(inner).strip())
-        self.searchable.append({"anchor": note_id, "reading": text, "diplomatic": text, "only_diplomatic": ""})
+        self.searchable.append({"document": self.index, "anchor": note_id, "reading": text, "diplomatic": text,
+                                "only_diplomatic": ""})
 
     def noteref(self, node: Node, style: Style, out: list[str]) -> None:
         """A reference to one of the source's own footnotes (the blocks after the text)."""
@@ -472,8 +475,8 @@ class HtmlWriter:
         if block.kind in DIPLOMATIC_BLOCKS or (not reading and diplomatic):
             cls += " d"  # furniture, or a paragraph wholly deleted: not in the reading text
         if reading or diplomatic:
-            self.searchable.append({"anchor": block_id, "reading": reading if " d" not in cls else "",
-                                    "diplomatic": diplomatic,
+            self.searchable.append({"document": self.index, "anchor": block_id,
+                                    "reading": reading if " d" not in cls else "", "diplomatic": diplomatic,
                                     "only_diplomatic": diplomatic if " d" in cls else " ".join(self.only_diplomatic)})
         body = "".join(inner).strip()
         if block.kind in PERMALINKED:
@@ -483,6 +486,7 @@ class HtmlWriter:
 
     def document(self, document: Document, number: int) -> dict:
         self.doc = anchor(document.id) if document.id else f"d{number}"
+        self.index = number - 1
         self.notes, self.counts, self.mentions = [], {}, {}
         self.footnotes = {self.plain(b.inlines[0].children).strip() for b in document.blocks
                           if b.kind == "footnote" and b.inlines and b.inlines[0].kind == "noteref"}
@@ -546,12 +550,8 @@ class HtmlWriter:
         """The page's HTML, and the data of the site's shared pages with the texts of every block."""
         edition = self.edition
         documents = []
-        blocks = []
         for number, document in enumerate(edition.documents, 1):
-            self.searchable = []
             documents.append(self.document(document, number))
-            for record in self.searchable:
-                blocks.append({"document": number - 1, **record})
         metadata = edition.metadata
         url = metadata.get("url") or ""
         reference = [(label, metadata[key]) for key, label in (
@@ -572,7 +572,7 @@ class HtmlWriter:
             "documents": [{key: value for key, value in d.items() if key not in ("head", "body", "notes")}
                           for d in documents],
             "entities": entities,
-            "blocks": blocks,
+            "blocks": self.searchable,
         }
         return page, texts
 
