@@ -369,7 +369,11 @@ class HtmlWriter:
                 out.append("</span>")
             self.show_r = was
         if not shown.empty:
-            self.nodes(node.children, out)
+            children = node.children
+            if len(children) == 1 and children[0].kind == "text":  # (most: a name, a word, a date)
+                self.text(children[0].text, out)
+            else:
+                self.nodes(children, out)
         if shown.after_r or shown.after_d:
             self.mark(shown.after_r, shown.after_d, out)
         out.append(f"</{element}>")
