@@ -21,7 +21,7 @@ from pipeline.writers import WRITERS
 from pipeline.writers.walk import read_edition
 from pipeline import kinds
 from pipeline.writers.html import (HTML_KINDS, block_texts, display_date, document_kind, environment, site_entry,
-                                   words, write_html)
+                                   spaced, word_table, words, write_html)
 from pipeline.writers import site
 from pipeline.writers.site import SITE_FILES, SITE_PAGES, write_site
 
@@ -106,6 +106,27 @@ def test_search_words_fold_case_accents_and_split_han():
     assert words("Gomułka's Żerań, KOREA 1950!") == ["gomułka", "s", "zeran", "korea", "1950"]
     assert words("Mao Zedong (毛泽东)") == ["mao", "zedong", "毛", "泽", "东"]
     assert words("naïve café_bar") == ["naive", "cafe", "bar"]
+
+
+def test_spaced_is_the_text_split_and_joined():
+    """``spaced`` takes its short way only when the space is the text's one white space: it
+    rests on every other white-space character failing ``str.isprintable``."""
+    assert all(not c.isprintable() for c in map(chr, range(0x110000)) if c.isspace() and c != " ")
+    rng = random.Random(5)
+    pieces = [" ", "  ", "\t", "\n", "\u00a0", "\u2028", "\u3000", "\u200b", "a", "bc", "\u00e9", "\u6bdb", "."]
+    for text in ["", " ", "   ", "a", " a  b ", *("".join(rng.choices(pieces, k=rng.randrange(12))) for _ in range(2000))]:
+        assert spaced(text) == " ".join(text.split()), repr(text)
+
+
+def test_word_table_is_what_json_writes_of_it():
+    """The search data's word tables are written by hand: the same text as ``json.dumps`` of
+    the table sorted, with its places as numbers, for every kind of word ``words`` gives."""
+    text = "Gomułka's Żerań KOREA 1950 Mao (毛泽东) naïve ١٢٣ Ⅻ ½ \"quoted\" back\\slash <b> \u2028 tab\tend"
+    found = words(text)
+    table = {word: [str(place) for place in range(len(word) % 4 + 1)] for word in found}
+    expected = {word: [int(place) for place in places] for word, places in sorted(table.items())}
+    assert word_table(table) == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    assert word_table({}) == "{}"
 
 
 # -- the page of a source --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 import re
 import unicodedata
 from pathlib import Path
@@ -197,19 +198,36 @@ def words(text: str) -> list[str]:
     return out
 
 
-class Shown(NamedTuple):
+def spaced(text: str) -> str:
+    """The text with each run of white space one space, and none at its ends: what
+    ``" ".join(text.split())`` gives, without a string for each of its words when the space is
+    its only white space (every other white-space character is one ``str.isprintable`` refuses,
+    as most texts of a page pass it): its runs of spaces are then halved until none is left."""
+    if text.isprintable():
+        while "  " in text:
+            text = text.replace("  ", " ")
+        return text.strip(" ")
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
     """What ``HtmlWriter.node`` does with one kind, worked out once from ``HTML_KINDS`` and the
-    kinds table rather than at each of the hundreds of nodes of a page."""
+    kinds table rather than at each of the hundreds of nodes of a page (a class with slots: its
+    fields, read at each node, cost half what a named tuple's do)."""
 
     style: Style
     element: str
     cls: str  # with " d" (" r") when the reading (diplomatic) text leaves the kind out
     hides_r: bool
     hides_d: bool
-    before: tuple[str | None, str | None]  # the marks before it in each mode (None: not shown)
-    after: tuple[str | None, str | None]
+    before_r: str | None  # the marks before it in each mode (None: not shown)
+    before_d: str | None
+    after_r: str | None
+    after_d: str | None
     empty: bool  # a gap: no children rendered
     special: str | None  # note, noteref, entity, date, foreign, correction: handled apart
+    start: str  # its start tag when it has no attributes: <element class="cls">
 
 
 def _shown(name: str, style: Style) -> Shown:
@@ -219,9 +237,9 @@ def _shown(name: str, style: Style) -> Shown:
                else "correction" if name in CORRECTIONS else None)
     cls = style.cls + (" d" if reading is None else "") + (" r" if diplomatic is None else "")
     return Shown(style, style.element, cls, reading is None, diplomatic is None,
-                 (reading[0] if reading else None, diplomatic[0] if diplomatic else None),
-                 (reading[1] if reading else None, diplomatic[1] if diplomatic else None),
-                 BY_NAME[name].role == EMPTY, special)
+                 reading[0] if reading else None, diplomatic[0] if diplomatic else None,
+                 reading[1] if reading else None, diplomatic[1] if diplomatic else None,
+                 BY_NAME[name].role == EMPTY, special, f'<{style.element} class="{cls}">')
 
 
 SHOWN: dict[str, Shown] = {name: _shown(name, style) for name, style in HTML_KINDS.items()}
@@ -240,7 +258,8 @@ class HtmlWriter:
         self.doc = ""
         self.notes: list[dict] = []
         self.mentions: dict[str, set[str]] = {}
-        self.searchable: list[dict] = []
+        self.searchable: list[dict] = []  # the texts of every block and note of the page, in order
+        self.index = 0  # the place of the document being rendered
         self.counts: dict[str, int] = {}
         self.footnotes: set[str] = set()
 
@@ -270,10 +289,12 @@ class HtmlWriter:
             if reading:
                 self.text(reading, out)
             return
-        for text, cls, shown in ((reading, "r", self.show_r), (diplomatic, "d", self.show_d)):
-            if text and shown:
-                out.append(f'<span class="{cls}">{html_escape(text)}</span>')
-                (self.reading if cls == "r" else self.diplomatic).append(text)
+        if reading and self.show_r:
+            out.append(f'<span class="r">{html_escape(reading)}</span>')
+            self.reading.append(reading)
+        if diplomatic and self.show_d:
+            out.append(f'<span class="d">{html_escape(diplomatic)}</span>')
+            self.diplomatic.append(diplomatic)
 
     def nodes(self, nodes: list[Node], out: list[str]) -> None:
         last = len(nodes) - 1
@@ -281,7 +302,10 @@ class HtmlWriter:
         for i, node in enumerate(nodes):
             if replaced is not None:
                 node, replaced = replaced, None
-            if (node.kind == "deletion" and self.show_r and 0 < i < last and nodes[i - 1].kind == "text"
+            kind = node.kind
+            if kind == "text":  # most nodes: their text, without the call of ``node`` first
+                self.text(node.text, out)
+            elif (kind == "deletion" and self.show_r and 0 < i < last and nodes[i - 1].kind == "text"
                     and nodes[i - 1].text.endswith(" ") and out and out[-1].endswith(" ")
                     and nodes[i + 1].kind == "text" and nodes[i + 1].text[:1] in STOPS):
                 # "satellite. [6) ...]. I" reads "satellite. I", "ultimately, [5)]." reads
@@ -297,9 +321,6 @@ class HtmlWriter:
                     self.mark(None, after[0], out)
                     after = after[1:]
                 replaced = Node("text", after)
-                continue
-            if node.kind == "text":  # most nodes: their text, without the call of ``node`` first
-                self.text(node.text, out)
             else:
                 self.node(node, out)
 
@@ -309,10 +330,11 @@ class HtmlWriter:
             self.text(node.text, out)
             return
         shown = SHOWN.get(kind) or SHOWN["literal"]  # (as HTML_KINDS was read: a kind it lacks as literal)
-        if shown.special == "note":
+        special = shown.special
+        if special == "note":
             self.note(node, shown.style, out)
             return
-        if shown.special == "noteref":
+        if special == "noteref":
             self.noteref(node, shown.style, out)
             return
         saved = self.show_r, self.show_d
@@ -320,7 +342,49 @@ class HtmlWriter:
             self.show_r = False
         if shown.hides_d:
             self.show_d = False
-        element, attributes, special = shown.element, "", shown.special
+        if special is None and not (shown.empty and node.children):
+            element = shown.element
+            out.append(shown.start)
+        else:
+            element = self.start(node, shown, out)
+        linked = element == "a"
+        self.in_link += linked
+        if kind == "expansion":
+            out.append("<abbr>")
+            self.nodes(node.alt, out)
+            out.append("</abbr>")
+        before_r, before_d = shown.before_r, shown.before_d
+        if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
+            before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
+        if before_r or before_d:
+            self.mark(before_r, before_d, out)
+        if special == "correction":
+            was = self.show_r
+            self.show_r = False
+            if self.show_d:
+                out.append('<span class="d"><s class="ed-received">')
+                self.nodes(node.alt, out)
+                out.append("</s>")
+                self.text("\u2192", out)
+                out.append("</span>")
+            self.show_r = was
+        if not shown.empty:
+            children = node.children
+            if len(children) == 1 and children[0].kind == "text":  # (most: a name, a word, a date)
+                self.text(children[0].text, out)
+            else:
+                self.nodes(children, out)
+        if shown.after_r or shown.after_d:
+            self.mark(shown.after_r, shown.after_d, out)
+        out.append(f"</{element}>")
+        self.in_link -= linked
+        self.show_r, self.show_d = saved
+
+    def start(self, node: Node, shown: Shown, out: list[str]) -> str:
+        """The start tag of a node with attributes of its own (an entity's link, a date's
+        datetime, a language, what a correction or a gap replaced); returns its element (a link
+        or a date without a target is a span)."""
+        kind, element, attributes, special = node.kind, shown.element, "", shown.special
         if special == "entity":
             ref = node.attrs.get("ref")
             entity = self.edition.entities.get(ref or "")
@@ -343,36 +407,8 @@ class HtmlWriter:
             attributes = f' title="{html_escape(CORRECTIONS[kind])} \u201c{html_escape(self.plain(node.alt))}\u201d"'
         elif shown.empty and node.children:  # a gap: what the bracket said of it
             attributes = f' title="{html_escape(self.plain(node.children))}"'
-        linked = element == "a"
-        self.in_link += linked
         out.append(f'<{element} class="{shown.cls}"{attributes}>')
-        if kind == "expansion":
-            out.append("<abbr>")
-            self.nodes(node.alt, out)
-            out.append("</abbr>")
-        before_r, before_d = shown.before
-        if kind == "gloss" and len(out) > 1 and out[-2].endswith(" "):  # set off from its word once
-            before_r, before_d = before_r and before_r.lstrip(" "), before_d and before_d.lstrip(" ")
-        if before_r or before_d:
-            self.mark(before_r, before_d, out)
-        if special == "correction":
-            was = self.show_r
-            self.show_r = False
-            if self.show_d:
-                out.append('<span class="d"><s class="ed-received">')
-                self.nodes(node.alt, out)
-                out.append("</s>")
-                self.text("\u2192", out)
-                out.append("</span>")
-            self.show_r = was
-        if not shown.empty:
-            self.nodes(node.children, out)
-        after_r, after_d = shown.after
-        if after_r or after_d:
-            self.mark(after_r, after_d, out)
-        out.append(f"</{element}>")
-        self.in_link -= linked
-        self.show_r, self.show_d = saved
+        return element
 
     @staticmethod
     def plain(nodes: list[Node]) -> str:
@@ -391,22 +427,24 @@ class HtmlWriter:
         """A note leaves the line: a numbered marker here, its text in the document's notes."""
         number = len(self.notes) + 1
         note_id, ref_id = f"{self.doc}-n{number}", f"{self.doc}-nr{number}"
-        record = {"id": note_id, "ref": ref_id, "n": number, "cls": self.visibility().strip(),
-                  "kind": NOTES[node.kind], "html": Markup("")}
+        visibility = self.visibility()
+        record = {"id": note_id, "ref": ref_id, "n": number, "cls": visibility.strip(), "kind": NOTES[node.kind],
+                  "html": None}  # (its text, once rendered)
         self.notes.append(record)
         if self.in_link:
-            out.append(f'<sup class="ed-fn{self.visibility()}">{number}</sup>')
+            out.append(f'<sup class="ed-fn{visibility}">{number}</sup>')
         else:
-            out.append(f'<sup class="ed-fn{self.visibility()}"><a class="{style.cls}" href="#{note_id}" '
+            out.append(f'<sup class="ed-fn{visibility}"><a class="{style.cls}" href="#{note_id}" '
                        f'id="{ref_id}" role="doc-noteref" aria-controls="{note_id}">{number}</a></sup>')
         saved = self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = [], [], [], True, True, 0
         inner: list[str] = []
         self.nodes(node.children, inner)
-        text = " ".join("".join(self.reading).split())
+        text = spaced("".join(self.reading))
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = saved
         record["html"] = Markup("".join(inner).strip())
-        self.searchable.append({"anchor": note_id, "reading": text, "diplomatic": text, "only_diplomatic": ""})
+        self.searchable.append({"document": self.index, "anchor": note_id, "reading": text, "diplomatic": text,
+                                "only_diplomatic": ""})
 
     def noteref(self, node: Node, style: Style, out: list[str]) -> None:
         """A reference to one of the source's own footnotes (the blocks after the text)."""
@@ -435,14 +473,14 @@ class HtmlWriter:
             if block.kind == "annotation":
                 inner.append('<span class="ed-annotation-label">[Handwritten]</span> ')
             self.nodes(block.inlines, inner)
-        reading = " ".join("".join(self.reading).split())
+        reading = spaced("".join(self.reading))
         # (most blocks show the same pieces in both modes: their text is spaced once)
-        diplomatic = reading if self.diplomatic == self.reading else " ".join("".join(self.diplomatic).split())
+        diplomatic = reading if self.diplomatic == self.reading else spaced("".join(self.diplomatic))
         if block.kind in DIPLOMATIC_BLOCKS or (not reading and diplomatic):
             cls += " d"  # furniture, or a paragraph wholly deleted: not in the reading text
         if reading or diplomatic:
-            self.searchable.append({"anchor": block_id, "reading": reading if " d" not in cls else "",
-                                    "diplomatic": diplomatic,
+            self.searchable.append({"document": self.index, "anchor": block_id,
+                                    "reading": reading if " d" not in cls else "", "diplomatic": diplomatic,
                                     "only_diplomatic": diplomatic if " d" in cls else " ".join(self.only_diplomatic)})
         body = "".join(inner).strip()
         if block.kind in PERMALINKED:
@@ -452,6 +490,7 @@ class HtmlWriter:
 
     def document(self, document: Document, number: int) -> dict:
         self.doc = anchor(document.id) if document.id else f"d{number}"
+        self.index = number - 1
         self.notes, self.counts, self.mentions = [], {}, {}
         self.footnotes = {self.plain(b.inlines[0].children).strip() for b in document.blocks
                           if b.kind == "footnote" and b.inlines and b.inlines[0].kind == "noteref"}
@@ -515,12 +554,8 @@ class HtmlWriter:
         """The page's HTML, and the data of the site's shared pages with the texts of every block."""
         edition = self.edition
         documents = []
-        blocks = []
         for number, document in enumerate(edition.documents, 1):
-            self.searchable = []
             documents.append(self.document(document, number))
-            for record in self.searchable:
-                blocks.append({"document": number - 1, **record})
         metadata = edition.metadata
         url = metadata.get("url") or ""
         reference = [(label, metadata[key]) for key, label in (
@@ -541,7 +576,7 @@ class HtmlWriter:
             "documents": [{key: value for key, value in d.items() if key not in ("head", "body", "notes")}
                           for d in documents],
             "entities": entities,
-            "blocks": blocks,
+            "blocks": self.searchable,
         }
         return page, texts
 
@@ -562,28 +597,36 @@ def search_data(texts: dict) -> str:
     deletion, a received form, archival furniture).
     """
     blocks = []
-    reading: dict[str, list[int]] = defaultdict(list)
-    diplomatic: dict[str, list[int]] = defaultdict(list)
+    reading: dict[str, list[str]] = defaultdict(list)  # word -> the places of its blocks, as text
+    diplomatic: dict[str, list[str]] = defaultdict(list)
     for index, block in enumerate(texts["blocks"]):
         record = [block["anchor"], block["document"], snippet(block["reading"] or block["diplomatic"])]
         if block["only_diplomatic"] and block["reading"]:
             record.append(snippet(block["diplomatic"]))  # shown when only the diplomatic text matches
         blocks.append(record)
+        place = str(index)
         found = set(words(block["reading"]))
         for word in found:
-            reading[word].append(index)
+            reading[word].append(place)
         if block["only_diplomatic"]:
             for word in set(words(block["only_diplomatic"])) - found:
-                diplomatic[word].append(index)
-    data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]],
-            "blocks": blocks, "words": dict(sorted(reading.items())), "diplomatic": dict(sorted(diplomatic.items()))}
+                diplomatic[word].append(place)
+    data = {"id": texts["id"], "documents": [[d["anchor"], d["title"]] for d in texts["documents"]], "blocks": blocks}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # read as a script, not as JSON: valid JavaScript, and inert inside any HTML parser (each
     # character looked for first: a replace that finds nothing in the long text costs more)
     for character, escaped in (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         if character in text:
             text = text.replace(character, escaped)
-    return text
+    return f'{text[:-1]},"words":{word_table(reading)},"diplomatic":{word_table(diplomatic)}}}'
+
+
+def word_table(places: dict[str, list[str]]) -> str:
+    """The JSON object of a word table, its words in order: what ``json.dumps`` writes of it
+    (ten times cheaper: thousands of numbers, each a call of the encoder). A word needs no
+    escape: ``words`` gives letters and digits only (no quote, backslash, control character, nor
+    any character the script escapes)."""
+    return "{" + ",".join([f'"{word}":[{",".join(found)}]' for word, found in sorted(places.items())]) + "}"
 
 
 @functools.cache
@@ -591,9 +634,18 @@ def environment():
     """The Jinja2 environment of the templates, autoescaping every template (made once)."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    class Environment(jinja2.Environment):
+        def getattr(self, obj, attribute):
+            """``a.b`` in a template: the templates are given plain dicts, whose items are read
+            first (Jinja2 looks for an attribute first: on a dict, an AttributeError raised and
+            caught at each of the hundred such lookups of a page). Otherwise as Jinja2 does."""
+            if type(obj) is dict and attribute in obj:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
+    return Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
+                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True)
 
 
 def template(name: str):
