@@ -10,9 +10,9 @@ import pytest
 
 from conftest import ROOT, golden, is_subsequence, pdf_words, require_tex, words
 from pipeline.stages import render_outputs
-from pipeline.writers.latex import escape
+from pipeline.writers.latex import LatexWriter, escape, verbatim
 from pipeline.writers.text import write_text
-from pipeline.writers.walk import read_edition
+from pipeline.writers.walk import Edition, read_edition
 
 
 
@@ -110,3 +110,22 @@ def test_sample_latex_compiles_and_reads_like_the_text(sample_outputs, tmp_path,
     missing = is_subsequence(words(body), pdf_words(tmp_path / "sample.pdf"))
     assert missing is None, f"'{missing}' of the plain text is not found in order in the PDF"
     assert (tmp_path / "persons.ind").exists(), "the index of persons was not made"
+
+
+@pytest.mark.parametrize("texts", [
+    ["Comrade Gromyko!", "the 38th parallel", " "],
+    ["a", "b" * 29, ""],
+    ["   ", " " * 40],
+])
+def test_verbatim_texts_are_those_text_gives_back_unchanged(texts):
+    writer = LatexWriter(Edition("x", "", "en", {}, [], {}, []))
+    assert verbatim(texts) and all(writer.text(text) == text for text in texts)
+
+
+@pytest.mark.parametrize("text", ["50% of", 'a "quote"', "1950--1951", "it''s", "x" * 30, "Сталин", "a\nb",
+                                  "a\u00a0b", "[sic]"])
+def test_a_text_text_would_change_is_not_verbatim(text):
+    writer = LatexWriter(Edition("x", "", "en", {}, [], {}, []))
+    assert writer.text(text) != text and not verbatim(["plain words", text])
+    # (a pair or a long token is never made of two texts: they are looked at apart)
+    assert verbatim(["1950-", "-1951", "x" * 29, "y" * 29])
