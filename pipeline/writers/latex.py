@@ -168,6 +168,12 @@ def _texts(nodes: list[Node], out: list[str]) -> list[str]:
     return out
 
 
+# an ASCII byte as a byte of a word (1) or of the space between words (a space), as the long
+# token's pattern reads it: a long token is 30 word bytes in a row
+WORD_BYTES = bytes(32 if chr(byte).isspace() else 1 for byte in range(256))
+LONG_WORD = b"\x01" * 30
+
+
 def verbatim(texts: list[str]) -> bool:
     """True when ``LatexWriter.text`` would give every one of ``texts`` back unchanged: all ASCII,
     no special character, no ligature pair, no token long enough to be broken.
@@ -175,12 +181,12 @@ def verbatim(texts: list[str]) -> bool:
     Most documents are such (the words of telegrams and letters); their texts are then written
     without a call of ``text`` each. Looked at once in all the texts together (a space between
     two: no pair or token spans them), by C-speed substring tests rather than a pattern searched
-    character by character.
+    character by character, and the long token as a run of word bytes (no word made of each).
     """
     joined = " ".join(texts)
     return (joined.isascii() and not any(character in joined for character in SPECIAL)
             and not any(pair in joined for pair, _ in LIGATURES)
-            and (len(joined) < 30 or len(max(joined.split(), key=len, default="")) < 30))
+            and LONG_WORD not in joined.encode("ascii").translate(WORD_BYTES))
 
 
 class LatexWriter:
