@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT, golden, is_subsequence, pdf_words, require_tex, words
 from pipeline.stages import render_outputs
+from pipeline.writers.json import block_line, lines_escaped, one_line, plain
 from pipeline.writers.latex import LatexWriter, escape, verbatim
 from pipeline.writers.text import write_text
 from pipeline.writers.walk import Edition, read_edition
@@ -130,3 +131,16 @@ def test_a_text_text_would_change_is_not_verbatim(text):
     assert writer.text(text) != text and not verbatim(["plain words", text])
     # (a pair or a long token is never made of two texts: they are looked at apart)
     assert verbatim(["1950-", "-1951", "x" * 29, "y" * 29])
+
+
+@pytest.mark.parametrize("text", ["Comrade Gromyko!\n\nThe enemy", "one line", "", "\n", "Сталин \u2028 \x7f"])
+def test_a_plain_text_is_written_as_the_encoder_writes_it(text):
+    assert plain(text)
+    assert lines_escaped(text) == one_line(text)
+    block = {"type": "p", "part": "body", "start": 0, "end": len(text), "text": text}
+    assert block_line(block) == one_line(block)
+
+
+@pytest.mark.parametrize("text", ['a "quote"', "back\\slash", "tab\there", "cr\r\n", "\x1f"])
+def test_a_text_with_what_json_escapes_is_not_plain(text):
+    assert not plain(text) and lines_escaped(text) != one_line(text)
