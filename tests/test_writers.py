@@ -13,7 +13,7 @@ from pipeline.stages import render_outputs
 from pipeline.writers.json import block_line, lines_escaped, one_line, plain
 from pipeline.writers.latex import LatexWriter, escape, verbatim
 from pipeline.writers.text import write_text
-from pipeline.writers.walk import Edition, read_edition
+from pipeline.writers.walk import NO_ATTRS, Edition, Node, read_edition, text_node
 
 
 
@@ -144,3 +144,8 @@ def test_a_plain_text_is_written_as_the_encoder_writes_it(text):
 @pytest.mark.parametrize("text", ['a "quote"', "back\\slash", "tab\there", "cr\r\n", "\x1f"])
 def test_a_text_with_what_json_escapes_is_not_plain(text):
     assert not plain(text) and lines_escaped(text) != one_line(text)
+
+
+def test_a_text_node_is_the_node_of_a_text():
+    assert text_node("Comrade") == Node("text", "Comrade", attrs=NO_ATTRS)
+    assert text_node(" ").children == text_node(" ").alt == ()
