@@ -356,8 +356,9 @@ def read_edition(root, source_id: str) -> Edition:
     if standoff is not None:
         for kind, item_name, name_el in (("person", "person", "persName"), ("place", "place", "placeName"),
                                          ("org", "org", "orgName")):
+            name_tag = f"{{{NS['t']}}}{name_el}"
             for item in standoff.iter(f"{{{NS['t']}}}{item_name}"):
-                names = item.findall(f"t:{name_el}", NS)
+                names = list(item.iterchildren(name_tag))  # (as findall, without its path's reading)
                 main = next((_text(n) for n in names if n.get("type") == "main"), _text(names[0]) if names else "")
                 sort = next((_text(n) for n in names if n.get("type") == "sort"), main)
                 entities[item.get(XML_ID)] = {
