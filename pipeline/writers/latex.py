@@ -194,12 +194,15 @@ class LatexWriter:
         self.edition = edition
         self.in_deletion = 0
         self.deferred: list[str] = []
-        texts: list[str] = []
-        for document in edition.documents:
-            for block in document.blocks:
-                _texts(block.inlines, texts)
         # every text of the edition written as it is (``text`` would change none): no call each
-        self.verbatim = verbatim(texts)
+        # (the collation's writer has no edition: it asks ``text`` alone)
+        self.verbatim = False
+        if edition is not None:
+            texts: list[str] = []
+            for document in edition.documents:
+                for block in document.blocks:
+                    _texts(block.inlines, texts)
+            self.verbatim = verbatim(texts)
 
     def text(self, text: str) -> str:
         """Escaped text; in an edition with other scripts, each run in the font that has it.
