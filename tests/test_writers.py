@@ -10,9 +10,10 @@ import pytest
 
 from conftest import ROOT, golden, is_subsequence, pdf_words, require_tex, words
 from pipeline.stages import render_outputs
-from pipeline.writers.latex import escape
+from pipeline.writers.json import block_line, lines_escaped, one_line, plain
+from pipeline.writers.latex import LatexWriter, escape, verbatim
 from pipeline.writers.text import write_text
-from pipeline.writers.walk import read_edition
+from pipeline.writers.walk import NO_ATTRS, Edition, Node, read_edition, text_node
 
 
 
@@ -110,3 +111,41 @@ def test_sample_latex_compiles_and_reads_like_the_text(sample_outputs, tmp_path,
     missing = is_subsequence(words(body), pdf_words(tmp_path / "sample.pdf"))
     assert missing is None, f"'{missing}' of the plain text is not found in order in the PDF"
     assert (tmp_path / "persons.ind").exists(), "the index of persons was not made"
+
+
+@pytest.mark.parametrize("texts", [
+    ["Comrade Gromyko!", "the 38th parallel", " "],
+    ["a", "b" * 29, ""],
+    ["   ", " " * 40],
+    ["b" * 29 + "\x0c" + "c" * 29 + " " + "d" * 29],
+])
+def test_verbatim_texts_are_those_text_gives_back_unchanged(texts):
+    writer = LatexWriter(Edition("x", "", "en", {}, [], {}, []))
+    assert verbatim(texts) and all(writer.text(text) == text for text in texts)
+
+
+@pytest.mark.parametrize("text", ["50% of", 'a "quote"', "1950--1951", "it''s", "x" * 30, "Сталин", "a\nb",
+                                  "a\u00a0b", "[sic]"])
+def test_a_text_text_would_change_is_not_verbatim(text):
+    writer = LatexWriter(Edition("x", "", "en", {}, [], {}, []))
+    assert writer.text(text) != text and not verbatim(["plain words", text])
+    # (a pair or a long token is never made of two texts: they are looked at apart)
+    assert verbatim(["1950-", "-1951", "x" * 29, "y" * 29])
+
+
+@pytest.mark.parametrize("text", ["Comrade Gromyko!\n\nThe enemy", "one line", "", "\n", "Сталин \u2028 \x7f"])
+def test_a_plain_text_is_written_as_the_encoder_writes_it(text):
+    assert plain(text)
+    assert lines_escaped(text) == one_line(text)
+    block = {"type": "p", "part": "body", "start": 0, "end": len(text), "text": text}
+    assert block_line(block) == one_line(block)
+
+
+@pytest.mark.parametrize("text", ['a "quote"', "back\\slash", "tab\there", "cr\r\n", "\x1f"])
+def test_a_text_with_what_json_escapes_is_not_plain(text):
+    assert not plain(text) and lines_escaped(text) != one_line(text)
+
+
+def test_a_text_node_is_the_node_of_a_text():
+    assert text_node("Comrade") == Node("text", "Comrade", attrs=NO_ATTRS)
+    assert text_node(" ").children == text_node(" ").alt == ()

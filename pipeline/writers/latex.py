@@ -155,11 +155,54 @@ def _index_key(text: str) -> str:
     return escape(text).translate(INDEX_QUOTED)
 
 
+def _texts(nodes: list[Node], out: list[str]) -> list[str]:
+    """The text of every text node among ``nodes`` and their descendants (both forms of a choice)."""
+    for node in nodes:
+        if node.kind == "text":
+            out.append(node.text)
+        else:
+            if node.children:
+                _texts(node.children, out)
+            if node.alt:
+                _texts(node.alt, out)
+    return out
+
+
+# an ASCII byte as a byte of a word (1) or of the space between words (a space), as the long
+# token's pattern reads it: a long token is 30 word bytes in a row
+WORD_BYTES = bytes(32 if chr(byte).isspace() else 1 for byte in range(256))
+LONG_WORD = b"\x01" * 30
+
+
+def verbatim(texts: list[str]) -> bool:
+    """True when ``LatexWriter.text`` would give every one of ``texts`` back unchanged: all ASCII,
+    no special character, no ligature pair, no token long enough to be broken.
+
+    Most documents are such (the words of telegrams and letters); their texts are then written
+    without a call of ``text`` each. Looked at once in all the texts together (a space between
+    two: no pair or token spans them), by C-speed substring tests rather than a pattern searched
+    character by character, and the long token as a run of word bytes (no word made of each).
+    """
+    joined = " ".join(texts)
+    return (joined.isascii() and not any(character in joined for character in SPECIAL)
+            and not any(pair in joined for pair, _ in LIGATURES)
+            and LONG_WORD not in joined.encode("ascii").translate(WORD_BYTES))
+
+
 class LatexWriter:
     def __init__(self, edition: Edition):
         self.edition = edition
         self.in_deletion = 0
         self.deferred: list[str] = []
+        # every text of the edition written as it is (``text`` would change none): no call each
+        # (the collation's writer has no edition: it asks ``text`` alone)
+        self.verbatim = False
+        if edition is not None:
+            texts: list[str] = []
+            for document in edition.documents:
+                for block in document.blocks:
+                    _texts(block.inlines, texts)
+            self.verbatim = verbatim(texts)
 
     def text(self, text: str) -> str:
         """Escaped text; in an edition with other scripts, each run in the font that has it.
@@ -182,12 +225,14 @@ class LatexWriter:
         return escaped
 
     def nodes(self, nodes: list[Node]) -> str:
-        # text (most nodes) without the call of ``node`` first
+        # text (most nodes) without the call of ``node`` first, nor of ``text`` when verbatim
+        if self.verbatim:
+            return "".join([n.text if n.kind == "text" else self.node(n) for n in nodes])
         return "".join([self.text(n.text) if n.kind == "text" else self.node(n) for n in nodes])
 
     def node(self, node: Node) -> str:
         if node.kind == "text":
-            return self.text(node.text)
+            return node.text if self.verbatim else self.text(node.text)
         kind = BY_NAME[node.kind]
         if kind.name == "deletion":
             self.in_deletion += 1
