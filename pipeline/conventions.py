@@ -200,17 +200,25 @@ class Conventions:
     @functools.cached_property
     def _furniture_for(self):
         """The furniture patterns that may match a line, by its first character (``rules.ByFirstCharacter``,
-        imported here: a command that reads the conventions alone does not load the rules)."""
-        from pipeline.rules import ByFirstCharacter
+        imported here: a command that reads the conventions alone does not load the rules), each
+        as (kind, its ``match``, a test that the line holds the strings any line it matches holds:
+        ``rules.required_strings``, ``rules.may_hold``)."""
+        from pipeline.rules import ByFirstCharacter, may_hold, required_strings
 
-        return ByFirstCharacter(self.furniture, lambda item: item[1])
+        def holding(needles):
+            return functools.partial(may_hold, needles) if needles else None
+
+        items = tuple((kind, pattern.match, holding(required_strings(pattern)), pattern) for kind, pattern in self.furniture)
+        return ByFirstCharacter(items, lambda item: item[3])
 
     def furniture_kind(self, line: str) -> str | None:
         """The kind of archival furniture a line is (classification, telegram...), if any: the
-        patterns tried are those that can begin with the line's first character."""
+        patterns tried are those that can begin with the line's first character, and only on a
+        line that holds the strings they need (the leaders' ellipsis: an ``in`` test costs far
+        less than the pattern's scan of a paragraph)."""
         line = line.strip()  # (once, not once per pattern)
-        for kind, pattern in self._furniture_for(line):
-            if pattern.match(line):
+        for kind, match, holds, _ in self._furniture_for(line):
+            if (holds is None or holds(line)) and match(line):
                 return kind
         return None
 

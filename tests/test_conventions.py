@@ -134,3 +134,28 @@ def test_a_bad_pattern_is_still_reported_with_the_cache(tmp_path, monkeypatch):
         assert located(load_default_conventions()[1]) == [("D607", line)]
     finally:
         load_default_conventions.cache_clear()
+
+
+def test_furniture_kind_is_the_first_furniture_pattern_that_matches():
+    """The tests that skip a pattern (a line's first character, the strings its matches hold)
+    leave out only patterns that cannot match: random lines built from furniture's pieces, and
+    the lines of the sources, get the kind of the first pattern that matches the stripped line."""
+    import random
+    from pathlib import Path
+
+    conventions = default_conventions()
+
+    def first_matching(line):
+        line = line.strip()
+        return next((kind for kind, pattern in conventions.furniture if pattern.match(line)), None)
+
+    pieces = ["...", "\u2026", ".", "....", " ", "  ", "Sent", "Received", "12.", "5", "No.", "Copy", "SECRET",
+              "Telegram", "To", "#", "12:30", "Distribution:", "a", "word", "Chapter I", "\n", "\t", "-", "(", ")"]
+    rng = random.Random(7)
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(5000)]
+    root = Path(__file__).parent
+    for path in sorted((root / "fixtures").glob("*.txt")) + sorted((root.parent / "sources").glob("*.txt")):
+        lines.extend(path.read_text(encoding="utf-8").splitlines())
+    assert any(first_matching(line) == "leaders" for line in lines)
+    for line in lines:
+        assert conventions.furniture_kind(line) == first_matching(line), line
