@@ -424,13 +424,13 @@ class HtmlWriter:
         return "" if self.show_r and self.show_d else (" d" if self.show_d else " r")
 
     def note(self, node: Node, style: Style, out: list[str]) -> None:
-        """A note leaves the line: a numbered marker here, its text in the document's notes."""
+        """A note leaves the line: a numbered marker here, its text in the document's notes (its
+        item of their list, rendered here as the blocks are: a template's loop would escape each
+        of its seven values again, at each of the dozen notes of a page)."""
         number = len(self.notes) + 1
         note_id, ref_id = f"{self.doc}-n{number}", f"{self.doc}-nr{number}"
         visibility = self.visibility()
-        record = {"id": note_id, "ref": ref_id, "n": number, "cls": visibility.strip(), "kind": NOTES[node.kind],
-                  "html": None}  # (its text, once rendered)
-        self.notes.append(record)
+        self.notes.append("")  # (its item, once its text is rendered: a note inside it comes after it)
         if self.in_link:
             out.append(f'<sup class="ed-fn{visibility}">{number}</sup>')
         else:
@@ -442,7 +442,12 @@ class HtmlWriter:
         self.nodes(node.children, inner)
         text = spaced("".join(self.reading))
         self.reading, self.diplomatic, self.only_diplomatic, self.show_r, self.show_d, self.in_link = saved
-        record["html"] = Markup("".join(inner).strip())
+        body, label = "".join(inner).strip(), NOTES[node.kind]
+        content = f"Handwritten: {body}" if label == "handwritten" else f"{body} ({html_escape(label)})"
+        cls = f' class="{visibility[1:]}"' if visibility else ""
+        self.notes[number - 1] = (f'<li id="{note_id}" value="{number}"{cls}>'
+                                  f'{content} <a class="ed-backref" href="#{ref_id}" '
+                                  f'aria-label="Back to note {number} in the text">&#8617;</a></li>')
         self.searchable.append({"document": self.index, "anchor": note_id, "reading": text, "diplomatic": text,
                                 "only_diplomatic": ""})
 
@@ -531,7 +536,7 @@ class HtmlWriter:
             "places": sorted(self.mentions.get("place", ())),
             "head": Markup(head),
             "body": Markup("\n".join(line for line in out if line)),
-            "notes": self.notes,
+            "notes": Markup("\n".join(self.notes)),  # the items of their list
             "version_of": self.version_of(document),
         }
 
