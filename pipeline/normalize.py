@@ -21,7 +21,8 @@ from pipeline.findings import Reporter, make
 from pipeline.page import default_page_data, interleaved_columns
 from pipeline.records import record
 from pipeline.registers import Register, default_register
-from pipeline.rules import Present, Rule, RuleTable, anchored_finditer, default_rules, matches_at
+from pipeline.rules import (Present, Rule, RuleTable, anchored_finditer, default_rules, matches_at, may_hold,
+                            required_strings)
 
 PARAGRAPH_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*\r?\n\s*")
 CONTEXT_WINDOW = 80  # how far before a match a rule's ``before`` context may reach
@@ -289,6 +290,9 @@ def running_head_lines(body: str) -> dict[int, str]:
     come back in increasing order and interrupt a sentence (``[running_heads]``, page.toml).
     """
     data = default_page_data().running_heads
+    # the periodical pattern (tried twice a line, and slow to fail) only on a line holding a word
+    # such a title needs (``required_strings``; the head is part of the line): most hold none
+    periodical_words = required_strings(data.periodical)
     lines, position = [], 0
     for piece in body.split("\n"):
         lines.append((position, piece))
@@ -309,7 +313,7 @@ def running_head_lines(body: str) -> dict[int, str]:
         m = data.numbered.match(text)
         head = (m.group("head") or m.group("head2")) if m else text
         number = (m.group("lead") or m.group("trail")) if m else None
-        if data.periodical.match(text) or data.periodical.match(head):
+        if may_hold(periodical_words, text) and (data.periodical.match(text) or data.periodical.match(head)):
             if not _date_line(text):
                 found[i] = "header"
             continue
