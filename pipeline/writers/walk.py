@@ -80,6 +80,18 @@ def text_node(text: str) -> Node:
     return node
 
 
+def element_node(kind: str, children: list[Node], attrs: dict) -> Node:
+    """``Node(kind, "", children, attrs)``, made as ``text_node`` makes a text (the walk makes
+    one for every element of the text)."""
+    node = _new_node(Node)
+    node.kind = kind
+    node.text = ""
+    node.children = children
+    node.attrs = attrs
+    node.alt = NO_NODES
+    return node
+
+
 _new_node = object.__new__
 
 
@@ -160,7 +172,13 @@ def inline(element) -> list[Node]:
         tag = child.tag
         kind = _tag_kind(tag)
         if kind is not None:
-            append(Node(kind.name, "", inline(child), _kept(kind, child) if kind.keep else NO_ATTRS))
+            # (a child holding text only, most of them, read here without a call of ``inline``)
+            if len(child):
+                children = inline(child)
+            else:
+                child_text = child.text
+                children = [text_node(child_text)] if child_text else []
+            append(element_node(kind.name, children, _kept(kind, child) if kind.keep else NO_ATTRS))
         elif isinstance(tag, str):
             node = inline_element(child)
             if node is not None:
