@@ -7,13 +7,15 @@ import subprocess
 
 import jsonschema
 import pytest
+from lxml import etree
 
 from conftest import ROOT, golden, is_subsequence, pdf_words, require_tex, words
 from pipeline.stages import render_outputs
 from pipeline.writers.json import block_line, lines_escaped, one_line, plain
 from pipeline.writers.latex import LatexWriter, escape, verbatim
 from pipeline.writers.text import write_text
-from pipeline.writers.walk import NO_ATTRS, Edition, Node, read_edition, text_node
+from pipeline.tei import NS
+from pipeline.writers.walk import NO_ATTRS, Edition, Node, _all, _first, element_node, read_edition, text_node
 
 
 
@@ -149,3 +151,17 @@ def test_a_text_with_what_json_escapes_is_not_plain(text):
 def test_a_text_node_is_the_node_of_a_text():
     assert text_node("Comrade") == Node("text", "Comrade", attrs=NO_ATTRS)
     assert text_node(" ").children == text_node(" ").alt == ()
+
+
+def test_an_element_node_is_the_node_of_an_element():
+    children = [text_node("Gromyko")]
+    assert element_node("person", children, {"ref": "p1"}) == Node("person", "", children, {"ref": "p1"})
+
+
+@pytest.mark.parametrize("path", ["teiHeader", "teiHeader/fileDesc/titleStmt/title", "text/body/div",
+                                  "text/body/div/p", "teiHeader/revisionDesc/listChange/change", "standOff/nothing"])
+def test_the_walks_paths_find_what_findall_finds(path):
+    root = etree.fromstring((ROOT / "outputs" / "xml" / "stalin-mao-1950-10.xml").read_bytes())
+    expected = root.findall("/".join("t:" + step for step in path.split("/")), NS)
+    assert _all(root, path) == expected
+    assert _first(root, path) is (expected[0] if expected else None)

@@ -80,6 +80,18 @@ def text_node(text: str) -> Node:
     return node
 
 
+def element_node(kind: str, children: list[Node], attrs: dict) -> Node:
+    """``Node(kind, "", children, attrs)``, made as ``text_node`` makes a text (the walk makes
+    one for every element of the text)."""
+    node = _new_node(Node)
+    node.kind = kind
+    node.text = ""
+    node.children = children
+    node.attrs = attrs
+    node.alt = NO_NODES
+    return node
+
+
 _new_node = object.__new__
 
 
@@ -160,7 +172,13 @@ def inline(element) -> list[Node]:
         tag = child.tag
         kind = _tag_kind(tag)
         if kind is not None:
-            append(Node(kind.name, "", inline(child), _kept(kind, child) if kind.keep else NO_ATTRS))
+            # (a child holding text only, most of them, read here without a call of ``inline``)
+            if len(child):
+                children = inline(child)
+            else:
+                child_text = child.text
+                children = [text_node(child_text)] if child_text else []
+            append(element_node(kind.name, children, _kept(kind, child) if kind.keep else NO_ATTRS))
         elif isinstance(tag, str):
             node = inline_element(child)
             if node is not None:
@@ -249,7 +267,7 @@ def blocks(div) -> list[Block]:
         if name == "head":
             out.append(Block("head", "front", inline(child)))
         elif name == "note" and child.get("type") == "headnote":
-            for p in child.findall("t:p", NS):
+            for p in _all(child, "p"):
                 out.append(Block("headnote", "front", inline(p)))
         elif name in ("opener", "closer"):
             part = name
@@ -260,7 +278,7 @@ def blocks(div) -> list[Block]:
                 sub = _local(node_el.tag)
                 kind = "salutation" if sub == "salute" and part == "opener" else LETTER_PARTS.get(sub)
                 if sub == "address":
-                    lines = [inline(line) for line in node_el.findall("t:addrLine", NS)]
+                    lines = [inline(line) for line in _all(node_el, "addrLine")]
                     for line in lines:
                         out.append(Block("address", part, line))
                 elif kind:
@@ -273,7 +291,7 @@ def blocks(div) -> list[Block]:
             if pending:
                 out.append(Block("p", part, pending))
         elif name == "postscript":
-            for p in child.findall("t:p", NS):
+            for p in _all(child, "p"):
                 out.append(Block("postscript", "back", inline(p)))
         elif name == "p":
             seen_body = True
@@ -289,12 +307,12 @@ def blocks(div) -> list[Block]:
             out.append(Block("annotation", "back" if seen_body else "front", inline(child)))
         elif name == "list":
             seen_body = True
-            for item in child.findall("t:item", NS):
+            for item in _all(child, "item"):
                 out.append(Block("item", "body", inline(item)))
         elif name == "sp":
             seen_body = True
-            speaker = child.find("t:speaker", NS)
-            paragraphs = child.findall("t:p", NS)
+            speaker = _first(child, "speaker")
+            paragraphs = _all(child, "p")
             for number, p in enumerate(paragraphs):
                 nodes = inline(p)
                 if number == 0 and speaker is not None:
@@ -332,6 +350,29 @@ def _text(element) -> str:
     return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
+@functools.lru_cache(maxsize=None)
+def _steps(path: str) -> tuple[str, ...]:
+    """The tags of a path of TEI names (``"fileDesc/titleStmt/title"``), one per step."""
+    return tuple(f"{{{NS['t']}}}{name}" for name in path.split("/"))
+
+
+def _all(element, path: str) -> list:
+    """The elements at a path of TEI child names below an element, in document order, as
+    ``findall`` finds them with the ``t:`` prefix: step by step over the children's tags,
+    without ElementPath's reading of the path and its namespace map on each call (the header
+    alone is read by some twenty paths)."""
+    found = [element]
+    for tag in _steps(path):
+        found = [child for parent in found for child in parent.iterchildren(tag)]
+    return found
+
+
+def _first(element, path: str):
+    """The first element at a path (as ``find``), or None."""
+    found = _all(element, path)
+    return found[0] if found else None
+
+
 def _forms(change) -> tuple:
     """The orig and reg children of a change (None where it has none; a first of each): by one
     pass over its children, cheaper than an ``iterchildren(tag)`` each (a tag matcher made per
@@ -348,11 +389,11 @@ def _forms(change) -> tuple:
 
 def read_edition(root, source_id: str) -> Edition:
     """Walk a TEI tree into an ``Edition``: what every writer reads (a new one on every call)."""
-    header = root.find("t:teiHeader", NS)
-    title = _text(header.find("t:fileDesc/t:titleStmt/t:title", NS))
+    header = _first(root, "teiHeader")
+    title = _text(_first(header, "fileDesc/titleStmt/title"))
     language = root.get(XML_LANG, "en")
     entities: dict[str, dict] = {}
-    standoff = root.find("t:standOff", NS)
+    standoff = _first(root, "standOff")
     if standoff is not None:
         for kind, item_name, name_el in (("person", "person", "persName"), ("place", "place", "placeName"),
                                          ("org", "org", "orgName")):
@@ -367,21 +408,21 @@ def read_edition(root, source_id: str) -> Edition:
                 }
     corresp = {}
     if header is not None:
-        for desc in header.iterfind("t:profileDesc/t:correspDesc", NS):
+        for desc in _all(header, "profileDesc/correspDesc"):
             info: dict = {}
-            for action in desc.findall("t:correspAction", NS):
+            for action in _all(desc, "correspAction"):
                 who = next((c for c in action if isinstance(c.tag, str) and _local(c.tag) in NAME_KINDS), None)
                 if who is not None:
                     info[action.get("type")] = {"name": _text(who), "ref": (who.get("ref") or "#")[1:] or None}
-                date = action.find("t:date", NS)
+                date = _first(action, "date")
                 if date is not None:
                     info["date"] = date.get("when")
-                place = action.find("t:placeName", NS)
+                place = _first(action, "placeName")
                 if place is not None:
                     info["place"] = _text(place)
             corresp[desc.get(XML_ID)] = info
     metadata: dict = {}
-    bibl = header.find("t:fileDesc/t:sourceDesc/t:bibl", NS) if header is not None else None
+    bibl = _first(header, "fileDesc/sourceDesc/bibl") if header is not None else None
     if bibl is not None:
         for child in bibl:
             if not isinstance(child.tag, str):
@@ -400,21 +441,21 @@ def read_edition(root, source_id: str) -> Edition:
                 if key:
                     metadata[key] = _text(child)
     if header is not None:
-        for name, key in (("fileDesc/t:titleStmt/t:author", "authors"), ("fileDesc/t:titleStmt/t:funder", "funders"),
-                          ("profileDesc/t:abstract/t:p", "abstract")):
-            values = [_text(e) for e in header.iterfind("t:" + name, NS)]
+        for name, key in (("fileDesc/titleStmt/author", "authors"), ("fileDesc/titleStmt/funder", "funders"),
+                          ("profileDesc/abstract/p", "abstract")):
+            values = [_text(e) for e in _all(header, name)]
             if values:
                 metadata[key] = values
     if header is not None:
-        for resp in header.iterfind("t:fileDesc/t:titleStmt/t:respStmt", NS):
+        for resp in _all(header, "fileDesc/titleStmt/respStmt"):
             if resp.get(XML_ID) == "editor":
                 continue  # who decided on the automatic readings: their decisions are the changes of type decision
-            role = _text(resp.find("t:resp", NS))
+            role = _text(_first(resp, "resp"))
             key = "translators" if role.startswith("transl") else "editors"
-            metadata.setdefault(key, []).extend(_text(p) for p in resp.findall("t:persName", NS))
+            metadata.setdefault(key, []).extend(_text(p) for p in _all(resp, "persName"))
     changes = []
     if header is not None:
-        for change in header.iterfind("t:revisionDesc/t:listChange/t:change", NS):
+        for change in _all(header, "revisionDesc/listChange/change"):
             orig, reg = _forms(change)
             changes.append({
                 "type": change.get("type"),
@@ -425,10 +466,10 @@ def read_edition(root, source_id: str) -> Edition:
                 "note": _text(change) if orig is None else None,
             })
     documents = []
-    body = root.find("t:text/t:body", NS)
-    for number, div in enumerate(body.findall("t:div", NS) if body is not None else [], 1):
+    body = _first(root, "text/body")
+    for number, div in enumerate(_all(body, "div") if body is not None else [], 1):
         info = corresp.get((div.get("decls") or "#")[1:], {})
-        head = div.find("t:head", NS)
+        head = _first(div, "head")
         documents.append(Document(
             n=div.get("n") or str(number),
             id=div.get(XML_ID) or f"d{number}",
