@@ -107,13 +107,7 @@ class Rule:
         marks of its characters, see ``adjacent``)."""
         if present is None:
             return may_hold(self.needles, text)
-        for group in self.needles:
-            for needle in group:
-                if present[needle]:
-                    break
-            else:
-                return False
-        return self.adjacent is None or present.adjacent(self.adjacent)
+        return may_hold(self.needles, present) and (self.adjacent is None or present.adjacent(self.adjacent))
 
 
 @record
@@ -166,7 +160,7 @@ class ByFirstCharacter:
         return held
 
 
-def may_hold(needles: tuple[tuple[str, ...], ...], text: str) -> bool:
+def may_hold(needles: tuple[tuple[str, ...], ...], text: str | Present) -> bool:
     """False when ``text`` lacks every string of one of the groups of ``needles`` (as
     ``required_strings`` gives them): it cannot hold a match (an ``in`` test costs far less
     than a regular expression's scan)."""
@@ -197,6 +191,11 @@ class Present(dict):
     def __missing__(self, needle: str) -> bool:
         found = self[needle] = (len(needle) == 1 or self[needle[0]]) and needle in self.text
         return found
+
+    def __contains__(self, needle: str) -> bool:
+        """``needle in present``: whether the string stands in the text (as ``needle in text``
+        says), so that ``may_hold`` reads a ``Present`` as it reads the text itself."""
+        return self[needle]
 
     def adjacent(self, marked: tuple[str, ...]) -> bool:
         """Whether the marks of the text's characters (``MARKS``: a text of ASCII only is
