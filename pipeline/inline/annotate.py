@@ -65,6 +65,15 @@ def _finditer(pattern: re.Pattern, text: str):
     return matches_at(pattern, text, (m.start() for m in first.finditer(text)))
 
 
+def _has_figure(text: str) -> bool:
+    """Whether ``text`` holds a figure: in ASCII, ten searches for one character each (each far
+    cheaper than a regular expression's scan of a class); otherwise the figures of every script."""
+    if not text.isascii():
+        return _figures()[0].search(text) is not None
+    return ("0" in text or "1" in text or "2" in text or "3" in text or "4" in text
+            or "5" in text or "6" in text or "7" in text or "8" in text or "9" in text)
+
+
 def _words_with_figures(segment: str) -> list[tuple[int, str]]:
     """(offset, word) of every word (run of non-space characters) with a figure in it: found
     from its first figure (the regex engine skips to figures), then read back to its start."""
@@ -87,6 +96,10 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
             _annotate_text(ctx, Text(start, end), out)
         return out
     intervals.sort(key=_outer_first)
+    # a block with no figure, no character outside ASCII and no spaced full stops has none in any
+    # of its runs: only names can be found in them (tested once here, not once a run)
+    block = ctx.text[start:end]
+    lay = _annotate_names if block.isascii() and not _has_figure(block) and ". ." not in block else _annotate_text
     italics = ctx.info.italics
     children, position = out, start  # the open span's children, and where its text resumes
     joins = False  # whether the open span's children hold a span a date is joined over
@@ -95,7 +108,7 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
         while stack and (interval is None or interval.start >= stack[-1][0].end):
             top, parent, parent_joins = stack.pop()  # the open span ends: its text up to its content's end
             if top.cend > position:
-                _annotate_text(ctx, Text(position, top.cend), children)
+                lay(ctx, Text(position, top.cend), children)
             span = Span(italics if top.kind == "italic" else top.kind, top.start, top.end,
                         _dates_over_corrections(ctx, children) if joins else children, **top.attrs)
             _take_before(ctx, span, parent)
@@ -104,11 +117,11 @@ def build(ctx: InlineContext, start: int, end: int, intervals: list[Interval]) -
         if interval is None:
             break
         if interval.start > position:
-            _annotate_text(ctx, Text(position, interval.start), children)
+            lay(ctx, Text(position, interval.start), children)
         stack.append((interval, children, joins))
         children, position, joins = [], interval.cstart, False
     if end > position:
-        _annotate_text(ctx, Text(position, end), out)
+        lay(ctx, Text(position, end), out)
     return _dates_over_corrections(ctx, out) if joins else out
 
 
@@ -257,11 +270,7 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
         out.append(node)
         return
     non_ascii = not segment.isascii()
-    # a figure: in ASCII, ten searches for one character each (each far cheaper than a regular
-    # expression's scan of a class); otherwise the figures of every script
-    digits = (_figures()[0].search(segment) is not None if non_ascii else
-              "0" in segment or "1" in segment or "2" in segment or "3" in segment or "4" in segment
-              or "5" in segment or "6" in segment or "7" in segment or "8" in segment or "9" in segment)
+    digits = _has_figure(segment)
     if citations and digits:
         citation = ctx.conventions.pattern("citation")
         m = citation.search(segment) if _may_hold(citation, segment) else None
@@ -277,7 +286,7 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
             return
     spaced_stops = ". ." in segment
     if not (digits or non_ascii or spaced_stops):
-        _annotate_names(ctx, node, segment, out)  # only names can be found (most runs)
+        _annotate_names(ctx, node, out)  # only names can be found (most runs)
         return
     found = _claimed(ctx, node.start, segment, _tried(digits, non_ascii, spaced_stops))
     if not found:
@@ -296,13 +305,13 @@ def _annotate_text(ctx: InlineContext, node: Text, out: list, citations: bool = 
         out.append(Text(position, node.end))
 
 
-def _annotate_names(ctx: InlineContext, node: Text, segment: str, out: list) -> None:
+def _annotate_names(ctx: InlineContext, node: Text, out: list) -> None:
     """Append to ``out`` a run of text in which only names can be found, split around them: what
     ``_annotate_text`` makes of ``_names``'s findings, without making them (names never overlap,
     and come in text order)."""
     start = position = node.start
     forms = ctx.register.forms
-    for m in ctx.names(segment):
+    for m in ctx.names(ctx.text[start:node.end]):
         s, e = start + m.start(), start + m.end()
         if s > position:
             out.append(Text(position, s))
