@@ -379,3 +379,15 @@ def test_freshness_check_covers_the_shared_pages(tmp_path):
     assert stale_files(sources, outputs) == [f"extra: {outputs / 'html' / 'notes.html'}",
                                              f"missing: {outputs / 'html' / 'persons.html'}",
                                              f"stale: {outputs / 'html' / 'search-index.js'}"]
+
+
+def test_spaced_is_split_and_join():
+    """``spaced`` gives what ``" ".join(text.split())`` gives, whichever white space a text holds
+    (ASCII texts and others take different tests of whether the space is their only one)."""
+    from pipeline.writers.html import spaced
+
+    rng = random.Random(7)
+    characters = " ab.\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u2003\u3000\u2192\u00e9"
+    for _ in range(20000):
+        text = "".join(rng.choice(characters) for _ in range(rng.randint(0, 12)))
+        assert spaced(text) == " ".join(text.split()), repr(text)
