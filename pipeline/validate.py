@@ -20,7 +20,8 @@ from pipeline.tei import XML_NS, local
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 XSD = SCHEMAS / "tei-dispatch.xsd"
 POINTER_ATTRIBUTES = ("ref", "ana", "target", "decls", "source", "hand", "resp", "who", "wit", "edRef", "corresp")
-REFERRING_ATTRIBUTES = frozenset(POINTER_ATTRIBUTES + ("when",))
+POINTERS = frozenset(POINTER_ATTRIBUTES)
+REFERRING_ATTRIBUTES = POINTERS | {"when"}
 ID_ATTRIBUTE = f"{{{XML_NS}}}id"
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -96,12 +97,14 @@ def semantic_checks(root, path: str, origins: dict, locate_offset) -> list[Diagn
     ids: list[str] = []
     pointers: list[str] = []
     dates: list[str] = []
-    keep = {ID_ATTRIBUTE: ids.append, "when": dates.append, **dict.fromkeys(POINTER_ATTRIBUTES, pointers.append)}
     for element in root.iter(etree.Element):
         for name, value in element.items():  # all in one call: a dozen get()s cost a call each
-            kept = keep.get(name)
-            if kept is not None:
-                kept(value)
+            if name == ID_ATTRIBUTE:
+                ids.append(value)
+            elif name in POINTERS:
+                pointers.append(value)
+            elif name == "when":
+                dates.append(value)
     known = set(ids)
     if (len(known) == len(ids)
             and all(pointer[1:] in known for pointer in set(" ".join(pointers).split()) if pointer.startswith("#"))
