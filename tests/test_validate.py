@@ -2,11 +2,12 @@
 
 import subprocess
 
+import pytest
 from lxml import etree
 
 from conftest import ROOT, codes, require_jing
 from pipeline.tei import NS, serialize
-from pipeline.validate import parse_tei, schema, validate
+from pipeline.validate import _faults, parse_tei, schema, semantic_checks, validate
 
 OUTPUT_XML = sorted((ROOT / "outputs" / "xml").glob("*.xml"))
 
@@ -83,6 +84,25 @@ def test_unreal_date_is_a_finding(sample):
     root = etree.fromstring(serialize(sample.root))
     root.find(".//t:body//t:date", NS).set("when", "1950-02-30")
     assert "V504" in [d.code for d in validate(root, "x.xml")]
+
+
+@pytest.mark.parametrize("attribute, value, expected", [
+    ("{http://www.w3.org/XML/1998/namespace}id", "d2", ["V503"]),
+    ("ref", "#nobody", ["V502"]),
+    ("corresp", "#d1 #nobody", ["V502"]),
+    ("when", "1950-02-30", ["V504"]),
+    ("target", "https://example.org/a #d1", []),  # not a pointer into the document, and one that resolves
+    ("when", "", []),
+])
+def test_each_semantic_fault_alone_is_found(sample, attribute, value, expected):
+    """A tree with one fault (a sound tree is checked without a second walk) is reported as a
+    tree with several is, by the walk that locates each fault."""
+    root = etree.fromstring(serialize(sample.root))
+    assert semantic_checks(root, "x.xml", {}, None) == []
+    root.find(".//t:body//t:persName", NS).set(attribute, value)
+    found = semantic_checks(root, "x.xml", {}, None)
+    assert [d.code for d in found] == expected
+    assert found == _faults(root, "x.xml", {}, None)
 
 
 def test_contributed_tei_is_a_source(tmp_path, sample):
