@@ -11,7 +11,7 @@ from lxml import etree
 
 from conftest import ROOT, golden, is_subsequence, pdf_words, require_tex, words
 from pipeline.stages import render_outputs
-from pipeline.writers.json import block_line, lines_escaped, one_line, plain
+from pipeline.writers.json import block_line, layout, lines_escaped, members, one_line, plain
 from pipeline.writers.latex import LatexWriter, escape, verbatim
 from pipeline.writers.text import write_text
 from pipeline.tei import NS
@@ -141,6 +141,15 @@ def test_a_plain_text_is_written_as_the_encoder_writes_it(text):
     assert lines_escaped(text) == one_line(text)
     block = {"type": "p", "part": "body", "start": 0, "end": len(text), "text": text}
     assert block_line(block) == one_line(block)
+
+
+@pytest.mark.parametrize("record", [
+    {"type": "ocr", "rule": "rn-m", "at": "12:3", "before": "rnap", "after": "map", "note": None},
+    {"id": "mao", "kind": "person", "name": "Mao \"Zedong\"\n", "variants": ["Mao", "毛泽东"], "n": 3, "e": []},
+])
+@pytest.mark.parametrize("level", [1, 2])
+def test_a_record_of_one_line_values_is_laid_out_member_by_member_as_layout_does(record, level):
+    assert members(record, level) == layout(record, level)
 
 
 @pytest.mark.parametrize("text", ['a "quote"', "back\\slash", "tab\there", "cr\r\n", "\x1f"])

@@ -46,8 +46,8 @@ def write_json(edition: Edition) -> bytes:
         "metadata": edition.metadata,
         "text": Written(lines_escaped(rendered.text)) if written else rendered.text,
         "documents": documents,
-        "entities": [{"id": key, **value} for key, value in sorted(edition.entities.items())],
-        "changes": edition.changes,
+        "entities": Records({"id": key, **value} for key, value in sorted(edition.entities.items())),
+        "changes": Records(edition.changes),
     }
     return (layout(data) + "\n").encode("utf-8")
 
@@ -94,6 +94,11 @@ class Lines(list):
     """Records written as JSON already, one a line (``layout`` sets them as it sets its own)."""
 
 
+class Records(list):
+    """Records (the entities, the changes) whose every value is written on one line: each laid
+    out by ``members``."""
+
+
 def plain(text: str) -> bool:
     """True when JSON escapes no character of ``text`` but its line breaks.
 
@@ -129,6 +134,17 @@ def layout(value, level: int = 0) -> str:
     return "".join(out)
 
 
+def members(record: dict, level: int) -> str:
+    """``layout(record, level)`` of a non-empty record whose every value it writes on one line
+    (a string, a number, null, a list of strings): one member a line, made in one comprehension
+    rather than by a round of ``_layout``'s tests and appends per member (the entities and the
+    changes are a third of the JSON's members)."""
+    indent = INDENTS[level + 1]
+    lines = [f"{encode_basestring(key)}: {encode_basestring(item) if type(item) is str else one_line(item)}"
+             for key, item in record.items()]
+    return "{\n" + indent + (",\n" + indent).join(lines) + "\n" + INDENTS[level] + "}"
+
+
 def _layout(value, level: int, out: list[str]) -> None:
     """``layout`` of ``value``, its pieces appended to ``out`` (joined once, at the end)."""
     if level < 3 and isinstance(value, dict) and value:
@@ -156,6 +172,10 @@ def _layout(value, level: int, out: list[str]) -> None:
             out.append("[" + between[1:] + between.join(lines) + "\n" + INDENTS[3] + "]")
             return
         before = "[\n" + INDENTS[level + 1]
+        if type(value) is Records:
+            out.append(before + ("," + before[1:]).join([members(item, level + 1) for item in value])
+                       + "\n" + INDENTS[level] + "]")
+            return
         for item in value:
             out.append(before)
             _layout(item, level + 1, out)
